@@ -1,0 +1,6 @@
+package io.strangler.api.model;
+
+public enum ContainerState {
+  RUNNING,
+  STOPPED
+}

@@ -1,0 +1,18 @@
+package io.strangler.api.ops;
+
+public record GetReplRequest(String replId) implements Request {
+  @Override
+  public void validate() {
+    Fields.id("replId", replId);
+  }
+
+  @Override
+  public String routingKey() {
+    return replId;
+  }
+
+  @Override
+  public String entityKey() {
+    return "repl:" + replId;
+  }
+}

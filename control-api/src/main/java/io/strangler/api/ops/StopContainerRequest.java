@@ -1,0 +1,18 @@
+package io.strangler.api.ops;
+
+public record StopContainerRequest(String containerId) implements Request {
+  @Override
+  public void validate() {
+    Fields.id("containerId", containerId);
+  }
+
+  @Override
+  public String routingKey() {
+    return containerId;
+  }
+
+  @Override
+  public String entityKey() {
+    return "container:" + containerId;
+  }
+}
