@@ -1,0 +1,49 @@
+package io.strangler.flags;
+
+/**
+ * How one API is dispatched. The four steps of a cut-over, in order: legacy alone, legacy
+ * authoritative with the new backend as shadow, the new backend authoritative with legacy as
+ * shadow, the new backend alone.
+ */
+public enum Mode {
+  LEGACY_ONLY(Backend.LEGACY, null),
+  SHADOW(Backend.LEGACY, Backend.NEW),
+  NEW_PRIMARY(Backend.NEW, Backend.LEGACY),
+  NEW_ONLY(Backend.NEW, null);
+
+  /** The two backends a proxy fronts. */
+  public enum Backend {
+    LEGACY,
+    NEW
+  }
+
+  private final Backend authoritative;
+  private final Backend shadow;
+
+  Mode(Backend authoritative, Backend shadow) {
+    this.authoritative = authoritative;
+    this.shadow = shadow;
+  }
+
+  /** The backend whose answer the client gets. */
+  public Backend authoritative() {
+    return authoritative;
+  }
+
+  /** The backend called for comparison only, or null in a single-backend mode. */
+  public Backend shadow() {
+    return shadow;
+  }
+
+  public boolean isDual() {
+    return shadow != null;
+  }
+
+  /**
+   * The step before this one: where a routing key outside a gradual rollout stays. LEGACY_ONLY
+   * has no step before it.
+   */
+  public Mode previous() {
+    return this == LEGACY_ONLY ? LEGACY_ONLY : values()[ordinal() - 1];
+  }
+}
