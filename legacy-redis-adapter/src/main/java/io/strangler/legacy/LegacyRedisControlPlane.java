@@ -56,9 +56,9 @@ import redis.clients.jedis.JedisPoolConfig;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.params.ScanParams;
-import redis.clients.jedis.resps.ScanResult;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.resps.ScanResult;
 
 /**
  * The control API v1 over Redis, the way the legacy system ran it: the key layout of
@@ -786,6 +786,11 @@ public final class LegacyRedisControlPlane implements ControlPlane {
     } catch (JedisConnectionException e) {
       throw Errors.unavailable(NAME, e);
     } catch (JedisException e) {
+      if (e.getCause() instanceof InterruptedException) {
+        // Interrupted while waiting for a pooled connection: keep the caller's interrupt.
+        Thread.currentThread().interrupt();
+        throw Errors.unavailable(NAME, e);
+      }
       if (e.getCause() instanceof NoSuchElementException) {
         throw Errors.unavailable(NAME, e);
       }
