@@ -111,11 +111,11 @@ public final class LegacyRedisControlPlane implements ControlPlane {
   }
 
   /** A plane over the logical database named by {@code redis://host:port/db}; closes its pool. */
-  public static LegacyRedisControlPlane fromUri(String redisUri) {
-    return fromUri(redisUri, DEFAULT_MAX_CONNECTIONS);
+  public static LegacyRedisControlPlane create(String redisUri) {
+    return create(redisUri, DEFAULT_MAX_CONNECTIONS);
   }
 
-  public static LegacyRedisControlPlane fromUri(String redisUri, int maxConnections) {
+  public static LegacyRedisControlPlane create(String redisUri, int maxConnections) {
     return new LegacyRedisControlPlane(newPool(redisUri, maxConnections), true, RaceHook.NONE);
   }
 

@@ -48,7 +48,7 @@ class LegacyFailuresTest {
       closedPort = s.getLocalPort();
     }
     try (LegacyRedisControlPlane plane =
-        LegacyRedisControlPlane.fromUri("redis://127.0.0.1:" + closedPort + "/0", 2)) {
+        LegacyRedisControlPlane.create("redis://127.0.0.1:" + closedPort + "/0", 2)) {
       assertThatThrownBy(() -> plane.getRepl(new GetReplRequest("r-1"), ctx("q")))
           .isInstanceOfSatisfying(
               ControlPlaneException.class,
@@ -102,7 +102,7 @@ class LegacyFailuresTest {
   @Test
   void aCall_meetingAKeyOfTheWrongType_isInternal() {
     redis.flush();
-    try (LegacyRedisControlPlane plane = LegacyRedisControlPlane.fromUri(redis.uri(), 2);
+    try (LegacyRedisControlPlane plane = LegacyRedisControlPlane.create(redis.uri(), 2);
         Jedis j = redis.connect()) {
       j.set("repl:r-1", "not a hash");
 
@@ -124,7 +124,7 @@ class LegacyFailuresTest {
   @Test
   void createRepl_idEndingInAKeySuffix_collidesWithAnotherReplsKeys() {
     redis.flush();
-    try (LegacyRedisControlPlane plane = LegacyRedisControlPlane.fromUri(redis.uri(), 2)) {
+    try (LegacyRedisControlPlane plane = LegacyRedisControlPlane.create(redis.uri(), 2)) {
       plane.applyTopology(new Topology(Map.of("us", List.of("us-1"))));
       plane.createRepl(new CreateReplRequest("a", "o", "site-a", "us"), ctx("c1"));
       plane.registerMachine(new RegisterMachineRequest("m-1", "us-1", "10.0.0.1", 4), ctx("m"));
@@ -139,8 +139,8 @@ class LegacyFailuresTest {
   }
 
   @Test
-  void fromUri_notARedisUri_saysWhatItExpects() {
-    assertThatThrownBy(() -> LegacyRedisControlPlane.fromUri("http://localhost:6379"))
+  void create_notARedisUri_saysWhatItExpects() {
+    assertThatThrownBy(() -> LegacyRedisControlPlane.create("http://localhost:6379"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("redis://127.0.0.1:6379/1");
   }

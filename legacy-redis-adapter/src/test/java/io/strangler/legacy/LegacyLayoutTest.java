@@ -64,7 +64,7 @@ class LegacyLayoutTest {
   @BeforeEach
   void setUp() {
     redis.flush();
-    plane = LegacyRedisControlPlane.fromUri(redis.uri(), 4);
+    plane = LegacyRedisControlPlane.create(redis.uri(), 4);
     plane.applyTopology(TOPOLOGY);
     redisCli = redis.connect();
     now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
@@ -106,7 +106,7 @@ class LegacyLayoutTest {
 
   @Test
   void topology_livesInRedis_soAnotherPlaneOnTheSameDatabaseSeesIt() {
-    try (LegacyRedisControlPlane other = LegacyRedisControlPlane.fromUri(redis.uri(), 2)) {
+    try (LegacyRedisControlPlane other = LegacyRedisControlPlane.create(redis.uri(), 2)) {
       assertThat(other.topology()).isEqualTo(TOPOLOGY);
       Repl repl = other.createRepl(new CreateReplRequest("r-1", "o", "site", "asia"), ctx());
       assertThat(repl.cluster()).isEqualTo("asia-1");

@@ -18,6 +18,6 @@ class LegacyRedisContractTest extends ControlPlaneContract {
   @Override
   protected ControlPlane newPlane() {
     redis.flush();
-    return LegacyRedisControlPlane.fromUri(redis.uri(), 8);
+    return LegacyRedisControlPlane.create(redis.uri(), 8);
   }
 }

@@ -46,7 +46,7 @@ public final class HostingMetadataBench {
       j.select(15);
       j.flushDB();
     }
-    try (LegacyRedisControlPlane plane = LegacyRedisControlPlane.fromUri(uri, 64);
+    try (LegacyRedisControlPlane plane = LegacyRedisControlPlane.create(uri, 64);
         JedisPool raw = new JedisPool(URI.create(uri))) {
       seed(plane);
       CallContext ctx = new CallContext("bench", Instant.now());
