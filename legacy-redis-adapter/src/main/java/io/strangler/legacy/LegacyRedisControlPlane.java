@@ -574,7 +574,7 @@ public final class LegacyRedisControlPlane implements ControlPlane {
               Placement.choose(replId, machines)
                   .orElseThrow(() -> Errors.noCapacity(replId, cluster));
           if (idTaken.get()) {
-            throw containerIdTaken(containerId);
+            throw Errors.containerExists(containerId);
           }
 
           Instant now = ctx.now();
@@ -607,15 +607,6 @@ public final class LegacyRedisControlPlane implements ControlPlane {
           }
           return new ConnectReplResponse(container, true, transfer);
         });
-  }
-
-  /**
-   * The contract's ALREADY_EXISTS for a requestId that already named a container. {@link Errors}
-   * has no factory for it; the message follows the shape of its other ALREADY_EXISTS messages.
-   */
-  static ControlPlaneException containerIdTaken(String containerId) {
-    return new ControlPlaneException(
-        ErrorCode.ALREADY_EXISTS, "container '" + containerId + "' already exists");
   }
 
   @Override

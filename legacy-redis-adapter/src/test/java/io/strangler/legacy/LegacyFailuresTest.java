@@ -117,24 +117,31 @@ class LegacyFailuresTest {
   }
 
   /**
-   * Ids may contain ':', and the layout joins ids and suffixes with ':', so one repl's keys can
-   * be another repl's: repl "a:containers" is the key of repl "a"'s container set. The legacy
-   * system had this gap; the adapter keeps the layout and answers what the keys say.
+   * The layout joins ids and suffixes with ':', so an id with a ':' could name another repl's keys
+   * (repl "a:containers" would be repl "a"'s container set). The contract keeps ':' out of ids,
+   * so such a call is refused before Redis is touched.
    */
   @Test
-  void createRepl_idEndingInAKeySuffix_collidesWithAnotherReplsKeys() {
+  void createRepl_idWithTheKeySeparator_isRefusedBeforeTouchingRedis() {
     redis.flush();
     try (LegacyRedisControlPlane plane = LegacyRedisControlPlane.create(redis.uri(), 2)) {
       plane.applyTopology(new Topology(Map.of("us", List.of("us-1"))));
       plane.createRepl(new CreateReplRequest("a", "o", "site-a", "us"), ctx("c1"));
       plane.registerMachine(new RegisterMachineRequest("m-1", "us-1", "10.0.0.1", 4), ctx("m"));
       plane.connectRepl(new ConnectReplRequest("a"), ctx("k"));
+      java.util.Set<String> keysBefore;
+      try (var j = redis.connect()) {
+        keysBefore = j.keys("*");
+      }
 
       assertThatThrownBy(
               () -> plane.createRepl(new CreateReplRequest("a:containers", "o", "site-b", "us"), ctx("c2")))
           .isInstanceOfSatisfying(
               ControlPlaneException.class,
-              e -> assertThat(e).hasMessage(Errors.replExists("a:containers").getMessage()));
+              e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
+      try (var j = redis.connect()) {
+        assertThat(j.keys("*")).isEqualTo(keysBefore);
+      }
     }
   }
 
