@@ -1,6 +1,10 @@
 package io.strangler.diff;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import java.util.Objects;
 
 /**
@@ -11,23 +15,33 @@ import java.util.Objects;
  * foldedPath} is the same path with every array element written {@code *} ({@code
  * /machines/}{@code *}{@code /address}): what to count mismatches by, since it does not grow with
  * the data. A side without the value (a field or element only the other side has, or no answer at
- * all) holds a {@linkplain JsonNode#isMissingNode() missing node}, never Java null, so absent and
- * JSON {@code null} stay apart.
+ * all) holds a {@linkplain JsonNode#isMissingNode() missing node}, so absent and JSON {@code null}
+ * stay apart; a Java null given for a side means absent too.
+ *
+ * <p>As JSON: {@code {"path", "foldedPath", "legacy", "new"}}, an absent side left out.
  */
-public record FieldDiff(String path, String foldedPath, JsonNode legacyValue, JsonNode newValue) {
+public record FieldDiff(
+    String path,
+    String foldedPath,
+    @JsonProperty("legacy") @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = Absent.class)
+        JsonNode legacyValue,
+    @JsonProperty("new") @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = Absent.class)
+        JsonNode newValue) {
   public FieldDiff {
     Objects.requireNonNull(path, "path");
     Objects.requireNonNull(foldedPath, "foldedPath");
-    Objects.requireNonNull(legacyValue, "legacyValue (use MissingNode for an absent value)");
-    Objects.requireNonNull(newValue, "newValue (use MissingNode for an absent value)");
+    legacyValue = legacyValue == null ? MissingNode.getInstance() : legacyValue;
+    newValue = newValue == null ? MissingNode.getInstance() : newValue;
   }
 
   /** True when only the new answer has a value here. */
+  @JsonIgnore
   public boolean missingInLegacy() {
     return legacyValue.isMissingNode();
   }
 
   /** True when only the legacy answer has a value here. */
+  @JsonIgnore
   public boolean missingInNew() {
     return newValue.isMissingNode();
   }
@@ -44,5 +58,18 @@ public record FieldDiff(String path, String foldedPath, JsonNode legacyValue, Js
 
   private static String show(JsonNode value) {
     return value.isMissingNode() ? "(absent)" : value.toString();
+  }
+
+  /** Jackson's inclusion filter: a value it "equals" is left out, so a missing node is. */
+  static final class Absent {
+    @Override
+    public boolean equals(Object value) {
+      return value == null || (value instanceof JsonNode node && node.isMissingNode());
+    }
+
+    @Override
+    public int hashCode() {
+      return 0;
+    }
   }
 }
