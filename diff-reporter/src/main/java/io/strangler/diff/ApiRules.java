@@ -9,7 +9,8 @@ import java.util.List;
  */
 public final class ApiRules {
   /** No rules at all: nothing ignored, arrays by index, numbers exact, errors by code. */
-  static final ApiRules NONE = new ApiRules("(none)", RuleState.NONE, BigDecimal.ZERO, false, List.of());
+  static final ApiRules NONE =
+      new ApiRules("(none)", RuleState.NONE, BigDecimal.ZERO, false, List.of());
 
   private final String api;
   private final RuleState root;

@@ -24,6 +24,7 @@ import java.util.Set;
  */
 public final class Canonicalizer {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
   /** 2^63 as a double: integral doubles below it in magnitude are exact longs. */
   private static final double LONG_RANGE = 0x1p63;
 
@@ -87,8 +88,8 @@ public final class Canonicalizer {
 
   /**
    * The key of each element, or null when the array cannot be keyed (an element is not an object,
-   * lacks the key, has a key that is not a string or an integer, or two share a key): such an
-   * array is kept and compared by index, so that no element is lost or merged.
+   * lacks the key, has a key that is not a string or an integer, or two share a key): such an array
+   * is kept and compared by index, so that no element is lost or merged.
    */
   static String[] keys(ArrayNode array, String keyField) {
     String[] keys = new String[array.size()];

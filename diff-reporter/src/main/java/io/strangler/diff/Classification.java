@@ -8,9 +8,9 @@ import java.util.Objects;
  * The result of comparing one call: the verdict, the canonical form of each side and the field
  * differences.
  *
- * <p>A side's canonical document is its canonical answer; for an error, {@code {"code": ...}}
- * (with {@code "message"} when the rules compare messages); a missing node when it timed out or
- * was dropped. {@code diffs} is non-empty exactly for MISMATCH, RACE (the differences of the first
+ * <p>A side's canonical document is its canonical answer; for an error, {@code {"code": ...}} (with
+ * {@code "message"} when the rules compare messages); a missing node when it timed out or was
+ * dropped. {@code diffs} is non-empty exactly for MISMATCH, RACE (the differences of the first
  * read) and BOTH_ERROR_DIFFERENT; it is always {legacy, new}, whichever side is authoritative.
  */
 public record Classification(

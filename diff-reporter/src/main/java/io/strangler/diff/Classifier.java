@@ -13,9 +13,9 @@ import java.util.Optional;
  * handed, and thread-safe.
  *
  * <p>The order of the decision: a shadow that was dropped or timed out leaves nothing to compare
- * (SHADOW_DROPPED, SHADOW_TIMEOUT); then errors, seen from the authoritative side (an
- * authoritative timeout counts as an authoritative error); then two answers are canonicalized and
- * diffed, and a difference is read again once through the recheck: agreement then is a RACE.
+ * (SHADOW_DROPPED, SHADOW_TIMEOUT); then errors, seen from the authoritative side (an authoritative
+ * timeout counts as an authoritative error); then two answers are canonicalized and diffed, and a
+ * difference is read again once through the recheck: agreement then is a RACE.
  */
 public final class Classifier {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;

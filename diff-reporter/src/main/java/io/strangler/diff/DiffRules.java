@@ -14,8 +14,8 @@ import java.util.TreeSet;
 
 /**
  * Per-API canonicalization and comparison rules, loaded from a JSON or YAML rules file (format:
- * {@code docs/diff-rules.md}). Immutable, validated and compiled when loaded: a bad file fails
- * with a {@link DiffRulesException} naming the API and the pattern, never half-applied.
+ * {@code docs/diff-rules.md}). Immutable, validated and compiled when loaded: a bad file fails with
+ * a {@link DiffRulesException} naming the API and the pattern, never half-applied.
  */
 public final class DiffRules {
   /** The syntax of a rules file. */
@@ -92,8 +92,8 @@ public final class DiffRules {
   }
 
   /**
-   * Checks that every API the file names is one of {@code knownApis}, so that a misspelt name
-   * fails at start-up instead of silently comparing that API without its rules.
+   * Checks that every API the file names is one of {@code knownApis}, so that a misspelt name fails
+   * at start-up instead of silently comparing that API without its rules.
    *
    * @return this
    * @throws DiffRulesException naming the unknown APIs
@@ -124,7 +124,8 @@ public final class DiffRules {
     private static DiffRules readBundled() {
       try (InputStream in = DiffRules.class.getResourceAsStream(DEFAULT_RESOURCE)) {
         if (in == null) {
-          throw new IllegalStateException("The bundled diff rules " + DEFAULT_RESOURCE + " are missing");
+          throw new IllegalStateException(
+              "The bundled diff rules " + DEFAULT_RESOURCE + " are missing");
         }
         String content = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         return parse("classpath:" + DEFAULT_RESOURCE, Format.YAML, content);

@@ -12,20 +12,22 @@ import java.util.Objects;
  *
  * <p>{@code path} is a JSON Pointer into the canonical answers; an element of a keyed array is
  * named by its key ({@code /machines/m-7/address}), any other element by its index. {@code
- * foldedPath} is the same path with every array element written {@code *} ({@code
- * /machines/}{@code *}{@code /address}): what to count mismatches by, since it does not grow with
- * the data. A side without the value (a field or element only the other side has, or no answer at
- * all) holds a {@linkplain JsonNode#isMissingNode() missing node}, so absent and JSON {@code null}
- * stay apart; a Java null given for a side means absent too.
+ * foldedPath} is the same path with every array element written {@code *} ({@code /machines/}{@code
+ * *}{@code /address}): what to count mismatches by, since it does not grow with the data. A side
+ * without the value (a field or element only the other side has, or no answer at all) holds a
+ * {@linkplain JsonNode#isMissingNode() missing node}, so absent and JSON {@code null} stay apart; a
+ * Java null given for a side means absent too.
  *
  * <p>As JSON: {@code {"path", "foldedPath", "legacy", "new"}}, an absent side left out.
  */
 public record FieldDiff(
     String path,
     String foldedPath,
-    @JsonProperty("legacy") @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = Absent.class)
+    @JsonProperty("legacy")
+        @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = Absent.class)
         JsonNode legacyValue,
-    @JsonProperty("new") @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = Absent.class)
+    @JsonProperty("new")
+        @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = Absent.class)
         JsonNode newValue) {
   public FieldDiff {
     Objects.requireNonNull(path, "path");

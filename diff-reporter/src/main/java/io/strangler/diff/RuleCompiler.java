@@ -26,7 +26,8 @@ final class RuleCompiler {
   }
 
   /** One rule as written: where it came from (for messages), its segments and its value. */
-  record Rule(Kind kind, String where, List<String> segments, String keyField, BigDecimal tolerance) {}
+  record Rule(
+      Kind kind, String where, List<String> segments, String keyField, BigDecimal tolerance) {}
 
   private record Item(int rule, int position) implements Comparable<Item> {
     @Override

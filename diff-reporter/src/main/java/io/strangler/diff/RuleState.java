@@ -4,9 +4,9 @@ import java.math.BigDecimal;
 import java.util.Map;
 
 /**
- * One state of an API's compiled rules: where a walk of a document stands after the segments of
- * the path so far. Every pattern is merged into one deterministic automaton when the rules load,
- * so that a walk moves from state to state with one map look-up per segment, and a subtree that no
+ * One state of an API's compiled rules: where a walk of a document stands after the segments of the
+ * path so far. Every pattern is merged into one deterministic automaton when the rules load, so
+ * that a walk moves from state to state with one map look-up per segment, and a subtree that no
  * rule reaches is walked in {@link #NONE} without look-ups at all.
  */
 final class RuleState {
@@ -46,7 +46,9 @@ final class RuleState {
     return next != null ? next : other;
   }
 
-  /** The state after the array element at {@code index}; makes no string unless a rule names one. */
+  /**
+   * The state after the array element at {@code index}; makes no string unless a rule names one.
+   */
   RuleState childAt(int index) {
     return literals.isEmpty() ? other : child(Integer.toString(index));
   }

@@ -17,7 +17,8 @@ final class RulesParser {
   static final int VERSION = 1;
   private static final String DEFAULTS = "defaults";
   private static final List<String> TOP_LEVEL = List.of("version", DEFAULTS, "apis");
-  private static final List<String> OPTIONS = List.of("ignore", "keyedArrays", "tolerance", "errors");
+  private static final List<String> OPTIONS =
+      List.of("ignore", "keyedArrays", "tolerance", "errors");
   private static final List<String> TOLERANCE_OPTIONS = List.of("default", "paths");
   private static final List<String> ERROR_OPTIONS = List.of("compareMessage");
 
@@ -153,7 +154,10 @@ final class RulesParser {
         if (!TOLERANCE_OPTIONS.contains(name)) {
           throw fail(
               api,
-              "unknown option 'tolerance." + name + "'; the known options are " + TOLERANCE_OPTIONS);
+              "unknown option 'tolerance."
+                  + name
+                  + "'; the known options are "
+                  + TOLERANCE_OPTIONS);
         }
       }
       JsonNode defaultNode = toleranceNode.get("default");

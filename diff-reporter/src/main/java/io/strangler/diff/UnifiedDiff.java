@@ -52,7 +52,8 @@ public final class UnifiedDiff {
     if (patch.getDeltas().isEmpty()) {
       return "";
     }
-    List<String> diff = UnifiedDiffUtils.generateUnifiedDiff("legacy", "new", before, patch, context);
+    List<String> diff =
+        UnifiedDiffUtils.generateUnifiedDiff("legacy", "new", before, patch, context);
     return String.join("\n", diff) + "\n";
   }
 

@@ -50,7 +50,9 @@ class CanonicalizationPropertyTest {
 
       Classification c = classify(document, permuted);
 
-      assertThat(c.verdict()).as("document %d: %s%nvs %s", i, document, permuted).isEqualTo(Verdict.MATCH);
+      assertThat(c.verdict())
+          .as("document %d: %s%nvs %s", i, document, permuted)
+          .isEqualTo(Verdict.MATCH);
       assertThat(c.canonicalLegacy()).isEqualTo(c.canonicalNew());
       assertThat(UnifiedDiff.between(c.canonicalLegacy(), c.canonicalNew())).isEmpty();
     }
@@ -75,12 +77,16 @@ class CanonicalizationPropertyTest {
       Classification c = classify(document, permuted);
 
       assertThat(c.verdict()).as("document %d", i).isEqualTo(Verdict.MISMATCH);
-      assertThat(c.diffs()).as("document %d", i).singleElement().satisfies(diff -> {
-        assertThat(diff.legacyValue()).isEqualTo(TextNode.valueOf(before));
-        assertThat(diff.newValue()).isEqualTo(TextNode.valueOf(before + "~changed"));
-        assertThat(diff.path()).endsWith("/" + leaf.getValue());
-        assertThat(diff.foldedPath()).doesNotContainPattern("/[0-9]+(/|$)");
-      });
+      assertThat(c.diffs())
+          .as("document %d", i)
+          .singleElement()
+          .satisfies(
+              diff -> {
+                assertThat(diff.legacyValue()).isEqualTo(TextNode.valueOf(before));
+                assertThat(diff.newValue()).isEqualTo(TextNode.valueOf(before + "~changed"));
+                assertThat(diff.path()).endsWith("/" + leaf.getValue());
+                assertThat(diff.foldedPath()).doesNotContainPattern("/[0-9]+(/|$)");
+              });
       checked++;
     }
     assertThat(checked).isGreaterThan(DOCUMENTS / 2);

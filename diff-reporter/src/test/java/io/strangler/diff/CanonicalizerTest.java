@@ -31,7 +31,8 @@ class CanonicalizerTest {
   @Test
   void canonicalize_sortsObjectFieldsAtEveryDepth() {
     JsonNode canonical =
-        Canonicalizer.canonicalize(json("{'b': 1, 'a': {'z': 1, 'y': [{'d': 1, 'c': 2}]}}"), NO_RULES);
+        Canonicalizer.canonicalize(
+            json("{'b': 1, 'a': {'z': 1, 'y': [{'d': 1, 'c': 2}]}}"), NO_RULES);
 
     assertThat(fieldOrder(canonical)).containsExactly("a", "b");
     assertThat(fieldOrder(canonical.get("a"))).containsExactly("y", "z");
@@ -50,9 +51,12 @@ class CanonicalizerTest {
             DecimalNode.valueOf(new BigDecimal("1.000")),
             DecimalNode.valueOf(new BigDecimal("0.1E1")),
             BigIntegerNode.valueOf(BigInteger.ONE))) {
-      assertThat(Canonicalizer.canonicalize(one, NO_RULES)).as(one.getClass().getSimpleName()).isEqualTo(LongNode.valueOf(1));
+      assertThat(Canonicalizer.canonicalize(one, NO_RULES))
+          .as(one.getClass().getSimpleName())
+          .isEqualTo(LongNode.valueOf(1));
     }
-    assertThat(Canonicalizer.canonicalize(DoubleNode.valueOf(-0.0), NO_RULES)).isEqualTo(LongNode.valueOf(0));
+    assertThat(Canonicalizer.canonicalize(DoubleNode.valueOf(-0.0), NO_RULES))
+        .isEqualTo(LongNode.valueOf(0));
     assertThat(Canonicalizer.canonicalize(DecimalNode.valueOf(new BigDecimal("0.00")), NO_RULES))
         .isEqualTo(LongNode.valueOf(0));
   }
@@ -94,7 +98,8 @@ class CanonicalizerTest {
     JsonNode canonical =
         Canonicalizer.canonicalize(
             json(
-                "{'groups': [{'members': [{'id': 'b'}, {'id': 'a'}]}, {'members': [{'id': 2}, {'id': 10}]}]}"),
+                "{'groups': [{'members': [{'id': 'b'}, {'id': 'a'}]}, {'members': [{'id': 2},"
+                    + " {'id': 10}]}]}"),
             rules);
 
     assertThat(canonical.at("/groups/0/members").findValuesAsText("id")).containsExactly("a", "b");
@@ -134,9 +139,11 @@ class CanonicalizerTest {
     assertThat(
             Canonicalizer.canonicalize(
                 json(
-                    "{'containers': [{'containerId': 'c-1', 'startedAt': 1}, {'containerId': 'c-2', 'startedAt': 2}]}"),
+                    "{'containers': [{'containerId': 'c-1', 'startedAt': 1}, {'containerId': 'c-2',"
+                        + " 'startedAt': 2}]}"),
                 rules))
-        .isEqualTo(canonicalJson("{'containers': [{'containerId': 'c-1'}, {'containerId': 'c-2'}]}"));
+        .isEqualTo(
+            canonicalJson("{'containers': [{'containerId': 'c-1'}, {'containerId': 'c-2'}]}"));
   }
 
   @Test
@@ -145,7 +152,9 @@ class CanonicalizerTest {
 
     assertThat(
             Canonicalizer.canonicalize(
-                json("{'container': {'etag': 1, 'id': 'c'}, 'repl': {'etag': 2, 'id': 'r'}, 'etag': 3}"),
+                json(
+                    "{'container': {'etag': 1, 'id': 'c'}, 'repl': {'etag': 2, 'id': 'r'}, 'etag':"
+                        + " 3}"),
                 rules))
         .isEqualTo(canonicalJson("{'container': {'id': 'c'}, 'repl': {'id': 'r'}, 'etag': 3}"));
   }
@@ -162,9 +171,12 @@ class CanonicalizerTest {
     assertThat(
             Canonicalizer.canonicalize(
                 json(
-                    "{'machines': [{'machineId': 'm-2', 'address': 'a2'}, {'machineId': 'm-1', 'address': 'a1'}]}"),
+                    "{'machines': [{'machineId': 'm-2', 'address': 'a2'}, {'machineId': 'm-1',"
+                        + " 'address': 'a1'}]}"),
                 rules))
-        .isEqualTo(canonicalJson("{'machines': [{'machineId': 'm-1', 'address': 'a1'}, {'machineId': 'm-2'}]}"));
+        .isEqualTo(
+            canonicalJson(
+                "{'machines': [{'machineId': 'm-1', 'address': 'a1'}, {'machineId': 'm-2'}]}"));
   }
 
   @Test

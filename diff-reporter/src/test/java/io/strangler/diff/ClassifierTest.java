@@ -15,11 +15,13 @@ class ClassifierTest {
   private static final String REPL =
       """
       {'replId': 'r-1', 'ownerId': 'u-1', 'slug': 'my-app', 'region': 'us', 'cluster': 'us-1',
-       'pendingTransferTo': null, 'createdAt': '2026-11-21T07:00:00.123Z'}""";
+       'pendingTransferTo': null, 'createdAt': '2026-11-21T07:00:00.123Z'}\
+      """;
   private static final String REPL_REORDERED =
       """
       {'createdAt': '2026-11-21T07:00:00.123Z', 'pendingTransferTo': null, 'cluster': 'us-1',
-       'region': 'us', 'slug': 'my-app', 'ownerId': 'u-1', 'replId': 'r-1'}""";
+       'region': 'us', 'slug': 'my-app', 'ownerId': 'u-1', 'replId': 'r-1'}\
+      """;
   private static final String REPL_ELSEWHERE = REPL.replace("'us-1'", "'us-2'");
 
   private static Observed answer(String json) {
@@ -36,7 +38,8 @@ class ClassifierTest {
         throw new AssertionError("recheck must not be called");
       };
 
-  private static Classification classify(String api, Side authoritative, Observed legacy, Observed newer) {
+  private static Classification classify(
+      String api, Side authoritative, Observed legacy, Observed newer) {
     return CLASSIFIER.classify(api, authoritative, pair(legacy, newer), NEVER);
   }
 
@@ -60,7 +63,8 @@ class ClassifierTest {
            'lastHeartbeatAt': '2026-11-21T07:00:05Z'},
           {'machineId': 'm-2', 'cluster': 'us-1', 'address': '10.0.0.2', 'capacity': 8, 'state': 'DRAINING',
            'cpuPercent': 37.5, 'runningContainers': 0, 'registeredAt': '2026-11-21T07:00:00Z',
-           'lastHeartbeatAt': '2026-11-21T07:00:05Z'}]}""";
+           'lastHeartbeatAt': '2026-11-21T07:00:05Z'}]}\
+        """;
     String newer =
         """
         {'machines': [
@@ -69,7 +73,8 @@ class ClassifierTest {
            'address': '10.0.0.2', 'cluster': 'us-1', 'machineId': 'm-2'},
           {'machineId': 'm-1', 'cluster': 'us-1', 'address': '10.0.0.1', 'capacity': 8, 'state': 'ACTIVE',
            'cpuPercent': 0, 'runningContainers': 2, 'registeredAt': '2026-11-21T07:00:00Z',
-           'lastHeartbeatAt': '2026-11-21T07:00:05Z'}]}""";
+           'lastHeartbeatAt': '2026-11-21T07:00:05Z'}]}\
+        """;
 
     assertThat(classify("ListMachines", Side.LEGACY, answer(legacy), answer(newer)).verdict())
         .isEqualTo(Verdict.MATCH);
@@ -96,7 +101,8 @@ class ClassifierTest {
         };
 
     Classification c =
-        CLASSIFIER.classify("GetRepl", Side.LEGACY, pair(answer(REPL), answer(REPL_ELSEWHERE)), agreeNow);
+        CLASSIFIER.classify(
+            "GetRepl", Side.LEGACY, pair(answer(REPL), answer(REPL_ELSEWHERE)), agreeNow);
 
     assertThat(c.verdict()).isEqualTo(Verdict.RACE);
     assertThat(rechecks).hasValue(1);
@@ -108,7 +114,8 @@ class ClassifierTest {
   @Test
   void classify_raceCompareUsesTheApiRules() {
     String machines1 = "{'machines': [{'machineId': 'm-1', 'capacity': 1}, {'machineId': 'm-2'}]}";
-    String machines2 = "{'machines': [{'machineId': 'm-2'}, {'machineId': 'm-1', 'capacity': 1.0}]}";
+    String machines2 =
+        "{'machines': [{'machineId': 'm-2'}, {'machineId': 'm-1', 'capacity': 1.0}]}";
     Recheck agreeInAnotherOrder = () -> Optional.of(pair(answer(machines1), answer(machines2)));
 
     Classification c =
@@ -127,7 +134,11 @@ class ClassifierTest {
 
     assertThat(
             CLASSIFIER
-                .classify("GetRepl", Side.LEGACY, pair(answer(REPL), answer(REPL_ELSEWHERE)), stillDifferent)
+                .classify(
+                    "GetRepl",
+                    Side.LEGACY,
+                    pair(answer(REPL), answer(REPL_ELSEWHERE)),
+                    stillDifferent)
                 .verdict())
         .isEqualTo(Verdict.MISMATCH);
   }
@@ -139,7 +150,8 @@ class ClassifierTest {
 
     assertThat(
             CLASSIFIER
-                .classify("GetRepl", Side.LEGACY, pair(answer(REPL), answer(REPL_ELSEWHERE)), failing)
+                .classify(
+                    "GetRepl", Side.LEGACY, pair(answer(REPL), answer(REPL_ELSEWHERE)), failing)
                 .verdict())
         .isEqualTo(Verdict.MISMATCH);
   }
@@ -207,34 +219,45 @@ class ClassifierTest {
 
     assertThat(c.verdict()).isEqualTo(Verdict.BOTH_ERROR_DIFFERENT);
     assertThat(c.diffs())
-        .containsExactly(new FieldDiff("/code", "/code", json("'NOT_FOUND'"), json("'UNAVAILABLE'")));
+        .containsExactly(
+            new FieldDiff("/code", "/code", json("'NOT_FOUND'"), json("'UNAVAILABLE'")));
   }
 
   @Test
   void classify_messagesCompared_whenTheRulesSaySo() {
     Classifier strict =
-        new Classifier(TestJson.yaml("version: 1\napis:\n  GetRepl:\n    errors: {compareMessage: true}\n"));
+        new Classifier(
+            TestJson.yaml("version: 1\napis:\n  GetRepl:\n    errors: {compareMessage: true}\n"));
     Observed legacy = new Observed.Failure("NOT_FOUND", "repl r-1 not found");
 
     Classification different =
         strict.classify(
-            "GetRepl", Side.LEGACY, pair(legacy, new Observed.Failure("NOT_FOUND", "no repl r-1")), NEVER);
+            "GetRepl",
+            Side.LEGACY,
+            pair(legacy, new Observed.Failure("NOT_FOUND", "no repl r-1")),
+            NEVER);
     Classification same =
         strict.classify(
-            "GetRepl", Side.LEGACY, pair(legacy, new Observed.Failure("NOT_FOUND", "repl r-1 not found")), NEVER);
+            "GetRepl",
+            Side.LEGACY,
+            pair(legacy, new Observed.Failure("NOT_FOUND", "repl r-1 not found")),
+            NEVER);
 
     assertThat(different.verdict()).isEqualTo(Verdict.BOTH_ERROR_DIFFERENT);
     assertThat(different.diffs())
         .containsExactly(
-            new FieldDiff("/message", "/message", json("'repl r-1 not found'"), json("'no repl r-1'")));
+            new FieldDiff(
+                "/message", "/message", json("'repl r-1 not found'"), json("'no repl r-1'")));
     assertThat(same.verdict()).isEqualTo(Verdict.BOTH_ERROR_SAME);
-    assertThat(same.canonicalLegacy()).isEqualTo(json("{'code': 'NOT_FOUND', 'message': 'repl r-1 not found'}"));
+    assertThat(same.canonicalLegacy())
+        .isEqualTo(json("{'code': 'NOT_FOUND', 'message': 'repl r-1 not found'}"));
   }
 
   @Test
   void classify_authoritativeTimesOutShadowFails_bothErrorDifferent() {
     Classification c =
-        classify("GetRepl", Side.NEW, new Observed.Failure("NOT_FOUND", "x"), new Observed.TimedOut());
+        classify(
+            "GetRepl", Side.NEW, new Observed.Failure("NOT_FOUND", "x"), new Observed.TimedOut());
 
     assertThat(c.verdict()).isEqualTo(Verdict.BOTH_ERROR_DIFFERENT);
     assertThat(c.diffs()).singleElement().satisfies(d -> assertThat(d.missingInNew()).isTrue());
@@ -242,7 +265,10 @@ class ClassifierTest {
 
   @Test
   void classify_shadowTimesOut_shadowTimeoutWhateverTheAuthoritativeSaid() {
-    for (Observed primary : new Observed[] {answer(REPL), new Observed.Failure("NOT_FOUND", "x"), new Observed.TimedOut()}) {
+    for (Observed primary :
+        new Observed[] {
+          answer(REPL), new Observed.Failure("NOT_FOUND", "x"), new Observed.TimedOut()
+        }) {
       Classification c = classify("GetRepl", Side.LEGACY, primary, new Observed.TimedOut());
 
       assertThat(c.verdict()).as(primary.toString()).isEqualTo(Verdict.SHADOW_TIMEOUT);
@@ -269,9 +295,11 @@ class ClassifierTest {
   @Test
   void classify_diffsAreAlwaysLegacyThenNew_whateverSideIsAuthoritative() {
     Classification legacyPrimary =
-        CLASSIFIER.classify("GetRepl", Side.LEGACY, pair(answer(REPL), answer(REPL_ELSEWHERE)), Recheck.NONE);
+        CLASSIFIER.classify(
+            "GetRepl", Side.LEGACY, pair(answer(REPL), answer(REPL_ELSEWHERE)), Recheck.NONE);
     Classification newPrimary =
-        CLASSIFIER.classify("GetRepl", Side.NEW, pair(answer(REPL), answer(REPL_ELSEWHERE)), Recheck.NONE);
+        CLASSIFIER.classify(
+            "GetRepl", Side.NEW, pair(answer(REPL), answer(REPL_ELSEWHERE)), Recheck.NONE);
 
     assertThat(newPrimary.diffs()).isEqualTo(legacyPrimary.diffs());
     assertThat(newPrimary.diffs().get(0).legacyValue().asText()).isEqualTo("us-1");
@@ -284,7 +312,11 @@ class ClassifierTest {
 
     assertThat(
             CLASSIFIER
-                .classify("NoSuchApi", Side.LEGACY, pair(new Observed.Answer(body), new Observed.Answer(reversed)), Recheck.NONE)
+                .classify(
+                    "NoSuchApi",
+                    Side.LEGACY,
+                    pair(new Observed.Answer(body), new Observed.Answer(reversed)),
+                    Recheck.NONE)
                 .verdict())
         .isEqualTo(Verdict.MISMATCH);
   }

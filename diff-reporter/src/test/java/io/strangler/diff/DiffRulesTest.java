@@ -5,7 +5,9 @@ import static io.strangler.diff.TestJson.json;
 import static io.strangler.diff.TestJson.yaml;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.groups.Tuple.tuple;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.file.Files;
@@ -44,8 +46,10 @@ class DiffRulesTest {
   @Test
   void defaults_listMachinesComparesMachinesAsASetByMachineId() {
     ApiRules rules = DiffRules.defaults().forApi("ListMachines");
-    var legacy = json("{'machines': [{'machineId': 'm-1', 'cpuPercent': 10}, {'machineId': 'm-2'}]}");
-    var newer = json("{'machines': [{'machineId': 'm-2'}, {'machineId': 'm-1', 'cpuPercent': 10.0}]}");
+    var legacy =
+        json("{'machines': [{'machineId': 'm-1', 'cpuPercent': 10}, {'machineId': 'm-2'}]}");
+    var newer =
+        json("{'machines': [{'machineId': 'm-2'}, {'machineId': 'm-1', 'cpuPercent': 10.0}]}");
 
     assertThat(
             JsonDiff.diff(
@@ -68,9 +72,7 @@ class DiffRulesTest {
                 Canonicalizer.canonicalize(newer, rules),
                 rules))
         .extracting(FieldDiff::path, FieldDiff::foldedPath)
-        .containsExactly(
-            org.assertj.core.groups.Tuple.tuple(
-                "/containers/c-1/machineId", "/containers/*/machineId"));
+        .containsExactly(tuple("/containers/c-1/machineId", "/containers/*/machineId"));
   }
 
   @Test
@@ -215,7 +217,9 @@ class DiffRulesTest {
   @Test
   void parse_ignoringTheWholeDocument_isRejected() {
     assertRejected(
-        "version: 1\napis:\n  Api:\n    ignore: ['']\n", "API 'Api'", "cannot ignore the whole document");
+        "version: 1\napis:\n  Api:\n    ignore: ['']\n",
+        "API 'Api'",
+        "cannot ignore the whole document");
   }
 
   @Test
@@ -361,10 +365,11 @@ class DiffRulesTest {
 
   @Test
   void parse_invalidJson_isRejectedWithTheParserMessage() {
-    assertThatThrownBy(() -> DiffRules.parse("rules.json", DiffRules.Format.JSON, "{\"version\": 1,"))
+    assertThatThrownBy(
+            () -> DiffRules.parse("rules.json", DiffRules.Format.JSON, "{\"version\": 1,"))
         .isInstanceOf(DiffRulesException.class)
         .hasMessageStartingWith("Invalid diff rules in rules.json: not valid JSON: ")
-        .hasCauseInstanceOf(com.fasterxml.jackson.core.JsonProcessingException.class);
+        .hasCauseInstanceOf(JsonProcessingException.class);
   }
 
   @Test

@@ -13,19 +13,26 @@ class FieldDiffTest {
   @Test
   void json_absentSideIsLeftOut_nullIsKept() throws JsonProcessingException {
     FieldDiff onlyLegacy =
-        new FieldDiff("/machines/m-7", "/machines/*", json("{'machineId': 'm-7'}"), MissingNode.getInstance());
-    FieldDiff nulled = new FieldDiff("/stoppedAt", "/stoppedAt", NullNode.getInstance(), json("'x'"));
+        new FieldDiff(
+            "/machines/m-7",
+            "/machines/*",
+            json("{'machineId': 'm-7'}"),
+            MissingNode.getInstance());
+    FieldDiff nulled =
+        new FieldDiff("/stoppedAt", "/stoppedAt", NullNode.getInstance(), json("'x'"));
 
     assertThat(MAPPER.writeValueAsString(onlyLegacy))
         .isEqualTo(
             "{\"path\":\"/machines/m-7\",\"foldedPath\":\"/machines/*\",\"legacy\":{\"machineId\":\"m-7\"}}");
     assertThat(MAPPER.writeValueAsString(nulled))
-        .isEqualTo("{\"path\":\"/stoppedAt\",\"foldedPath\":\"/stoppedAt\",\"legacy\":null,\"new\":\"x\"}");
+        .isEqualTo(
+            "{\"path\":\"/stoppedAt\",\"foldedPath\":\"/stoppedAt\",\"legacy\":null,\"new\":\"x\"}");
   }
 
   @Test
   void json_roundTripKeepsAbsentAndNullApart() throws JsonProcessingException {
-    FieldDiff original = new FieldDiff("/a", "/a", NullNode.getInstance(), MissingNode.getInstance());
+    FieldDiff original =
+        new FieldDiff("/a", "/a", NullNode.getInstance(), MissingNode.getInstance());
 
     FieldDiff read = MAPPER.readValue(MAPPER.writeValueAsString(original), FieldDiff.class);
 

@@ -33,7 +33,10 @@ class JsonDiffTest {
   @Test
   void diff_changedField_reportsPathAndBothValues() {
     List<FieldDiff> diffs =
-        diff("{'repl': {'cluster': 'us-1', 'slug': 's'}}", "{'repl': {'cluster': 'eu-1', 'slug': 's'}}", NO_RULES);
+        diff(
+            "{'repl': {'cluster': 'us-1', 'slug': 's'}}",
+            "{'repl': {'cluster': 'eu-1', 'slug': 's'}}",
+            NO_RULES);
 
     assertThat(diffs)
         .containsExactly(
@@ -83,8 +86,10 @@ class JsonDiffTest {
 
     List<FieldDiff> diffs =
         diff(
-            "{'machines': [{'machineId': 'm-7', 'address': '10.0.0.7'}, {'machineId': 'm-8', 'address': 'a'}]}",
-            "{'machines': [{'machineId': 'm-9', 'address': 'b'}, {'machineId': 'm-7', 'address': '10.0.0.70'}]}",
+            "{'machines': [{'machineId': 'm-7', 'address': '10.0.0.7'}, {'machineId': 'm-8',"
+                + " 'address': 'a'}]}",
+            "{'machines': [{'machineId': 'm-9', 'address': 'b'}, {'machineId': 'm-7', 'address':"
+                + " '10.0.0.70'}]}",
             rules);
 
     assertThat(diffs)
@@ -101,7 +106,8 @@ class JsonDiffTest {
   void diff_keyWithSlash_isEscapedInThePath() {
     ApiRules rules = apiRules("keyedArrays: {/xs: id}");
 
-    List<FieldDiff> diffs = diff("{'xs': [{'id': 'a/b~c', 'v': 1}]}", "{'xs': [{'id': 'a/b~c', 'v': 2}]}", rules);
+    List<FieldDiff> diffs =
+        diff("{'xs': [{'id': 'a/b~c', 'v': 1}]}", "{'xs': [{'id': 'a/b~c', 'v': 2}]}", rules);
 
     assertThat(diffs).extracting(FieldDiff::path).containsExactly("/xs/a~1b~0c/v");
     assertThat(diffs).extracting(FieldDiff::foldedPath).containsExactly("/xs/*/v");
@@ -109,7 +115,8 @@ class JsonDiffTest {
 
   @Test
   void diff_numbers_oneAndOnePointZeroAgree() {
-    assertThat(diff("{'capacity': 1, 'cpu': 50}", "{'capacity': 1.0, 'cpu': 5.0e1}", NO_RULES)).isEmpty();
+    assertThat(diff("{'capacity': 1, 'cpu': 50}", "{'capacity': 1.0, 'cpu': 5.0e1}", NO_RULES))
+        .isEmpty();
   }
 
   @Test
@@ -160,7 +167,9 @@ class JsonDiffTest {
   void diff_toleranceDoesNotApplyToNumbersAsStrings() {
     ApiRules rules = apiRules("tolerance: {default: 1.0}");
 
-    assertThat(diff("{'a': '1'}", "{'a': 1}", rules)).extracting(FieldDiff::path).containsExactly("/a");
+    assertThat(diff("{'a': '1'}", "{'a': 1}", rules))
+        .extracting(FieldDiff::path)
+        .containsExactly("/a");
   }
 
   @Test
@@ -169,27 +178,32 @@ class JsonDiffTest {
 
     assertThat(diffs)
         .containsExactly(
-            new FieldDiff("/tombstone", "/tombstone", json("{'to': 'eu-1'}"), NullNode.getInstance()));
+            new FieldDiff(
+                "/tombstone", "/tombstone", json("{'to': 'eu-1'}"), NullNode.getInstance()));
   }
 
   @Test
   void diff_differentRoots_reportTheEmptyPath() {
     List<FieldDiff> diffs = JsonDiff.diff(json("[1]"), json("{'a': 1}"), NO_RULES);
 
-    assertThat(diffs).extracting(FieldDiff::path, FieldDiff::foldedPath).containsExactly(tuple("", ""));
+    assertThat(diffs)
+        .extracting(FieldDiff::path, FieldDiff::foldedPath)
+        .containsExactly(tuple("", ""));
     assertThat(diffs.get(0)).hasToString("(document): legacy [1], new {\"a\":1}");
   }
 
   @Test
   void diff_missingDocument_isOneDifference() {
-    List<FieldDiff> diffs = JsonDiff.diff(MissingNode.getInstance(), json("{'code': 'NOT_FOUND'}"), NO_RULES);
+    List<FieldDiff> diffs =
+        JsonDiff.diff(MissingNode.getInstance(), json("{'code': 'NOT_FOUND'}"), NO_RULES);
 
     assertThat(diffs).singleElement().satisfies(d -> assertThat(d.missingInLegacy()).isTrue());
   }
 
   @Test
   void diff_manyDifferences_comeInPathOrder() {
-    List<FieldDiff> diffs = diff("{'b': 1, 'a': 1, 'c': [1, 2]}", "{'c': [2, 1], 'a': 2, 'b': 2}", NO_RULES);
+    List<FieldDiff> diffs =
+        diff("{'b': 1, 'a': 1, 'c': [1, 2]}", "{'c': [2, 1], 'a': 2, 'b': 2}", NO_RULES);
 
     assertThat(diffs).extracting(FieldDiff::path).containsExactly("/a", "/b", "/c/0", "/c/1");
   }

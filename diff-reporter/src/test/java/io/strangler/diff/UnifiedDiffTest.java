@@ -23,8 +23,8 @@ class UnifiedDiffTest {
                 + " {'machineId': 'm-1', 'address': '10.0.0.1', 'capacity': 8, 'tags': []}]}");
     JsonNode newer =
         canonical(
-            "{'machines': [{'machineId': 'm-1', 'address': '10.0.0.1', 'capacity': 8.0, 'tags': []},"
-                + " {'machineId': 'm-2', 'address': '10.0.0.9', 'capacity': 8}]}");
+            "{'machines': [{'machineId': 'm-1', 'address': '10.0.0.1', 'capacity': 8.0, 'tags':"
+                + " []}, {'machineId': 'm-2', 'address': '10.0.0.9', 'capacity': 8}]}");
 
     assertThat(UnifiedDiff.between(legacy, newer))
         .isEqualTo(
@@ -66,7 +66,9 @@ class UnifiedDiffTest {
 
   @Test
   void between_zeroContext_showsOnlyTheChangedLines() {
-    assertThat(UnifiedDiff.between(json("{'a': 1, 'b': 2, 'c': 3}"), json("{'a': 1, 'b': 5, 'c': 3}"), 0))
+    assertThat(
+            UnifiedDiff.between(
+                json("{'a': 1, 'b': 2, 'c': 3}"), json("{'a': 1, 'b': 5, 'c': 3}"), 0))
         .isEqualTo(
             """
             --- legacy

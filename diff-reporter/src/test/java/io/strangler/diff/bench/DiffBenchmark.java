@@ -157,7 +157,9 @@ public class DiffBenchmark {
         .put("stoppedAt", i == 19 ? null : "2026-11-21T07:" + (10 + i) + ":30Z");
   }
 
-  /** The same answer as another backend may give it: other field order, other list order, 8 as 8.0. */
+  /**
+   * The same answer as another backend may give it: other field order, other list order, 8 as 8.0.
+   */
   private static ObjectNode reordered(ObjectNode node, Random random) {
     List<String> names = new ArrayList<>();
     node.fieldNames().forEachRemaining(names::add);
