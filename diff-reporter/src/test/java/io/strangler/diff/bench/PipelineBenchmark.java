@@ -89,8 +89,7 @@ public class PipelineBenchmark {
     classifier = new Classifier(DiffRules.defaults());
     telemetry = Telemetry.create();
     pipeline =
-        DiffPipeline.builder(
-                DiffConfig.builder().workers(workers).queueCapacity(CALLS).build())
+        DiffPipeline.builder(DiffConfig.builder().workers(workers).queueCapacity(CALLS).build())
             .meterProvider(telemetry.meterProvider())
             .modes(() -> Map.of("GetRepl", "SHADOW", "ListMachines", "SHADOW"))
             .build();
