@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.Locale;
 import java.util.List;
 import java.util.Map;
@@ -126,8 +125,7 @@ public record FlagsFile(
             "apis: expected an object of operation name to {mode, rolloutPercent}, got "
                 + kind(apisNode));
       }
-      for (Iterator<Map.Entry<String, JsonNode>> it = apisNode.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
+      for (Map.Entry<String, JsonNode> e : apisNode.properties()) {
         String op = e.getKey();
         String path = "apis." + op;
         try {
