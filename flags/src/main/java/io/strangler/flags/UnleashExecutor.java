@@ -45,6 +45,18 @@ final class UnleashExecutor implements UnleashScheduledExecutor {
             (r, pool) -> dropped.incrementAndGet());
   }
 
+  /**
+   * Runs a task on the events thread whoever asks: for the client registration, which the client
+   * would otherwise send synchronously while it is being built.
+   */
+  void runInBackground(Runnable task) {
+    try {
+      events.execute(guarded(task));
+    } catch (RejectedExecutionException e) {
+      dropped.incrementAndGet();
+    }
+  }
+
   /** From now on, tasks from foreign threads are evaluation events: skipped. */
   void built() {
     building = false;

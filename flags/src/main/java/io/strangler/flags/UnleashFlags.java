@@ -6,6 +6,10 @@ import io.getunleash.UnleashContext;
 import io.getunleash.UnleashException;
 import io.getunleash.event.ClientFeaturesResponse;
 import io.getunleash.event.UnleashSubscriber;
+import io.getunleash.metric.ClientMetrics;
+import io.getunleash.metric.ClientRegistration;
+import io.getunleash.metric.DefaultHttpMetricsSender;
+import io.getunleash.metric.MetricSender;
 import io.getunleash.repository.ToggleBootstrapFileProvider;
 import io.getunleash.util.UnleashConfig;
 import io.getunleash.variant.Variant;
@@ -237,8 +241,9 @@ public final class UnleashFlags implements FlagSource {
     Map<String, View> views = new HashMap<>();
     List<String> bad = new ArrayList<>();
     Set<String> toggles = new TreeSet<>();
-    boolean killLegacy = enabledWithoutKey(KILL_LEGACY);
-    boolean killNew = enabledWithoutKey(KILL_NEW);
+    State previous = state; // null while the constructor computes the first state
+    boolean killLegacy = enabledWithoutKey(KILL_LEGACY, previous != null && previous.killLegacy, bad);
+    boolean killNew = enabledWithoutKey(KILL_NEW, previous != null && previous.killNew, bad);
     if (features != null) {
       String raw = features.get();
       if (raw != null && !raw.equals(parsedFeatures)) {
@@ -261,7 +266,13 @@ public final class UnleashFlags implements FlagSource {
     }
     for (String op : ops) {
       String toggle = PREFIX + op;
-      View v = features != null ? fromDefinition(toggle) : probe(toggle, toggles.contains(toggle));
+      View v;
+      try {
+        v = features != null ? fromDefinition(toggle) : probe(toggle, toggles.contains(toggle));
+      } catch (RuntimeException e) {
+        bad.add("evaluating " + toggle + " failed: " + e);
+        v = new View(true, null, null, List.of());
+      }
       for (String name : v.badVariants) {
         bad.add(
             "toggle " + toggle + ": variant '" + name + "' is not a mode (expected one of LEGACY_ONLY, SHADOW, NEW_PRIMARY, NEW_ONLY)");
@@ -296,8 +307,13 @@ public final class UnleashFlags implements FlagSource {
     return new View(true, null, null, List.of());
   }
 
-  private boolean enabledWithoutKey(String toggle) {
-    return unleash.isEnabled(toggle, NO_KEY, false);
+  private boolean enabledWithoutKey(String toggle, boolean previous, List<String> bad) {
+    try {
+      return unleash.isEnabled(toggle, NO_KEY, false);
+    } catch (RuntimeException e) {
+      bad.add("evaluating " + toggle + " failed: " + e + "; keeping it " + FileFlags.onOff(previous));
+      return previous;
+    }
   }
 
   private static boolean isOperation(String name) {
@@ -552,6 +568,25 @@ public final class UnleashFlags implements FlagSource {
       }
       if (offline) {
         c.disablePolling().disableMetrics();
+      } else {
+        // The client registers itself over HTTP inside its constructor; a hanging server would
+        // hold up startup for the read timeout. Registration goes to the background instead.
+        c.metricsSenderFactory(
+            config -> {
+              MetricSender http = new DefaultHttpMetricsSender(config);
+              return new MetricSender() {
+                @Override
+                public int registerClient(ClientRegistration registration) {
+                  executor.runInBackground(() -> http.registerClient(registration));
+                  return -1;
+                }
+
+                @Override
+                public int sendMetrics(ClientMetrics metrics) {
+                  return http.sendMetrics(metrics);
+                }
+              };
+            });
       }
       if (backupFile != null) {
         c.backupFile(backupFile.toString());
@@ -624,6 +659,11 @@ public final class UnleashFlags implements FlagSource {
 
     @Override
     public void onError(UnleashException e) {
+      if (String.valueOf(e.getMessage()).startsWith("Could not post to Unleash API")) {
+        // Usage metrics and registration, not flags: nothing to show on the flags page.
+        LOG.debug("Unleash metrics not sent", e);
+        return;
+      }
       Throwable cause = e.getCause();
       error(
           "Unleash: "
