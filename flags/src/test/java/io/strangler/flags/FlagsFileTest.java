@@ -33,7 +33,7 @@ class FlagsFileTest {
     assertThat(f.killLegacy()).isFalse();
     assertThat(f.killNew()).isTrue();
     assertThat(f.apis())
-        .containsExactlyEntriesOf(
+        .isEqualTo(
             Map.of(
                 "CreateRepl", new ApiSetting(Mode.SHADOW, 100),
                 "GetRepl", new ApiSetting(Mode.NEW_PRIMARY, 30)));
