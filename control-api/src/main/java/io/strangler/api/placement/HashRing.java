@@ -31,8 +31,9 @@ public final class HashRing {
     long[][] entries = new long[n][2];
     int i = 0;
     for (int c = 0; c < sorted.size(); c++) {
+      long clusterHash = Hashing.hash64(sorted.get(c));
       for (int v = 0; v < virtualNodes; v++) {
-        entries[i][0] = Hashing.hash64(sorted.get(c) + "#" + v);
+        entries[i][0] = Hashing.combine(clusterHash, Hashing.hash64(Integer.toString(v)));
         entries[i][1] = c;
         i++;
       }
