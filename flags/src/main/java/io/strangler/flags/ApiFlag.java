@@ -6,12 +6,12 @@ package io.strangler.flags;
  * @param operation the API
  * @param configured the configured mode, or null when the API has no flag (it runs in the default
  *     mode) or the source cannot tell
- * @param rolloutPercent the share of routing keys that get {@code configured}; null when the
- *     source cannot tell (an Unleash toggle whose strategies are not a single rollout)
+ * @param rolloutPercent the share of routing keys that get {@code configured}; null when the source
+ *     cannot tell (an Unleash toggle whose strategies are not a single rollout)
  * @param inRollout what a routing key in the rollout gets after kill switches; null means
  *     UNAVAILABLE (both backends killed)
- * @param outsideRollout what a routing key outside the rollout gets after kill switches; null
- *     means UNAVAILABLE
+ * @param outsideRollout what a routing key outside the rollout gets after kill switches; null means
+ *     UNAVAILABLE
  * @param source {@code file}, {@code unleash}, {@code default} (no flag for this API) or {@code
  *     kill switch} (a kill switch changed what the flag says)
  */

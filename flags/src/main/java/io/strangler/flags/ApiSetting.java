@@ -20,7 +20,9 @@ public record ApiSetting(Mode mode, int rolloutPercent) {
     return new ApiSetting(mode, 100);
   }
 
-  /** As the audit log and the admin page show it: {@code NEW_PRIMARY} or {@code NEW_PRIMARY 30%}. */
+  /**
+   * As the audit log and the admin page show it: {@code NEW_PRIMARY} or {@code NEW_PRIMARY 30%}.
+   */
   @Override
   public String toString() {
     return rolloutPercent == 100 ? mode.name() : mode.name() + " " + rolloutPercent + "%";

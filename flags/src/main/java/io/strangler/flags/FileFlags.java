@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * sticky bucket (0..99, from the operation and the key, see {@link Rollout}) is below {@code
  * rolloutPercent} the configured mode, and every other key {@code mode.previous()}. A call with no
  * routing key is outside the rollout until it reaches 100%. An API with no flag gets the default
- * mode (the file's {@code defaultMode}, else the one configured here, LEGACY_ONLY unless set).
- * Kill switches ({@code killLegacy}, {@code killNew}) are applied last, by {@link KillSwitches}.
+ * mode (the file's {@code defaultMode}, else the one configured here, LEGACY_ONLY unless set). Kill
+ * switches ({@code killLegacy}, {@code killNew}) are applied last, by {@link KillSwitches}.
  *
  * <p><b>Reload.</b> A daemon thread watches the file's directory and also re-reads the file every
  * poll interval (250 ms by default), so edits apply within a second without a restart. A file that
@@ -42,8 +42,8 @@ import org.slf4j.LoggerFactory;
  * flags stay in force and the error (message, when) shows in {@link #snapshot()} until a good file
  * replaces it. At startup the same problems fail fast.
  *
- * <p><b>Hot path.</b> {@link #decide} reads one immutable state from a volatile field: no locks,
- * no allocation (every {@link Decision} is precomputed when a file is applied).
+ * <p><b>Hot path.</b> {@link #decide} reads one immutable state from a volatile field: no locks, no
+ * allocation (every {@link Decision} is precomputed when a file is applied).
  *
  * <p><b>Writes.</b> {@link #set} writes the flags in force plus the change to a temporary file
  * beside the flags file and moves it over the file atomically, then applies it at once; the change
@@ -120,7 +120,8 @@ public final class FileFlags implements FlagSource {
       FlagsFile.checkOperation(operation);
       checkKnown(operation);
       if (mode == null) {
-        return new SetResult.Invalid("mode is required (LEGACY_ONLY, SHADOW, NEW_PRIMARY, NEW_ONLY)");
+        return new SetResult.Invalid(
+            "mode is required (LEGACY_ONLY, SHADOW, NEW_PRIMARY, NEW_ONLY)");
       }
       setting = new ApiSetting(mode, rolloutPercent);
     } catch (IllegalArgumentException e) {
@@ -226,14 +227,23 @@ public final class FileFlags implements FlagSource {
     List<AuditEntry> out = new ArrayList<>();
     var at = clock.instant();
     if (a.defaultMode != b.defaultMode) {
-      out.add(new AuditEntry(at, SOURCE, "default", a.defaultMode.name(), b.defaultMode.name(), who));
+      out.add(
+          new AuditEntry(at, SOURCE, "default", a.defaultMode.name(), b.defaultMode.name(), who));
     }
     if (a.file.killLegacy() != b.file.killLegacy()) {
       out.add(
-          new AuditEntry(at, SOURCE, "kill.legacy", onOff(a.file.killLegacy()), onOff(b.file.killLegacy()), who));
+          new AuditEntry(
+              at,
+              SOURCE,
+              "kill.legacy",
+              onOff(a.file.killLegacy()),
+              onOff(b.file.killLegacy()),
+              who));
     }
     if (a.file.killNew() != b.file.killNew()) {
-      out.add(new AuditEntry(at, SOURCE, "kill.new", onOff(a.file.killNew()), onOff(b.file.killNew()), who));
+      out.add(
+          new AuditEntry(
+              at, SOURCE, "kill.new", onOff(a.file.killNew()), onOff(b.file.killNew()), who));
     }
     Set<String> ops = new TreeSet<>(a.file.apis().keySet());
     ops.addAll(b.file.apis().keySet());
@@ -266,7 +276,11 @@ public final class FileFlags implements FlagSource {
   private void checkKnown(String operation) {
     if (!knownOperations.isEmpty() && !knownOperations.contains(operation)) {
       throw new IllegalArgumentException(
-          "unknown operation '" + operation + "' (known: " + String.join(", ", new TreeSet<>(knownOperations)) + ")");
+          "unknown operation '"
+              + operation
+              + "' (known: "
+              + String.join(", ", new TreeSet<>(knownOperations))
+              + ")");
     }
   }
 
@@ -311,7 +325,8 @@ public final class FileFlags implements FlagSource {
     while (!closed) {
       try {
         if (watch != null) {
-          // An event wakes us at once; the timeout is the poll fallback (missed or coalesced events).
+          // An event wakes us at once; the timeout is the poll fallback (missed or coalesced
+          // events).
           WatchKey key = watch.poll(pollMillis, TimeUnit.MILLISECONDS);
           if (key != null) {
             key.pollEvents();
@@ -348,14 +363,20 @@ public final class FileFlags implements FlagSource {
       this.in = KillSwitches.apply(new Decision(s.mode(), SOURCE), killLegacy, killNew);
       this.out =
           KillSwitches.apply(
-              new Decision(s.mode().previous(), SOURCE + ", outside " + s.rolloutPercent() + "% rollout"),
+              new Decision(
+                  s.mode().previous(), SOURCE + ", outside " + s.rolloutPercent() + "% rollout"),
               killLegacy,
               killNew);
       boolean killed =
           in.mode() != s.mode() || (s.rolloutPercent() < 100 && out.mode() != s.mode().previous());
       this.view =
           new ApiFlag(
-              op, s.mode(), s.rolloutPercent(), in.mode(), out.mode(), killed ? ApiFlag.KILL_SWITCH : SOURCE);
+              op,
+              s.mode(),
+              s.rolloutPercent(),
+              in.mode(),
+              out.mode(),
+              killed ? ApiFlag.KILL_SWITCH : SOURCE);
     }
 
     Decision decide(String key) {
@@ -448,9 +469,11 @@ public final class FileFlags implements FlagSource {
 
     /** How often the file is re-read when no watch event came (10 ms .. 1 s). */
     public Builder pollInterval(Duration interval) {
-      if (interval.compareTo(Duration.ofMillis(10)) < 0 || interval.compareTo(Duration.ofSeconds(1)) > 0) {
+      if (interval.compareTo(Duration.ofMillis(10)) < 0
+          || interval.compareTo(Duration.ofSeconds(1)) > 0) {
         throw new IllegalArgumentException(
-            "pollInterval must be within 10 ms .. 1 s (changes must apply within 1 s), got " + interval);
+            "pollInterval must be within 10 ms .. 1 s (changes must apply within 1 s), got "
+                + interval);
       }
       this.pollInterval = interval;
       return this;
@@ -470,10 +493,12 @@ public final class FileFlags implements FlagSource {
         throw new IllegalArgumentException(
             "flags file "
                 + file.toAbsolutePath()
-                + " does not exist: create it (the smallest valid file is {\"apis\": {}}; see docs/flags.md)",
+                + " does not exist: create it (the smallest valid file is {\"apis\": {}}; see"
+                + " docs/flags.md)",
             e);
       } catch (IOException e) {
-        throw new IllegalArgumentException("cannot read flags file " + file.toAbsolutePath() + ": " + e, e);
+        throw new IllegalArgumentException(
+            "cannot read flags file " + file.toAbsolutePath() + ": " + e, e);
       }
       FlagsFile initial;
       try {
@@ -483,7 +508,11 @@ public final class FileFlags implements FlagSource {
           for (String op : initial.apis().keySet()) {
             if (!known.contains(op)) {
               throw new IllegalArgumentException(
-                  "apis." + op + ": unknown operation (known: " + String.join(", ", new TreeSet<>(known)) + ")");
+                  "apis."
+                      + op
+                      + ": unknown operation (known: "
+                      + String.join(", ", new TreeSet<>(known))
+                      + ")");
             }
           }
         }

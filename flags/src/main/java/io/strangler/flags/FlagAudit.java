@@ -30,8 +30,8 @@ public interface FlagAudit extends AutoCloseable {
 
   /**
    * An audit in the PostgreSQL database behind {@code dataSource}: migrates its table with Flyway
-   * (history table {@code flyway_flags_history}, so it coexists with other schemas' migrations)
-   * and starts the writer. The data source stays the caller's to close.
+   * (history table {@code flyway_flags_history}, so it coexists with other schemas' migrations) and
+   * starts the writer. The data source stays the caller's to close.
    */
   static FlagAudit postgres(DataSource dataSource) {
     return PostgresFlagAudit.start(dataSource, null);

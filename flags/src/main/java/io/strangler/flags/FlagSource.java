@@ -4,9 +4,9 @@ import java.util.List;
 
 /**
  * A production source of flags with its admin operations, for the routes an admin server mounts
- * ({@code GET /admin/flags}, {@code PUT /admin/flags/{Operation}}, {@code GET
- * /admin/flags/audit}). {@link #decide} is the request path; the other methods are admin calls
- * and may block (the audit reads PostgreSQL): call them off any event loop.
+ * ({@code GET /admin/flags}, {@code PUT /admin/flags/{Operation}}, {@code GET /admin/flags/audit}).
+ * {@link #decide} is the request path; the other methods are admin calls and may block (the audit
+ * reads PostgreSQL): call them off any event loop.
  */
 public interface FlagSource extends Flags {
 

@@ -8,8 +8,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Locale;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -44,7 +44,8 @@ public record FlagsFile(
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private static final Pattern OPERATION = Pattern.compile("[A-Za-z][A-Za-z0-9_-]{0,127}");
-  private static final Set<String> TOP_FIELDS = Set.of("defaultMode", "killLegacy", "killNew", "apis");
+  private static final Set<String> TOP_FIELDS =
+      Set.of("defaultMode", "killLegacy", "killNew", "apis");
   private static final Set<String> API_FIELDS = Set.of("mode", "rolloutPercent");
 
   public static final FlagsFile EMPTY = new FlagsFile(null, false, false, Map.of());
@@ -114,7 +115,8 @@ public record FlagsFile(
       throw new IllegalArgumentException("expected a JSON object at the top, got " + kind(root));
     }
     checkFields(root, TOP_FIELDS, "");
-    Mode defaultMode = root.has("defaultMode") ? mode(root.get("defaultMode"), "defaultMode") : null;
+    Mode defaultMode =
+        root.has("defaultMode") ? mode(root.get("defaultMode"), "defaultMode") : null;
     boolean killLegacy = bool(root, "killLegacy");
     boolean killNew = bool(root, "killNew");
     Map<String, ApiSetting> apis = new TreeMap<>();
@@ -229,6 +231,10 @@ public record FlagsFile(
   private static String at(JsonProcessingException e) {
     return e.getLocation() == null
         ? ""
-        : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+        : " (line "
+            + e.getLocation().getLineNr()
+            + ", column "
+            + e.getLocation().getColumnNr()
+            + ")";
   }
 }

@@ -9,10 +9,10 @@ import java.util.List;
  * @param defaultMode the mode of an API with no flag
  * @param killLegacy the legacy kill switch
  * @param killNew the new-backend kill switch
- * @param apis one entry per API the source knows (configured ones and the known operations),
- *     sorted by operation name
- * @param error the source's current problem (a bad file that was not applied, Unleash
- *     unreachable, a variant that names no mode), or null
+ * @param apis one entry per API the source knows (configured ones and the known operations), sorted
+ *     by operation name
+ * @param error the source's current problem (a bad file that was not applied, Unleash unreachable,
+ *     a variant that names no mode), or null
  */
 public record FlagsSnapshot(
     String source,

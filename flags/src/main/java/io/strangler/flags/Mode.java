@@ -40,8 +40,8 @@ public enum Mode {
   }
 
   /**
-   * The step before this one: where a routing key outside a gradual rollout stays. LEGACY_ONLY
-   * has no step before it.
+   * The step before this one: where a routing key outside a gradual rollout stays. LEGACY_ONLY has
+   * no step before it.
    */
   public Mode previous() {
     return this == LEGACY_ONLY ? LEGACY_ONLY : values()[ordinal() - 1];

@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The audit log in PostgreSQL: table {@code flag_audit}, migrated by Flyway from {@code
  * db/migration/flags} with its own history table. One daemon writer thread drains a bounded queue
- * in batches; while the database is down it retries with backoff and new entries beyond the
- * queue's capacity are dropped and counted, so a flag source is never held up by its audit.
+ * in batches; while the database is down it retries with backoff and new entries beyond the queue's
+ * capacity are dropped and counted, so a flag source is never held up by its audit.
  */
 final class PostgresFlagAudit implements FlagAudit {
   private static final Logger LOG = LoggerFactory.getLogger(PostgresFlagAudit.class);
@@ -32,7 +32,8 @@ final class PostgresFlagAudit implements FlagAudit {
   private static final long CLOSE_WAIT_MILLIS = 5_000;
   private static final long LOG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(60);
   private static final String INSERT =
-      "INSERT INTO flag_audit (at, source, api, from_value, to_value, who) VALUES (?, ?, ?, ?, ?, ?)";
+      "INSERT INTO flag_audit (at, source, api, from_value, to_value, who) VALUES (?, ?, ?, ?, ?,"
+          + " ?)";
   private static final String LATEST =
       "SELECT at, source, api, from_value, to_value, who FROM flag_audit ORDER BY id DESC LIMIT ?";
 

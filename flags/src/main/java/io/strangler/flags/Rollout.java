@@ -1,9 +1,9 @@
 package io.strangler.flags;
 
 /**
- * Sticky rollout buckets for the file source: a routing key's bucket (0..99) for an operation is
- * a pure function of the two strings, so the same key always lands on the same side of a rollout,
- * on every node and after every restart, and raising the percentage only ever adds keys.
+ * Sticky rollout buckets for the file source: a routing key's bucket (0..99) for an operation is a
+ * pure function of the two strings, so the same key always lands on the same side of a rollout, on
+ * every node and after every restart, and raising the percentage only ever adds keys.
  *
  * <p>Algorithm (kept stable on purpose; changing it reshuffles every rollout): FNV-1a 64 over the
  * UTF-16 code units of the operation, one U+0000 separator, then the key; MurmurHash3's fmix64

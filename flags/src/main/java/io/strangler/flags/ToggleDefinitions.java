@@ -10,22 +10,26 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * What the strangler toggles say regardless of any routing key, read from Unleash's
- * client-features JSON (what the server sends, the backup file, a bootstrap file): whether a
- * toggle is on, the mode its variants name and its rollout percentage. The Unleash client exposes
- * no variants or strategies of a toggle, so this is read beside it, for two things only: the mode
- * of keys outside a rollout (the previous of the configured one) and the admin view.
+ * What the strangler toggles say regardless of any routing key, read from Unleash's client-features
+ * JSON (what the server sends, the backup file, a bootstrap file): whether a toggle is on, the mode
+ * its variants name and its rollout percentage. The Unleash client exposes no variants or
+ * strategies of a toggle, so this is read beside it, for two things only: the mode of keys outside
+ * a rollout (the previous of the configured one) and the admin view.
  */
 final class ToggleDefinitions {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Set<String> ROLLOUTS =
-      Set.of("flexibleRollout", "gradualRolloutUserId", "gradualRolloutSessionId", "gradualRolloutRandom");
+      Set.of(
+          "flexibleRollout",
+          "gradualRolloutUserId",
+          "gradualRolloutSessionId",
+          "gradualRolloutRandom");
 
   /**
    * One toggle.
    *
-   * @param mode the most advanced mode among the variant names (feature and strategy variants),
-   *     or null when none names a mode
+   * @param mode the most advanced mode among the variant names (feature and strategy variants), or
+   *     null when none names a mode
    * @param rolloutPercent 0 when off, 100 when on for everyone, the rollout of its single rollout
    *     strategy, or null when its strategies are anything else
    * @param badVariants variant names that are not modes
@@ -44,7 +48,8 @@ final class ToggleDefinitions {
     try {
       root = JSON.readTree(clientFeatures);
     } catch (IOException e) {
-      throw new IllegalArgumentException("Unleash features are not valid JSON: " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "Unleash features are not valid JSON: " + e.getMessage(), e);
     }
     JsonNode features = root == null ? null : root.get("features");
     if (features == null || !features.isArray()) {
@@ -78,7 +83,8 @@ final class ToggleDefinitions {
         bad.add(n);
       }
     }
-    return new Toggle(mode, rollout(f.path("enabled").asBoolean(false), strategies), List.copyOf(bad));
+    return new Toggle(
+        mode, rollout(f.path("enabled").asBoolean(false), strategies), List.copyOf(bad));
   }
 
   private static Integer rollout(boolean enabled, JsonNode strategies) {

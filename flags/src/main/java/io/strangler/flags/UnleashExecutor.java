@@ -15,11 +15,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The executor the Unleash client runs its background work on. The client's own queues one event
- * task per toggle evaluation on an unbounded single-thread executor; evaluations here happen on
- * the proxy's request path and nothing subscribes to those events, so tasks scheduled from
- * threads that are not this executor's own (after the client is built) are skipped. Fetches,
- * metrics and the events they raise run on two named daemon threads; one-off tasks queue at most
- * {@value #QUEUE} deep and are dropped (and counted) past that.
+ * task per toggle evaluation on an unbounded single-thread executor; evaluations here happen on the
+ * proxy's request path and nothing subscribes to those events, so tasks scheduled from threads that
+ * are not this executor's own (after the client is built) are skipped. Fetches, metrics and the
+ * events they raise run on two named daemon threads; one-off tasks queue at most {@value #QUEUE}
+ * deep and are dropped (and counted) past that.
  */
 final class UnleashExecutor implements UnleashScheduledExecutor {
   private static final Logger LOG = LoggerFactory.getLogger(UnleashExecutor.class);

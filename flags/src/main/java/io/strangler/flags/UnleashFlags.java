@@ -42,24 +42,23 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Toggles.</b> One toggle per API, {@code strangler.<Operation>}; its variant names the mode
  * ({@code LEGACY_ONLY}, {@code SHADOW}, {@code NEW_PRIMARY}, {@code NEW_ONLY}). The routing key is
- * the Unleash context's userId (and sessionId), so a {@code flexibleRollout} with stickiness
- * {@code userId} (or {@code default}) puts the same key on the same side every time.
+ * the Unleash context's userId (and sessionId), so a {@code flexibleRollout} with stickiness {@code
+ * userId} (or {@code default}) puts the same key on the same side every time.
  *
  * <ul>
  *   <li>Toggle on for the key and its variant names a mode: that mode (so weighted variants also
  *       work, each key sticking to its variant).
  *   <li>Toggle off for the key (outside the rollout, or the toggle disabled), or on without a
- *       variant: the previous mode of the toggle's configured mode, which is the most advanced
- *       mode its variants name; the default mode when it names none or there is no toggle.
+ *       variant: the previous mode of the toggle's configured mode, which is the most advanced mode
+ *       its variants name; the default mode when it names none or there is no toggle.
  *   <li>Kill switches {@code strangler.kill.legacy} and {@code strangler.kill.new} (plain toggles,
  *       evaluated without a routing key) override every API, by {@link KillSwitches}.
  * </ul>
  *
- * <p>The configured mode and rollout of a toggle are read from the client-features JSON the
- * client last loaded (server fetch, backup file, bootstrap file), which the Unleash client does
- * not expose. For a client given from outside ({@code FakeUnleash} in tests) there is no such
- * JSON: the configured mode is what the toggle answers with no routing key, and the rollout shows
- * as unknown.
+ * <p>The configured mode and rollout of a toggle are read from the client-features JSON the client
+ * last loaded (server fetch, backup file, bootstrap file), which the Unleash client does not
+ * expose. For a client given from outside ({@code FakeUnleash} in tests) there is no such JSON: the
+ * configured mode is what the toggle answers with no routing key, and the rollout shows as unknown.
  *
  * <p><b>Unreachable Unleash.</b> The client starts from its backup file (the last flags it
  * fetched), else the bootstrap file, else knows no toggles and every API gets the default mode. It
@@ -67,8 +66,8 @@ import org.slf4j.LoggerFactory;
  * error shows in {@link #snapshot()}.
  *
  * <p><b>Hot path.</b> {@link #decide} makes one Unleash evaluation (in memory) and otherwise reads
- * precomputed decisions from an immutable state. A daemon thread refreshes that state every
- * refresh interval (kill switches, configured modes), appending any change to the audit.
+ * precomputed decisions from an immutable state. A daemon thread refreshes that state every refresh
+ * interval (kill switches, configured modes), appending any change to the audit.
  */
 public final class UnleashFlags implements FlagSource {
   private static final Logger LOG = LoggerFactory.getLogger(UnleashFlags.class);
@@ -155,7 +154,9 @@ public final class UnleashFlags implements FlagSource {
       v =
           unleash.getVariant(
               toggle,
-              routingKey == null ? NO_KEY : new UnleashContext(routingKey, routingKey, null, Map.of()));
+              routingKey == null
+                  ? NO_KEY
+                  : new UnleashContext(routingKey, routingKey, null, Map.of()));
     } catch (RuntimeException e) {
       evaluationFailed(toggle, e);
       return outside;
@@ -232,7 +233,9 @@ public final class UnleashFlags implements FlagSource {
     if (now - lastEvaluationErrorNanos >= LOG_EVERY_NANOS) {
       lastEvaluationErrorNanos = now;
       evaluationError =
-          new FlagsError("evaluating " + toggle + " failed: " + e + "; answering without Unleash", clock.instant());
+          new FlagsError(
+              "evaluating " + toggle + " failed: " + e + "; answering without Unleash",
+              clock.instant());
       LOG.warn("evaluating {} failed; answering without Unleash (logged once a minute)", toggle, e);
     }
   }
@@ -242,7 +245,8 @@ public final class UnleashFlags implements FlagSource {
     List<String> bad = new ArrayList<>();
     Set<String> toggles = new TreeSet<>();
     State previous = state; // null while the constructor computes the first state
-    boolean killLegacy = enabledWithoutKey(KILL_LEGACY, previous != null && previous.killLegacy, bad);
+    boolean killLegacy =
+        enabledWithoutKey(KILL_LEGACY, previous != null && previous.killLegacy, bad);
     boolean killNew = enabledWithoutKey(KILL_NEW, previous != null && previous.killNew, bad);
     if (features != null) {
       String raw = features.get();
@@ -275,7 +279,11 @@ public final class UnleashFlags implements FlagSource {
       }
       for (String name : v.badVariants) {
         bad.add(
-            "toggle " + toggle + ": variant '" + name + "' is not a mode (expected one of LEGACY_ONLY, SHADOW, NEW_PRIMARY, NEW_ONLY)");
+            "toggle "
+                + toggle
+                + ": variant '"
+                + name
+                + "' is not a mode (expected one of LEGACY_ONLY, SHADOW, NEW_PRIMARY, NEW_ONLY)");
       }
       views.put(op, v);
     }
@@ -302,7 +310,9 @@ public final class UnleashFlags implements FlagSource {
     Variant v = unleash.getVariant(toggle, NO_KEY);
     if (v != null && v.isEnabled()) {
       Mode m = MODES.get(v.getName());
-      return m != null ? new View(true, m, null, List.of()) : new View(true, null, null, List.of(v.getName()));
+      return m != null
+          ? new View(true, m, null, List.of())
+          : new View(true, null, null, List.of(v.getName()));
     }
     return new View(true, null, null, List.of());
   }
@@ -311,7 +321,8 @@ public final class UnleashFlags implements FlagSource {
     try {
       return unleash.isEnabled(toggle, NO_KEY, false);
     } catch (RuntimeException e) {
-      bad.add("evaluating " + toggle + " failed: " + e + "; keeping it " + FileFlags.onOff(previous));
+      bad.add(
+          "evaluating " + toggle + " failed: " + e + "; keeping it " + FileFlags.onOff(previous));
       return previous;
     }
   }
@@ -329,10 +340,24 @@ public final class UnleashFlags implements FlagSource {
     List<AuditEntry> out = new ArrayList<>();
     var at = clock.instant();
     if (a.killLegacy != b.killLegacy) {
-      out.add(new AuditEntry(at, SOURCE, "kill.legacy", FileFlags.onOff(a.killLegacy), FileFlags.onOff(b.killLegacy), null));
+      out.add(
+          new AuditEntry(
+              at,
+              SOURCE,
+              "kill.legacy",
+              FileFlags.onOff(a.killLegacy),
+              FileFlags.onOff(b.killLegacy),
+              null));
     }
     if (a.killNew != b.killNew) {
-      out.add(new AuditEntry(at, SOURCE, "kill.new", FileFlags.onOff(a.killNew), FileFlags.onOff(b.killNew), null));
+      out.add(
+          new AuditEntry(
+              at,
+              SOURCE,
+              "kill.new",
+              FileFlags.onOff(a.killNew),
+              FileFlags.onOff(b.killNew),
+              null));
     }
     Set<String> ops = new TreeSet<>(a.views.keySet());
     ops.addAll(b.views.keySet());
@@ -390,8 +415,10 @@ public final class UnleashFlags implements FlagSource {
       this.fallback = fallback;
     }
 
-    static State of(Map<String, View> views, boolean killLegacy, boolean killNew, Mode defaultMode) {
-      Decision fallback = KillSwitches.apply(new Decision(defaultMode, ApiFlag.DEFAULT), killLegacy, killNew);
+    static State of(
+        Map<String, View> views, boolean killLegacy, boolean killNew, Mode defaultMode) {
+      Decision fallback =
+          KillSwitches.apply(new Decision(defaultMode, ApiFlag.DEFAULT), killLegacy, killNew);
       Decision[] byMode = new Decision[Mode.values().length];
       for (Mode m : Mode.values()) {
         byMode[m.ordinal()] = KillSwitches.apply(new Decision(m, SOURCE), killLegacy, killNew);
@@ -404,7 +431,9 @@ public final class UnleashFlags implements FlagSource {
                 v.mode == null
                     ? fallback
                     : KillSwitches.apply(
-                        new Decision(v.mode.previous(), SOURCE + ", outside rollout"), killLegacy, killNew);
+                        new Decision(v.mode.previous(), SOURCE + ", outside rollout"),
+                        killLegacy,
+                        killNew);
             Mode in = v.mode == null ? fallback.mode() : byMode[v.mode.ordinal()].mode();
             boolean killed =
                 v.mode == null
@@ -496,8 +525,10 @@ public final class UnleashFlags implements FlagSource {
 
     /** How often kill switches and configured modes are re-read from the client (10 ms .. 5 s). */
     public Builder refreshInterval(Duration interval) {
-      if (interval.compareTo(Duration.ofMillis(10)) < 0 || interval.compareTo(Duration.ofSeconds(5)) > 0) {
-        throw new IllegalArgumentException("refreshInterval must be within 10 ms .. 5 s, got " + interval);
+      if (interval.compareTo(Duration.ofMillis(10)) < 0
+          || interval.compareTo(Duration.ofSeconds(5)) > 0) {
+        throw new IllegalArgumentException(
+            "refreshInterval must be within 10 ms .. 5 s, got " + interval);
       }
       this.refreshInterval = interval;
       return this;
@@ -538,25 +569,35 @@ public final class UnleashFlags implements FlagSource {
       int ways = (api != null ? 1 : 0) + (offline ? 1 : 0) + (client != null ? 1 : 0);
       if (ways != 1) {
         throw new IllegalArgumentException(
-            "say where the flags come from, exactly one of: api(URI, token) for an Unleash server, "
-                + "offline() for the backup/bootstrap file only, client(Unleash) for a client built elsewhere");
+            "say where the flags come from, exactly one of: api(URI, token) for an Unleash server,"
+                + " offline() for the backup/bootstrap file only, client(Unleash) for a client"
+                + " built elsewhere");
       }
       if (client != null) {
         if (backupFile != null || bootstrapFile != null) {
           throw new IllegalArgumentException(
-              "backupFile and bootstrapFile configure a client built here; client(Unleash) brings its own");
+              "backupFile and bootstrapFile configure a client built here; client(Unleash) brings"
+                  + " its own");
         }
         return new UnleashFlags(client, false, null, this);
       }
       if (bootstrapFile != null && !Files.isReadable(bootstrapFile)) {
-        throw new IllegalArgumentException("Unleash bootstrap file " + bootstrapFile.toAbsolutePath() + " is not readable");
+        throw new IllegalArgumentException(
+            "Unleash bootstrap file " + bootstrapFile.toAbsolutePath() + " is not readable");
       }
       AtomicReference<String> features = new AtomicReference<>();
       UnleashExecutor executor = new UnleashExecutor();
       UnleashConfig.Builder c =
           UnleashConfig.builder()
               .appName(appName)
-              .instanceId(instanceId != null ? instanceId : appName + "-" + ProcessHandle.current().pid() + "-" + INSTANCES.incrementAndGet())
+              .instanceId(
+                  instanceId != null
+                      ? instanceId
+                      : appName
+                          + "-"
+                          + ProcessHandle.current().pid()
+                          + "-"
+                          + INSTANCES.incrementAndGet())
               .unleashAPI(api != null ? api : URI.create("http://unleash.invalid/api/"))
               .scheduledExecutor(executor)
               .subscriber(new Subscriber(features, this))
@@ -592,7 +633,8 @@ public final class UnleashFlags implements FlagSource {
         c.backupFile(backupFile.toString());
       }
       if (bootstrapFile != null) {
-        ToggleBootstrapFileProvider file = new ToggleBootstrapFileProvider(bootstrapFile.toString());
+        ToggleBootstrapFileProvider file =
+            new ToggleBootstrapFileProvider(bootstrapFile.toString());
         c.toggleBootstrapProvider(
             () -> {
               Optional<String> json = file.read();

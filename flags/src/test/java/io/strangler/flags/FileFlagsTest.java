@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class FileFlagsTest {
-  private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-01-02T03:04:05Z"), ZoneOffset.UTC);
+  private static final Clock CLOCK =
+      Clock.fixed(Instant.parse("2026-01-02T03:04:05Z"), ZoneOffset.UTC);
 
   @TempDir Path dir;
   private FileFlags flags;
@@ -34,7 +35,8 @@ class FileFlagsTest {
 
   private Path write(String json) throws IOException {
     Path f = dir.resolve("flags.json");
-    // Written beside and moved in, as an editor or config tool would: the watcher never sees half a file.
+    // Written beside and moved in, as an editor or config tool would: the watcher never sees half a
+    // file.
     Path tmp = Files.createTempFile(dir, "edit", ".tmp");
     Files.writeString(tmp, json, StandardCharsets.UTF_8);
     Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -99,7 +101,8 @@ class FileFlagsTest {
     for (int i = 0; i < at10.length; i++) {
       at10[i] = flags.decide("GetRepl", "k" + i).mode() == Mode.NEW_PRIMARY;
     }
-    assertThat(flags.set("GetRepl", Mode.NEW_PRIMARY, 40, "ops")).isInstanceOf(SetResult.Applied.class);
+    assertThat(flags.set("GetRepl", Mode.NEW_PRIMARY, 40, "ops"))
+        .isInstanceOf(SetResult.Applied.class);
     for (int i = 0; i < at10.length; i++) {
       if (at10[i]) {
         assertThat(flags.decide("GetRepl", "k" + i).mode()).isEqualTo(Mode.NEW_PRIMARY);
@@ -125,8 +128,10 @@ class FileFlagsTest {
         {"killLegacy": true,
          "apis": {"GetRepl": {"mode": "SHADOW"}, "CreateRepl": {"mode": "NEW_PRIMARY", "rolloutPercent": 50}}}
         """);
-    assertThat(flags.decide("GetRepl", "r")).isEqualTo(new Decision(Mode.NEW_ONLY, "file, kill.legacy"));
-    assertThat(flags.decide("Heartbeat", "r")).isEqualTo(new Decision(Mode.NEW_ONLY, "default, kill.legacy"));
+    assertThat(flags.decide("GetRepl", "r"))
+        .isEqualTo(new Decision(Mode.NEW_ONLY, "file, kill.legacy"));
+    assertThat(flags.decide("Heartbeat", "r"))
+        .isEqualTo(new Decision(Mode.NEW_ONLY, "default, kill.legacy"));
     for (int i = 0; i < 100; i++) {
       assertThat(flags.decide("CreateRepl", "r" + i).mode()).isEqualTo(Mode.NEW_ONLY);
     }
@@ -142,12 +147,15 @@ class FileFlagsTest {
   @Test
   void decide_killNewOnShadow_dropsTheShadow() throws IOException {
     open("{\"killNew\": true, \"apis\": {\"GetRepl\": {\"mode\": \"SHADOW\"}}}");
-    assertThat(flags.decide("GetRepl", "r")).isEqualTo(new Decision(Mode.LEGACY_ONLY, "file, kill.new"));
+    assertThat(flags.decide("GetRepl", "r"))
+        .isEqualTo(new Decision(Mode.LEGACY_ONLY, "file, kill.new"));
   }
 
   @Test
   void decide_bothKilled_isUnavailable() throws IOException {
-    open("{\"killNew\": true, \"killLegacy\": true, \"apis\": {\"GetRepl\": {\"mode\": \"SHADOW\"}}}");
+    open(
+        "{\"killNew\": true, \"killLegacy\": true, \"apis\": {\"GetRepl\": {\"mode\":"
+            + " \"SHADOW\"}}}");
     assertThat(flags.decide("GetRepl", "r").isUnavailable()).isTrue();
     assertThat(flags.decide("Other", "r").isUnavailable()).isTrue();
   }
@@ -166,7 +174,8 @@ class FileFlagsTest {
     long before = threads.getCurrentThreadAllocatedBytes();
     int newPrimary = 0;
     for (int i = 0; i < 1_000_000; i++) {
-      if (flags.decide(i % 2 == 0 ? "GetRepl" : "Unflagged", keys[i % keys.length]).mode() == Mode.NEW_PRIMARY) {
+      if (flags.decide(i % 2 == 0 ? "GetRepl" : "Unflagged", keys[i % keys.length]).mode()
+          == Mode.NEW_PRIMARY) {
         newPrimary++;
       }
     }
@@ -231,7 +240,8 @@ class FileFlagsTest {
     flags = FileFlags.builder(f).knownOperations(List.of("GetRepl", "CreateRepl")).build();
     write("{\"apis\": {\"GetRepp\": {\"mode\": \"NEW_ONLY\"}}}");
     await().atMost(Duration.ofSeconds(2)).until(() -> flags.snapshot().error() != null);
-    assertThat(flags.snapshot().error().message()).contains("unknown operation 'GetRepp' (known: CreateRepl, GetRepl)");
+    assertThat(flags.snapshot().error().message())
+        .contains("unknown operation 'GetRepp' (known: CreateRepl, GetRepl)");
     assertThat(flags.decide("GetRepl", "r").mode()).isEqualTo(Mode.SHADOW);
   }
 
@@ -243,7 +253,8 @@ class FileFlagsTest {
         .hasMessage(
             "flags file "
                 + f.toAbsolutePath()
-                + " is not valid: apis.GetRepl.mode: unknown mode 'BOTH' (expected one of LEGACY_ONLY, SHADOW, NEW_PRIMARY, NEW_ONLY)");
+                + " is not valid: apis.GetRepl.mode: unknown mode 'BOTH' (expected one of"
+                + " LEGACY_ONLY, SHADOW, NEW_PRIMARY, NEW_ONLY)");
   }
 
   @Test
@@ -261,7 +272,8 @@ class FileFlagsTest {
     assertThat(r)
         .isEqualTo(
             new SetResult.Applied(
-                new ApiFlag("GetRepl", Mode.NEW_PRIMARY, 25, Mode.NEW_PRIMARY, Mode.SHADOW, "file")));
+                new ApiFlag(
+                    "GetRepl", Mode.NEW_PRIMARY, 25, Mode.NEW_PRIMARY, Mode.SHADOW, "file")));
     FlagsFile onDisk = FlagsFile.parse(Files.readAllBytes(flags.file()));
     assertThat(onDisk.apis())
         .containsEntry("GetRepl", new ApiSetting(Mode.NEW_PRIMARY, 25))
@@ -269,7 +281,9 @@ class FileFlagsTest {
     try (var leftovers = Files.list(dir)) {
       assertThat(leftovers).containsExactly(flags.file());
     }
-    assertThat(flags.snapshot().apis()).extracting(ApiFlag::operation).containsExactly("CreateRepl", "GetRepl");
+    assertThat(flags.snapshot().apis())
+        .extracting(ApiFlag::operation)
+        .containsExactly("CreateRepl", "GetRepl");
   }
 
   @Test

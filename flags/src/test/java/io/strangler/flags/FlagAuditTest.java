@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 @ExtendWith(RealServers.class)
 class FlagAuditTest {
-  private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-03-04T05:06:07Z"), ZoneOffset.UTC);
+  private static final Clock CLOCK =
+      Clock.fixed(Instant.parse("2026-03-04T05:06:07Z"), ZoneOffset.UTC);
 
   private final PostgresDb db;
   private FlagAudit audit;
@@ -63,14 +64,22 @@ class FlagAuditTest {
   void append_thenLatest_newestFirst() {
     for (int i = 0; i < 5; i++) {
       audit.append(
-          new AuditEntry(Instant.parse("2026-01-01T00:00:0" + i + "Z"), "file", "GetRepl", "m" + i, "m" + (i + 1), i == 4 ? "alice" : null));
+          new AuditEntry(
+              Instant.parse("2026-01-01T00:00:0" + i + "Z"),
+              "file",
+              "GetRepl",
+              "m" + i,
+              "m" + (i + 1),
+              i == 4 ? "alice" : null));
     }
     await().atMost(Duration.ofSeconds(5)).until(() -> audit.latest(10).size() == 5);
     List<AuditEntry> latest = audit.latest(2);
     assertThat(latest)
         .containsExactly(
-            new AuditEntry(Instant.parse("2026-01-01T00:00:04Z"), "file", "GetRepl", "m4", "m5", "alice"),
-            new AuditEntry(Instant.parse("2026-01-01T00:00:03Z"), "file", "GetRepl", "m3", "m4", null));
+            new AuditEntry(
+                Instant.parse("2026-01-01T00:00:04Z"), "file", "GetRepl", "m4", "m5", "alice"),
+            new AuditEntry(
+                Instant.parse("2026-01-01T00:00:03Z"), "file", "GetRepl", "m3", "m4", null));
     assertThat(audit.dropped()).isZero();
   }
 
@@ -78,7 +87,9 @@ class FlagAuditTest {
   void migrate_ownHistoryTable_besideOtherSchemas() throws SQLException {
     try (Connection c = connect();
         Statement s = c.createStatement();
-        var r = s.executeQuery("SELECT version FROM flyway_flags_history WHERE success ORDER BY installed_rank")) {
+        var r =
+            s.executeQuery(
+                "SELECT version FROM flyway_flags_history WHERE success ORDER BY installed_rank")) {
       List<String> versions = new java.util.ArrayList<>();
       while (r.next()) {
         versions.add(r.getString(1));
@@ -110,16 +121,21 @@ class FlagAuditTest {
     Path f = dir.resolve("flags.json");
     Files.writeString(f, "{\"apis\": {\"GetRepl\": {\"mode\": \"SHADOW\"}}}");
     try (FileFlags flags = FileFlags.builder(f).audit(audit).clock(CLOCK).build()) {
-      assertThat(flags.set("GetRepl", Mode.NEW_PRIMARY, 10, "alice")).isInstanceOf(SetResult.Applied.class);
+      assertThat(flags.set("GetRepl", Mode.NEW_PRIMARY, 10, "alice"))
+          .isInstanceOf(SetResult.Applied.class);
       Path tmp = dir.resolve("edit.tmp");
-      Files.writeString(tmp, "{\"killNew\": true, \"apis\": {\"GetRepl\": {\"mode\": \"NEW_PRIMARY\", \"rolloutPercent\": 10}, \"CreateRepl\": {\"mode\": \"SHADOW\"}}}");
+      Files.writeString(
+          tmp,
+          "{\"killNew\": true, \"apis\": {\"GetRepl\": {\"mode\": \"NEW_PRIMARY\","
+              + " \"rolloutPercent\": 10}, \"CreateRepl\": {\"mode\": \"SHADOW\"}}}");
       Files.move(tmp, f, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       await().atMost(Duration.ofSeconds(5)).until(() -> flags.audit(10).size() == 3);
       assertThat(flags.audit(10))
           .containsExactly(
               new AuditEntry(CLOCK.instant(), "file", "CreateRepl", "none", "SHADOW", null),
               new AuditEntry(CLOCK.instant(), "file", "kill.new", "off", "on", null),
-              new AuditEntry(CLOCK.instant(), "file", "GetRepl", "SHADOW", "NEW_PRIMARY 10%", "alice"));
+              new AuditEntry(
+                  CLOCK.instant(), "file", "GetRepl", "SHADOW", "NEW_PRIMARY 10%", "alice"));
     }
   }
 
@@ -129,14 +145,25 @@ class FlagAuditTest {
     fake.enable("strangler.GetRepl");
     fake.setVariant("strangler.GetRepl", new Variant("SHADOW", (String) null, true));
     try (UnleashFlags flags =
-        UnleashFlags.builder().client(fake).audit(audit).clock(CLOCK).refreshInterval(Duration.ofMillis(20)).build()) {
+        UnleashFlags.builder()
+            .client(fake)
+            .audit(audit)
+            .clock(CLOCK)
+            .refreshInterval(Duration.ofMillis(20))
+            .build()) {
       fake.setVariant("strangler.GetRepl", new Variant("NEW_PRIMARY", (String) null, true));
       fake.enable(UnleashFlags.KILL_LEGACY);
       await().atMost(Duration.ofSeconds(5)).until(() -> flags.audit(10).size() == 2);
       assertThat(flags.audit(10))
           .containsExactlyInAnyOrder(
               new AuditEntry(CLOCK.instant(), "unleash", "kill.legacy", "off", "on", null),
-              new AuditEntry(CLOCK.instant(), "unleash", "GetRepl", "SHADOW (custom rollout)", "NEW_PRIMARY (custom rollout)", null));
+              new AuditEntry(
+                  CLOCK.instant(),
+                  "unleash",
+                  "GetRepl",
+                  "SHADOW (custom rollout)",
+                  "NEW_PRIMARY (custom rollout)",
+                  null));
     }
   }
 }

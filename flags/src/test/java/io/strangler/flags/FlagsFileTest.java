@@ -49,16 +49,19 @@ class FlagsFileTest {
     assertThatThrownBy(() -> parse("{\"apis\": {\"GetRepl\": {\"mode\": \"SHADDOW\"}}}"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
-            "apis.GetRepl.mode: unknown mode 'SHADDOW' (expected one of LEGACY_ONLY, SHADOW, NEW_PRIMARY, NEW_ONLY)");
+            "apis.GetRepl.mode: unknown mode 'SHADDOW' (expected one of LEGACY_ONLY, SHADOW,"
+                + " NEW_PRIMARY, NEW_ONLY)");
   }
 
   @Test
   void parse_rolloutOutOfRange_isAnError() {
     assertThatThrownBy(
-            () -> parse("{\"apis\": {\"GetRepl\": {\"mode\": \"SHADOW\", \"rolloutPercent\": 101}}}"))
+            () ->
+                parse("{\"apis\": {\"GetRepl\": {\"mode\": \"SHADOW\", \"rolloutPercent\": 101}}}"))
         .hasMessage("apis.GetRepl.rolloutPercent: expected a whole number within 0..100, got 101");
     assertThatThrownBy(
-            () -> parse("{\"apis\": {\"GetRepl\": {\"mode\": \"SHADOW\", \"rolloutPercent\": 2.5}}}"))
+            () ->
+                parse("{\"apis\": {\"GetRepl\": {\"mode\": \"SHADOW\", \"rolloutPercent\": 2.5}}}"))
         .hasMessageContaining("expected a whole number within 0..100");
   }
 
@@ -66,7 +69,8 @@ class FlagsFileTest {
   void parse_unknownField_isAnErrorListingTheKnownOnes() {
     assertThatThrownBy(() -> parse("{\"kilLegacy\": true}"))
         .hasMessage("kilLegacy: unknown field (expected apis, defaultMode, killLegacy, killNew)");
-    assertThatThrownBy(() -> parse("{\"apis\": {\"GetRepl\": {\"mode\": \"SHADOW\", \"rollout\": 5}}}"))
+    assertThatThrownBy(
+            () -> parse("{\"apis\": {\"GetRepl\": {\"mode\": \"SHADOW\", \"rollout\": 5}}}"))
         .hasMessage("apis.GetRepl.rollout: unknown field (expected mode, rolloutPercent)");
   }
 
@@ -74,12 +78,14 @@ class FlagsFileTest {
   void parse_missingModeOrBadShapes_areErrors() {
     assertThatThrownBy(() -> parse("{\"apis\": {\"GetRepl\": {\"rolloutPercent\": 5}}}"))
         .hasMessage("apis.GetRepl.mode: missing");
-    assertThatThrownBy(() -> parse("{\"apis\": []}")).hasMessageStartingWith("apis: expected an object");
+    assertThatThrownBy(() -> parse("{\"apis\": []}"))
+        .hasMessageStartingWith("apis: expected an object");
     assertThatThrownBy(() -> parse("{\"killNew\": \"yes\"}"))
         .hasMessage("killNew: expected true or false, got \"yes\"");
     assertThatThrownBy(() -> parse("{\"apis\": {\"Get Repl\": {\"mode\": \"SHADOW\"}}}"))
         .hasMessageStartingWith("apis: not an operation name: 'Get Repl'");
-    assertThatThrownBy(() -> parse("[]")).hasMessageStartingWith("expected a JSON object at the top");
+    assertThatThrownBy(() -> parse("[]"))
+        .hasMessageStartingWith("expected a JSON object at the top");
     assertThatThrownBy(() -> parse("")).hasMessageStartingWith("the file is empty");
   }
 

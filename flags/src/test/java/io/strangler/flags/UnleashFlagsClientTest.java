@@ -2,8 +2,8 @@ package io.strangler.flags;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,9 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The Unleash source over the real Unleash client and its evaluation engine, fed offline from
- * files in Unleash's client-features format (bootstrap and backup), and pointed at an Unleash
- * that is not there.
+ * The Unleash source over the real Unleash client and its evaluation engine, fed offline from files
+ * in Unleash's client-features format (bootstrap and backup), and pointed at an Unleash that is not
+ * there.
  */
 class UnleashFlagsClientTest {
   @TempDir Path dir;
@@ -36,7 +36,8 @@ class UnleashFlagsClientTest {
 
   private Path resource(String name) throws IOException {
     Path p = dir.resolve(name);
-    try (InputStream in = Objects.requireNonNull(getClass().getResourceAsStream("/unleash/" + name))) {
+    try (InputStream in =
+        Objects.requireNonNull(getClass().getResourceAsStream("/unleash/" + name))) {
       Files.copy(in, p);
     }
     return p;
@@ -48,7 +49,8 @@ class UnleashFlagsClientTest {
             .offline()
             .bootstrapFile(resource(bootstrap))
             .backupFile(dir.resolve("backup.json"))
-            .knownOperations(List.of("GetRepl", "CreateRepl", "ListMachines", "Heartbeat", "DrainMachine"))
+            .knownOperations(
+                List.of("GetRepl", "CreateRepl", "ListMachines", "Heartbeat", "DrainMachine"))
             .build();
     return flags;
   }
@@ -87,8 +89,10 @@ class UnleashFlagsClientTest {
             new ApiFlag("DrainMachine", null, null, Mode.LEGACY_ONLY, Mode.LEGACY_ONLY, "default"),
             new ApiFlag("GetRepl", Mode.NEW_PRIMARY, 30, Mode.NEW_PRIMARY, Mode.SHADOW, "unleash"),
             new ApiFlag("Heartbeat", null, 100, Mode.LEGACY_ONLY, Mode.LEGACY_ONLY, "unleash"),
-            new ApiFlag("ListMachines", Mode.NEW_ONLY, 0, Mode.NEW_ONLY, Mode.NEW_PRIMARY, "unleash"));
-    assertThat(s.error().message()).contains("toggle strangler.Heartbeat: variant 'SHADDOW' is not a mode");
+            new ApiFlag(
+                "ListMachines", Mode.NEW_ONLY, 0, Mode.NEW_ONLY, Mode.NEW_PRIMARY, "unleash"));
+    assertThat(s.error().message())
+        .contains("toggle strangler.Heartbeat: variant 'SHADDOW' is not a mode");
   }
 
   @Test
@@ -99,14 +103,16 @@ class UnleashFlagsClientTest {
           .isEqualTo(new Decision(Mode.NEW_PRIMARY, "unleash, outside rollout"));
     }
     assertThat(flags.decide("CreateRepl", "r1")).isEqualTo(new Decision(Mode.SHADOW, "unleash"));
-    assertThat(flags.decide("DrainMachine", "r1")).isEqualTo(new Decision(Mode.LEGACY_ONLY, "default"));
+    assertThat(flags.decide("DrainMachine", "r1"))
+        .isEqualTo(new Decision(Mode.LEGACY_ONLY, "default"));
   }
 
   @Test
   void bootstrap_killNew_overridesEveryApi() throws IOException {
     offline("kill-new.json");
     assertThat(flags.snapshot().killNew()).isTrue();
-    assertThat(flags.decide("CreateRepl", "r1")).isEqualTo(new Decision(Mode.LEGACY_ONLY, "unleash, kill.new"));
+    assertThat(flags.decide("CreateRepl", "r1"))
+        .isEqualTo(new Decision(Mode.LEGACY_ONLY, "unleash, kill.new"));
     for (int i = 0; i < 200; i++) {
       assertThat(flags.decide("GetRepl", "r" + i).mode()).isEqualTo(Mode.LEGACY_ONLY);
     }
@@ -124,7 +130,8 @@ class UnleashFlagsClientTest {
         () -> {
           flags = connect(port, backup);
           for (int i = 0; i < 1_000; i++) {
-            assertThat(flags.decide("GetRepl", "r" + i)).isEqualTo(new Decision(Mode.LEGACY_ONLY, "default"));
+            assertThat(flags.decide("GetRepl", "r" + i))
+                .isEqualTo(new Decision(Mode.LEGACY_ONLY, "default"));
           }
         });
     await().atMost(Duration.ofSeconds(5)).until(() -> flags.snapshot().error() != null);
@@ -145,7 +152,8 @@ class UnleashFlagsClientTest {
     flags = connect(port, backup);
     assertThat(flags.decide("CreateRepl", "r1")).isEqualTo(new Decision(Mode.SHADOW, "unleash"));
     assertThat(flags.snapshot().apis())
-        .contains(new ApiFlag("GetRepl", Mode.NEW_PRIMARY, 30, Mode.NEW_PRIMARY, Mode.SHADOW, "unleash"));
+        .contains(
+            new ApiFlag("GetRepl", Mode.NEW_PRIMARY, 30, Mode.NEW_PRIMARY, Mode.SHADOW, "unleash"));
   }
 
   @Test
@@ -171,9 +179,14 @@ class UnleashFlagsClientTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("say where the flags come from");
     assertThatThrownBy(
-            () -> UnleashFlags.builder().offline().api(URI.create("http://127.0.0.1:1/api/"), "t").build())
+            () ->
+                UnleashFlags.builder()
+                    .offline()
+                    .api(URI.create("http://127.0.0.1:1/api/"), "t")
+                    .build())
         .hasMessageStartingWith("say where the flags come from");
-    assertThatThrownBy(() -> UnleashFlags.builder().offline().bootstrapFile(dir.resolve("none.json")).build())
+    assertThatThrownBy(
+            () -> UnleashFlags.builder().offline().bootstrapFile(dir.resolve("none.json")).build())
         .hasMessageContaining("is not readable");
   }
 

@@ -58,13 +58,16 @@ class UnleashFlagsFakeTest {
     assertThat(flags.decide("GetRepl", null)).isEqualTo(new Decision(Mode.NEW_PRIMARY, "unleash"));
     assertThat(flags.decide("CreateRepl", "r1").mode()).isEqualTo(Mode.LEGACY_ONLY);
     assertThat(flags.snapshot().apis())
-        .contains(new ApiFlag("GetRepl", Mode.NEW_PRIMARY, null, Mode.NEW_PRIMARY, Mode.SHADOW, "unleash"));
+        .contains(
+            new ApiFlag(
+                "GetRepl", Mode.NEW_PRIMARY, null, Mode.NEW_PRIMARY, Mode.SHADOW, "unleash"));
   }
 
   @Test
   void decide_toggleOnForSomeKeys_othersGetDefaultWhenNoModeIsKnown() {
     Set<String> in = Set.of("r1", "r2");
-    fake.conditionallyEnable(ctx -> ctx.getUserId().filter(in::contains).isPresent(), "strangler.GetRepl");
+    fake.conditionallyEnable(
+        ctx -> ctx.getUserId().filter(in::contains).isPresent(), "strangler.GetRepl");
     fake.setVariant("strangler.GetRepl", variant("NEW_ONLY"));
     open();
     assertThat(flags.decide("GetRepl", "r1").mode()).isEqualTo(Mode.NEW_ONLY);
@@ -76,11 +79,13 @@ class UnleashFlagsFakeTest {
   @Test
   void decide_toggleOffForKeyWithKnownMode_getsThePreviousMode() {
     // On without a key (so the configured mode is known), off for key r9: outside the rollout.
-    fake.conditionallyEnable(ctx -> !ctx.getUserId().equals(java.util.Optional.of("r9")), "strangler.GetRepl");
+    fake.conditionallyEnable(
+        ctx -> !ctx.getUserId().equals(java.util.Optional.of("r9")), "strangler.GetRepl");
     fake.setVariant("strangler.GetRepl", variant("NEW_PRIMARY"));
     open();
     assertThat(flags.decide("GetRepl", "r1").mode()).isEqualTo(Mode.NEW_PRIMARY);
-    assertThat(flags.decide("GetRepl", "r9")).isEqualTo(new Decision(Mode.SHADOW, "unleash, outside rollout"));
+    assertThat(flags.decide("GetRepl", "r9"))
+        .isEqualTo(new Decision(Mode.SHADOW, "unleash, outside rollout"));
   }
 
   @Test
@@ -91,8 +96,10 @@ class UnleashFlagsFakeTest {
     assertThat(flags.decide("CreateRepl", "r").mode()).isEqualTo(Mode.SHADOW);
     fake.setVariant("strangler.CreateRepl", variant("NEW_ONLY"));
     assertThat(flags.decide("CreateRepl", "r").mode()).isEqualTo(Mode.NEW_ONLY);
-    await().atMost(Duration.ofSeconds(2))
-        .until(() -> flags.snapshot().apis().stream().anyMatch(a -> a.configured() == Mode.NEW_ONLY));
+    await()
+        .atMost(Duration.ofSeconds(2))
+        .until(
+            () -> flags.snapshot().apis().stream().anyMatch(a -> a.configured() == Mode.NEW_ONLY));
   }
 
   @Test
@@ -101,9 +108,13 @@ class UnleashFlagsFakeTest {
     fake.setVariant("strangler.GetRepl", variant("SHADOW"));
     open();
     fake.enable(UnleashFlags.KILL_LEGACY);
-    await().atMost(Duration.ofSeconds(2)).until(() -> flags.decide("GetRepl", "r").mode() == Mode.NEW_ONLY);
-    assertThat(flags.decide("GetRepl", "r")).isEqualTo(new Decision(Mode.NEW_ONLY, "unleash, kill.legacy"));
-    assertThat(flags.decide("CreateRepl", "r")).isEqualTo(new Decision(Mode.NEW_ONLY, "default, kill.legacy"));
+    await()
+        .atMost(Duration.ofSeconds(2))
+        .until(() -> flags.decide("GetRepl", "r").mode() == Mode.NEW_ONLY);
+    assertThat(flags.decide("GetRepl", "r"))
+        .isEqualTo(new Decision(Mode.NEW_ONLY, "unleash, kill.legacy"));
+    assertThat(flags.decide("CreateRepl", "r"))
+        .isEqualTo(new Decision(Mode.NEW_ONLY, "default, kill.legacy"));
     FlagsSnapshot s = flags.snapshot();
     assertThat(s.killLegacy()).isTrue();
     assertThat(s.apis()).extracting(ApiFlag::source).containsOnly(ApiFlag.KILL_SWITCH);
@@ -112,7 +123,9 @@ class UnleashFlagsFakeTest {
     await().atMost(Duration.ofSeconds(2)).until(() -> flags.decide("GetRepl", "r").isUnavailable());
 
     fake.disable(UnleashFlags.KILL_LEGACY, UnleashFlags.KILL_NEW);
-    await().atMost(Duration.ofSeconds(2)).until(() -> flags.decide("GetRepl", "r").mode() == Mode.SHADOW);
+    await()
+        .atMost(Duration.ofSeconds(2))
+        .until(() -> flags.decide("GetRepl", "r").mode() == Mode.SHADOW);
   }
 
   @Test
@@ -123,16 +136,23 @@ class UnleashFlagsFakeTest {
     assertThat(flags.decide("GetRepl", "r")).isEqualTo(new Decision(Mode.LEGACY_ONLY, "default"));
     assertThat(flags.snapshot().error().message())
         .isEqualTo(
-            "toggle strangler.GetRepl: variant 'SHADDOW' is not a mode (expected one of LEGACY_ONLY, SHADOW, NEW_PRIMARY, NEW_ONLY)");
+            "toggle strangler.GetRepl: variant 'SHADDOW' is not a mode (expected one of"
+                + " LEGACY_ONLY, SHADOW, NEW_PRIMARY, NEW_ONLY)");
   }
 
   @Test
   void decide_clientThatThrows_answersWithoutIt() {
     fake.enable("strangler.GetRepl");
-    fake.conditionallyEnable(ctx -> { throw new IllegalStateException("boom"); }, "strangler.CreateRepl");
+    fake.conditionallyEnable(
+        ctx -> {
+          throw new IllegalStateException("boom");
+        },
+        "strangler.CreateRepl");
     flags = UnleashFlags.builder().client(fake).build();
-    assertThat(flags.decide("CreateRepl", "r")).isEqualTo(new Decision(Mode.LEGACY_ONLY, "default"));
-    assertThat(flags.snapshot().error().message()).contains("evaluating strangler.CreateRepl failed");
+    assertThat(flags.decide("CreateRepl", "r"))
+        .isEqualTo(new Decision(Mode.LEGACY_ONLY, "default"));
+    assertThat(flags.snapshot().error().message())
+        .contains("evaluating strangler.CreateRepl failed");
   }
 
   @Test
@@ -141,6 +161,7 @@ class UnleashFlagsFakeTest {
     assertThat(flags.set("GetRepl", Mode.SHADOW, 100, "alice"))
         .isEqualTo(
             new SetResult.NotSupported(
-                "flags are managed in Unleash: change toggle strangler.GetRepl there (its variant names the mode, its flexibleRollout strategy the rollout)"));
+                "flags are managed in Unleash: change toggle strangler.GetRepl there (its variant"
+                    + " names the mode, its flexibleRollout strategy the rollout)"));
   }
 }
