@@ -55,8 +55,8 @@ import org.flywaydb.core.Flyway;
  * db/migration/controlplane, statements in ControlPlaneMapper.xml, design in
  * docs/controlplane-schema.md).
  *
- * <p>Each call is one transaction, most of them one statement sent in autocommit mode (one round
- * trip). The invariant "at most one RUNNING container per repl" is the database's: a partial
+ * <p>Each call is one statement sent in autocommit mode (one round trip), except ConnectRepl when
+ * it starts a container and the eager TransferRepl, which write in one explicit transaction. The invariant "at most one RUNNING container per repl" is the database's: a partial
  * unique index that ConnectRepl's INSERT names as its ON CONFLICT arbiter. Placement is decided
  * here with {@link Placement}, from candidates read in the same transaction, and claimed with a
  * conditional UPDATE, so a machine is never given more containers than its capacity.
@@ -438,7 +438,7 @@ public final class PostgresControlPlane implements ControlPlane {
 
   // ---------------------------------------------------------------- containers
 
-  /** How one ConnectRepl transaction ended: with an answer to commit, or lost to a race. */
+  /** How one ConnectRepl write transaction ended: with an answer to commit, or lost to a race. */
   private sealed interface Attempt {}
 
   private record Answered(ConnectReplResponse response) implements Attempt {}
@@ -447,27 +447,37 @@ public final class PostgresControlPlane implements ControlPlane {
   private record Lost(String why) implements Attempt {}
 
   /**
-   * Each attempt is one transaction: read the repl and its running container, read placement
-   * candidates, then one guarded write (see placeContainer in ControlPlaneMapper.xml). A write
-   * whose guard fails changed nothing that is kept: the transaction rolls back and the next
-   * attempt reads again. Every lost attempt means a concurrent call committed (a container for
-   * this repl, a transfer of it, a slot on the chosen machine), so attempts end quickly; the bound
-   * is a backstop.
+   * Each attempt reads the repl and its running container (one statement, which answers a repl
+   * that already runs), then in one transaction reads placement candidates and makes one guarded
+   * write (see placeContainer in ControlPlaneMapper.xml). The first read need not be inside that
+   * transaction: under READ COMMITTED every statement has its own snapshot anyway, and the write
+   * re-checks all it relied on (the repl's cluster and pending transfer in its guard, the absence
+   * of a running container through the unique index, the machine's room in its claim).
    *
-   * <p>Of concurrent calls for one repl, the partial unique index lets exactly one insert; the
-   * others wait for it to commit, insert nothing, and their next attempt answers the winner's
-   * container with created=false.
+   * <p>A write whose checks fail rolls back and the next attempt reads again. Of concurrent calls
+   * for one repl, the partial unique index lets exactly one insert; the others wait for it to
+   * commit, insert nothing, and their next attempt answers the winner's container with
+   * created=false. Every lost attempt means a concurrent call committed (a container for this
+   * repl, a transfer of it, a slot on the chosen machine), so attempts end quickly; the bound is
+   * a backstop.
    */
   @Override
   public ConnectReplResponse connectRepl(ConnectReplRequest request, CallContext ctx) {
     request.validate();
+    String replId = request.replId();
     String containerId = Ids.containerId(ctx.requestId());
     Lost last = null;
     for (int attempt = 1; attempt <= MAX_CONNECT_ATTEMPTS; attempt++) {
+      ReplState state = statement(m -> m.selectReplState(replId));
+      if (state == null) {
+        throw Errors.replNotFound(replId);
+      }
+      if (state.running() != null) {
+        return new ConnectReplResponse(state.running(), false, false);
+      }
       Attempt a =
           transaction(
-              m -> connectOnce(m, request.replId(), containerId, ctx.now()),
-              Answered.class::isInstance);
+              m -> place(m, state.repl(), containerId, ctx.now()), Answered.class::isInstance);
       if (a instanceof Answered answered) {
         return answered.response();
       }
@@ -477,23 +487,17 @@ public final class PostgresControlPlane implements ControlPlane {
         NAME,
         new IllegalStateException(
             "ConnectRepl for repl '"
-                + request.replId()
+                + replId
                 + "' lost "
                 + MAX_CONNECT_ATTEMPTS
                 + " races in a row; last: "
                 + last.why()));
   }
 
-  private static Attempt connectOnce(
-      ControlPlaneMapper m, String replId, String containerId, Instant now) {
-    ReplState state = m.selectReplState(replId);
-    if (state == null) {
-      throw Errors.replNotFound(replId);
-    }
-    if (state.running() != null) {
-      return new Answered(new ConnectReplResponse(state.running(), false, false));
-    }
-    Repl repl = state.repl();
+  /** Places a container for {@code repl}, which had no running one when read. */
+  private static Attempt place(
+      ControlPlaneMapper m, Repl repl, String containerId, Instant now) {
+    String replId = repl.replId();
     String pending = repl.pendingTransferTo();
     String cluster = pending != null ? pending : repl.cluster();
     Machine chosen =

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * How many statements and transaction ends each call sends: one statement (one round trip, no
- * BEGIN or COMMIT) for every call but ConnectRepl and the eager TransferRepl.
+ * BEGIN or COMMIT) for every call but a ConnectRepl that starts a container and the eager
+ * TransferRepl.
  */
 @ExtendWith(RealServers.class)
 class RoundTripsTest {
@@ -100,14 +101,14 @@ class RoundTripsTest {
   }
 
   @Test
-  void connectRepl_readsThenWritesInOneTransaction() {
+  void connectRepl_readsThenWritesInOneTransaction_andAnswersARunningReplInOneStatement() {
     plane.createRepl(new CreateReplRequest("r-1", "o", "app", "asia"), calls.next());
     plane.registerMachine(new RegisterMachineRequest("m-1", "asia-1", "10.0.0.1", 4), calls.next());
 
-    // repl + running container, candidates, the guarded insert; then COMMIT.
+    // The repl and its running container; then candidates and the guarded insert, and COMMIT.
     assertThat(sent(c -> plane.connectRepl(new ConnectReplRequest("r-1"), c))).isEqualTo(new Sent(3, 1));
-    // Already running: the first read answers.
-    assertThat(sent(c -> plane.connectRepl(new ConnectReplRequest("r-1"), c))).isEqualTo(new Sent(1, 1));
+    // Already running: the first read answers, in one round trip.
+    assertThat(sent(c -> plane.connectRepl(new ConnectReplRequest("r-1"), c))).isEqualTo(new Sent(1, 0));
   }
 
   @Test
