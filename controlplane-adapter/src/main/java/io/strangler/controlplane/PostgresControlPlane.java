@@ -109,8 +109,9 @@ public final class PostgresControlPlane implements ControlPlane {
 
   /**
    * A plane over {@code dataSource}, which the caller keeps and closes. Its connections must use
-   * READ COMMITTED and start in autocommit mode (both PostgreSQL's and HikariCP's defaults).
-   * Applies the schema migrations first.
+   * READ COMMITTED (PostgreSQL's default). Applies the schema migrations first.
+   *
+   * @throws IllegalArgumentException when the data source's connections use another isolation
    */
   public PostgresControlPlane(DataSource dataSource) {
     this(Objects.requireNonNull(dataSource, "dataSource"), false);
@@ -120,6 +121,7 @@ public final class PostgresControlPlane implements ControlPlane {
     this.dataSource = dataSource;
     this.ownedPool = owned ? (HikariDataSource) dataSource : null;
     try {
+      requireReadCommitted(dataSource);
       migrate(dataSource);
       this.sessions = sessionFactory(dataSource);
       this.topology = TopologyView.of(statement(ControlPlaneMapper::selectClusters));
@@ -164,6 +166,22 @@ public final class PostgresControlPlane implements ControlPlane {
     } catch (RuntimeException e) {
       // HikariCP fails fast when it cannot open a first connection.
       throw SqlErrors.translate(NAME, e);
+    }
+  }
+
+  private static void requireReadCommitted(DataSource dataSource) {
+    int isolation;
+    try (Connection c = dataSource.getConnection()) {
+      isolation = c.getTransactionIsolation();
+    } catch (SQLException e) {
+      throw SqlErrors.translate(NAME, e);
+    }
+    if (isolation != Connection.TRANSACTION_READ_COMMITTED) {
+      throw new IllegalArgumentException(
+          "the control plane needs READ COMMITTED connections (PostgreSQL's default), but the"
+              + " data source's use JDBC isolation level "
+              + isolation
+              + ": configure the pool with TRANSACTION_READ_COMMITTED");
     }
   }
 

@@ -3,6 +3,8 @@ package io.strangler.controlplane;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import io.strangler.api.ControlPlaneException;
 import io.strangler.api.ErrorCode;
 import io.strangler.api.Errors;
@@ -125,6 +127,21 @@ class TransactionsTest {
       assertThat(reopened.topology()).isEqualTo(next);
       assertThat(reopened.createRepl(new CreateReplRequest("r-eu", "o", "eu-app", "eu"), calls.next()).cluster())
           .isEqualTo("eu-1");
+    }
+  }
+
+  @Test
+  void newPlane_overRepeatableReadConnections_isRefused() {
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(db.jdbcUrl());
+    config.setUsername(db.user());
+    config.setPassword(db.password());
+    config.setMaximumPoolSize(1);
+    config.setTransactionIsolation("TRANSACTION_REPEATABLE_READ");
+    try (HikariDataSource repeatableRead = new HikariDataSource(config)) {
+      assertThatThrownBy(() -> new PostgresControlPlane(repeatableRead))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("READ COMMITTED");
     }
   }
 
