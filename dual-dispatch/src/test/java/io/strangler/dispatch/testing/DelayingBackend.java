@@ -1,0 +1,45 @@
+package io.strangler.dispatch.testing;
+
+import io.strangler.dispatch.Backend;
+import io.strangler.dispatch.Prepared;
+import io.strangler.dispatch.Reply;
+import io.strangler.dispatch.Stamp;
+import java.time.Duration;
+import java.util.function.Supplier;
+
+/** A backend made slow: each call waits a delay, then runs on the wrapped backend. */
+public final class DelayingBackend implements Backend {
+  private final Backend inner;
+  private final Supplier<Duration> delay;
+
+  public DelayingBackend(Backend inner, Duration delay) {
+    this(inner, () -> delay);
+  }
+
+  /** A delay drawn per call, for example at random. */
+  public DelayingBackend(Backend inner, Supplier<Duration> delay) {
+    this.inner = inner;
+    this.delay = delay;
+  }
+
+  @Override
+  public String name() {
+    return inner.name();
+  }
+
+  @Override
+  public Reply call(String operation, Prepared request, Stamp stamp) {
+    try {
+      Thread.sleep(delay.get()); // the simulated latency of a slow store
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Reply.unavailable(inner.name() + " was interrupted");
+    }
+    return inner.call(operation, request, stamp);
+  }
+
+  @Override
+  public boolean ready() {
+    return inner.ready();
+  }
+}
