@@ -154,8 +154,16 @@ final class DemoTraffic implements AutoCloseable {
     return Math.max(0, Math.min(world.repls - 1, i));
   }
 
+  /** Stops sending and waits (up to 5 s) for the calls in flight to be answered. */
   @Override
   public void close() {
     ticker.shutdownNow();
+    try {
+      if (ticker.awaitTermination(5, TimeUnit.SECONDS) && inFlight.tryAcquire(32, 5, TimeUnit.SECONDS)) {
+        inFlight.release(32);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }
