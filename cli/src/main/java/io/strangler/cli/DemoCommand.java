@@ -110,7 +110,7 @@ final class DemoCommand implements Callable<Integer> {
             .adminPort(adminPort)
             .adminToken(token)
             .build();
-    StranglerServer server = StranglerServer.start(config, legacy, controlPlane, new ClosingFlags(flags, audit));
+    StranglerServer server = StranglerServer.start(config, legacy, controlPlane, new ClosingFlags(flags, audit), StranglerServer.DiffSetup.defaults(stores.postgres()));
     DemoTraffic traffic = new DemoTraffic(world, URI.create("http://127.0.0.1:" + server.port()), seed);
     CountDownLatch stop = new CountDownLatch(1);
     Thread hook = new Thread(stop::countDown, "demo-stop");

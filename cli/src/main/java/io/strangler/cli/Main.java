@@ -17,6 +17,8 @@ import picocli.CommandLine.Command;
       ServeCommand.class,
       DemoCommand.class,
       FlagsCommand.class,
+      MismatchesCommand.class,
+      ReadinessCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

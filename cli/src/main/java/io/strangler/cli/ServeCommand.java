@@ -111,7 +111,7 @@ final class ServeCommand implements Callable<Integer> {
             .maxBodyBytes(maxBody)
             .shadowTimeout(shadowTimeout)
             .build();
-    StranglerServer server = StranglerServer.start(config, legacy, controlPlane, new ClosingFlags(flags, audit));
+    StranglerServer server = StranglerServer.start(config, legacy, controlPlane, new ClosingFlags(flags, audit), StranglerServer.DiffSetup.defaults(stores.postgres()));
     printUrls(server, token, adminToken == null && System.getenv(AdminTokens.ENV) == null);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()

@@ -14,10 +14,24 @@ import io.strangler.dispatch.ProxyConfig;
 import io.strangler.flags.FlagSource;
 import io.strangler.flags.Mode;
 import io.strangler.flags.SetResult;
+import io.strangler.api.Operation;
+import io.strangler.diff.report.DiffAdmin;
+import io.strangler.diff.report.DiffConfig;
+import io.strangler.diff.report.DiffPipeline;
+import io.strangler.diff.report.MismatchStore;
+import io.strangler.diff.report.SampleStore;
+import io.strangler.diff.report.Telemetry;
+import io.strangler.dispatch.ApiRegistry;
+import io.strangler.dispatch.Backend;
+import io.strangler.flags.ApiFlag;
+import io.strangler.servers.PostgresEndpoint;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
  * The assembled proxy: the control API bound into the dual-dispatch server over the two real
@@ -29,37 +43,128 @@ public final class StranglerServer implements AutoCloseable {
 
   private final DispatchServer server;
   private final CountingSink counts;
+  private final DiffPipeline pipeline;
   private final List<AutoCloseable> owned;
 
-  private StranglerServer(DispatchServer server, CountingSink counts, List<AutoCloseable> owned) {
+  private StranglerServer(DispatchServer server, CountingSink counts, DiffPipeline pipeline, List<AutoCloseable> owned) {
     this.server = server;
     this.counts = counts;
+    this.pipeline = pipeline;
     this.owned = owned;
+  }
+
+  /**
+   * How the diff reporter runs: its config, and where mismatch samples are kept (null: not kept).
+   */
+  public record DiffSetup(DiffConfig config, PostgresEndpoint samples, Clock clock) {
+    public DiffSetup {
+      Objects.requireNonNull(config, "config");
+      Objects.requireNonNull(clock, "clock");
+    }
+
+    /** Every call compared with the bundled rules; samples in {@code samples}. */
+    public static DiffSetup defaults(PostgresEndpoint samples) {
+      return new DiffSetup(
+          DiffConfig.builder().apis(Operation.ALL.stream().map(Operation::name).toList()).build(),
+          samples,
+          Clock.systemUTC());
+    }
   }
 
   /** Starts serving; on failure closes what it was given. */
   public static StranglerServer start(
-      ProxyConfig config, ControlPlane legacy, ControlPlane controlPlane, FlagSource flags) {
+      ProxyConfig config, ControlPlane legacy, ControlPlane controlPlane, FlagSource flags, DiffSetup diff) {
     Objects.requireNonNull(config, "config");
+    Objects.requireNonNull(diff, "diff");
+    // Closed in reverse: the proxy first (it drains shadow writes into the pipeline), then the
+    // pipeline, the sample store, telemetry, and last the backends and flags.
     List<AutoCloseable> owned = new ArrayList<>(List.of(legacy, controlPlane, flags));
     try {
+      ApiRegistry apis = ControlApiBinding.registry();
+      Backend legacyBackend = ControlApiBinding.backend(legacy);
+      Backend newBackend = ControlApiBinding.backend(controlPlane);
+      Telemetry telemetry = Telemetry.create();
+      owned.add(telemetry);
+      SampleStore samples =
+          diff.samples() == null
+              ? SampleStore.disabled()
+              : MismatchStore.open(diff.samples().jdbcUrl(), diff.samples().user(), diff.samples().password(), diff.config(), diff.clock());
+      if (samples instanceof AutoCloseable closeable) {
+        owned.add(closeable);
+      }
+      DiffPipeline pipeline =
+          DiffPipeline.builder(diff.config())
+              .clock(diff.clock())
+              .rereader(DiffWiring.rereader(apis, legacyBackend, newBackend, diff.clock()))
+              .meterProvider(telemetry.meterProvider())
+              .modes(() -> modes(flags))
+              .samples(samples)
+              .build();
+      owned.add(pipeline);
       CountingSink counts = new CountingSink();
-      OutcomeSink sink = counts;
-      AdminRoutes admin = AdminRoutes.builder().add(flagRoutes(flags)).add(statsRoutes(counts)).build();
+      OutcomeSink sink = counts.andThen(e -> DiffWiring.compared(e).ifPresent(pipeline::offer));
+      AdminRoutes admin =
+          AdminRoutes.builder()
+              .add(flagRoutes(flags))
+              .add(statsRoutes(counts))
+              .add(diffRoutes(pipeline.admin(), telemetry))
+              .build();
       DispatchServer server =
           DispatchServer.builder(config)
-              .apis(ControlApiBinding.registry())
+              .apis(apis)
               .flags(flags)
-              .legacy(ControlApiBinding.backend(legacy))
-              .newer(ControlApiBinding.backend(controlPlane))
+              .legacy(legacyBackend)
+              .newer(newBackend)
               .sink(sink)
               .admin(admin)
               .start();
-      return new StranglerServer(server, counts, owned);
+      return new StranglerServer(server, counts, pipeline, owned);
     } catch (RuntimeException e) {
       closeAll(owned, e);
       throw e;
     }
+  }
+
+  private static Map<String, String> modes(FlagSource flags) {
+    Map<String, String> m = new TreeMap<>();
+    for (ApiFlag f : flags.snapshot().apis()) {
+      if (f.configured() != null) {
+        m.put(f.operation(), f.configured().name());
+      }
+    }
+    return m;
+  }
+
+  static AdminRoutes diffRoutes(DiffAdmin diff, Telemetry telemetry) {
+    return AdminRoutes.builder()
+        .get("/metrics", req -> AdminResponse.text(200, telemetry.contentType(), telemetry.scrape()))
+        .get("/admin/readiness", req -> AdminResponse.ok(diff.readiness()))
+        .get("/admin/diff", req -> AdminResponse.ok(diff.diff()))
+        .get(
+            "/admin/mismatches",
+            req -> {
+              int limit;
+              try {
+                limit = req.queryParam("limit").map(Integer::parseInt).orElse(DiffAdmin.DEFAULT_LIMIT);
+                return AdminResponse.ok(diff.mismatches(req.queryParam("api").filter(a -> !a.isBlank()), limit));
+              } catch (IllegalArgumentException e) {
+                return AdminResponse.error(400, "INVALID_ARGUMENT", "limit must be 1.." + DiffAdmin.MAX_LIMIT);
+              }
+            })
+        .get(
+            "/admin/mismatches/{id}",
+            req -> {
+              long id;
+              try {
+                id = Long.parseLong(req.pathParam("id"));
+              } catch (NumberFormatException e) {
+                return AdminResponse.error(400, "INVALID_ARGUMENT", "a mismatch id is a number");
+              }
+              return diff.mismatch(id)
+                  .map(AdminResponse::ok)
+                  .orElseGet(() -> AdminResponse.error(404, "NOT_FOUND", "no mismatch sample " + id));
+            })
+        .build();
   }
 
   static AdminRoutes flagRoutes(FlagSource flags) {
@@ -126,6 +231,10 @@ public final class StranglerServer implements AutoCloseable {
 
   public CountingSink outcomes() {
     return counts;
+  }
+
+  public DiffPipeline diff() {
+    return pipeline;
   }
 
   /** Stops accepting, finishes in-flight calls and shadow writes (bounded), then closes. */

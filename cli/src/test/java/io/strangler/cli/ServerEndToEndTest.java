@@ -78,7 +78,7 @@ class ServerEndToEndTest {
     FileFlags flags = FileFlags.builder(flagsFile).knownOperations(OPERATIONS).audit(audit).build();
     ProxyConfig config =
         ProxyConfig.builder().bindAddress("127.0.0.1").port(0).adminBindAddress("127.0.0.1").adminPort(0).adminToken(TOKEN).build();
-    server = StranglerServer.start(config, legacy, controlPlane, new ClosingFlags(flags, audit));
+    server = StranglerServer.start(config, legacy, controlPlane, new ClosingFlags(flags, audit), StranglerServer.DiffSetup.defaults(pg.database()));
     legacyView = LegacyRedisControlPlane.create(redis.uri());
     newView = new PostgresControlPlane(pg.jdbcUrl(), pg.user(), pg.password());
   }
