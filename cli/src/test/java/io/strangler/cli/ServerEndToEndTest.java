@@ -44,12 +44,12 @@ import org.junit.jupiter.api.io.TempDir;
 /** The assembled proxy over the two real backends, called over HTTP like a client would. */
 @ExtendWith(RealServers.class)
 class ServerEndToEndTest {
-  private static final String TOKEN = "test-token-0123456789";
-  private static final List<String> OPERATIONS = Operation.ALL.stream().map(Operation::name).toList();
+  private static final String TOKEN = TestStrangler.TOKEN;
+  private static final List<String> OPERATIONS = TestStrangler.OPERATIONS;
 
   private final RedisDb redis;
   private final PostgresDb pg;
-  private final HttpClient http = HttpClient.newHttpClient();
+  private TestStrangler strangler;
   private StranglerServer server;
   private ControlPlane legacyView;
   private ControlPlane newView;
@@ -63,54 +63,27 @@ class ServerEndToEndTest {
 
   @BeforeEach
   void start() throws Exception {
-    redis.flush();
-    try (var c = pg.database().connect(); var s = c.createStatement()) {
-      s.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
-    }
-    ControlPlane legacy = LegacyRedisControlPlane.create(redis.uri());
-    ControlPlane controlPlane = new PostgresControlPlane(pg.jdbcUrl(), pg.user(), pg.password());
-    Topology topology = Topology.sample(2, 2);
-    legacy.applyTopology(topology);
-    controlPlane.applyTopology(topology);
-    Path flagsFile = dir.resolve("flags.json");
-    Files.write(flagsFile, FlagsFile.allIn(Mode.SHADOW, OPERATIONS).toJson());
-    FlagAudit audit = FlagAudit.postgres(pg.jdbcUrl(), pg.user(), pg.password());
-    FileFlags flags = FileFlags.builder(flagsFile).knownOperations(OPERATIONS).audit(audit).build();
-    ProxyConfig config =
-        ProxyConfig.builder().bindAddress("127.0.0.1").port(0).adminBindAddress("127.0.0.1").adminPort(0).adminToken(TOKEN).build();
-    server = StranglerServer.start(config, legacy, controlPlane, new ClosingFlags(flags, audit), StranglerServer.DiffSetup.defaults(pg.database()));
-    legacyView = LegacyRedisControlPlane.create(redis.uri());
-    newView = new PostgresControlPlane(pg.jdbcUrl(), pg.user(), pg.password());
+    strangler = TestStrangler.start(redis, pg, dir, Mode.SHADOW, Topology.sample(2, 2));
+    server = strangler.server;
+    legacyView = strangler.legacyView;
+    newView = strangler.newView;
   }
 
   @AfterEach
   void stop() {
-    server.close();
-    legacyView.close();
-    newView.close();
+    strangler.close();
   }
 
-  private HttpResponse<String> post(String operation, String body) throws Exception {
-    HttpRequest r =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/v1/" + operation))
-            .header("Content-Type", "application/json")
-            .header("X-Request-Id", "req-" + operation + "-" + System.nanoTime())
-            .POST(HttpRequest.BodyPublishers.ofString(body))
-            .build();
-    return http.send(r, HttpResponse.BodyHandlers.ofString());
+  private HttpResponse<String> post(String operation, String body) {
+    return strangler.post(operation, body);
   }
 
-  private HttpResponse<String> admin(String method, String path, String body, String token) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.adminPort() + path));
-    if (token != null) {
-      b.header("Authorization", "Bearer " + token);
-    }
-    b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  private HttpResponse<String> admin(String method, String path, String body, String token) {
+    return strangler.admin(method, path, body, token);
   }
 
-  private static JsonNode json(String s) throws Exception {
-    return ControlApiJson.mapper().readTree(s);
+  private static JsonNode json(String s) {
+    return TestStrangler.json(s);
   }
 
   @Test

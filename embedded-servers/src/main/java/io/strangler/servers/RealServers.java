@@ -14,10 +14,14 @@ import redis.clients.jedis.Jedis;
  * each other; tests within a class share the class's stores.
  *
  * <p>Redis logical databases 1..15 are used in turn (0 is left alone), so a module's test classes,
- * which run one after another, never see each other's keys.
+ * which run one after another, never see each other's keys. Builds run at the same time against
+ * one server should use different servers (or the embedded ones).
  */
 public final class RealServers implements ParameterResolver {
-  private static final AtomicInteger NEXT_REDIS_DB = new AtomicInteger();
+  // Start at a place given by the process id, so that test JVMs sharing one server (two builds at
+  // once on a developer's machine) are unlikely to flush each other's database.
+  private static final AtomicInteger NEXT_REDIS_DB =
+      new AtomicInteger((int) (ProcessHandle.current().pid() % 15));
   private static final AtomicInteger NEXT_PG_DB = new AtomicInteger();
   private static final ExtensionContext.Namespace NS =
       ExtensionContext.Namespace.create(RealServers.class);

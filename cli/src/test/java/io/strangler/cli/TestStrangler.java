@@ -1,0 +1,123 @@
+package io.strangler.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.strangler.api.ControlApiJson;
+import io.strangler.api.ControlPlane;
+import io.strangler.api.Operation;
+import io.strangler.api.model.Topology;
+import io.strangler.controlplane.PostgresControlPlane;
+import io.strangler.dispatch.ProxyConfig;
+import io.strangler.flags.FileFlags;
+import io.strangler.flags.FlagAudit;
+import io.strangler.flags.FlagsFile;
+import io.strangler.flags.Mode;
+import io.strangler.legacy.LegacyRedisControlPlane;
+import io.strangler.servers.RealServers.PostgresDb;
+import io.strangler.servers.RealServers.RedisDb;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The assembled proxy over the two real backends, on fresh stores, for tests: every API in one
+ * mode from a flags file, a client, and direct views of both stores.
+ */
+final class TestStrangler implements AutoCloseable {
+  static final String TOKEN = "test-token-0123456789";
+  static final List<String> OPERATIONS = Operation.ALL.stream().map(Operation::name).toList();
+
+  final StranglerServer server;
+  final ControlPlane legacyView;
+  final ControlPlane newView;
+  final Path flagsFile;
+  private final HttpClient http = HttpClient.newHttpClient();
+  private final AtomicLong seq = new AtomicLong();
+
+  private TestStrangler(StranglerServer server, ControlPlane legacyView, ControlPlane newView, Path flagsFile) {
+    this.server = server;
+    this.legacyView = legacyView;
+    this.newView = newView;
+    this.flagsFile = flagsFile;
+  }
+
+  static TestStrangler start(RedisDb redis, PostgresDb pg, Path dir, Mode mode, Topology topology) throws Exception {
+    redis.flush();
+    try (var c = pg.database().connect(); var s = c.createStatement()) {
+      s.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+    }
+    ControlPlane legacy = LegacyRedisControlPlane.create(redis.uri());
+    ControlPlane controlPlane = new PostgresControlPlane(pg.jdbcUrl(), pg.user(), pg.password());
+    legacy.applyTopology(topology);
+    controlPlane.applyTopology(topology);
+    Path flagsFile = dir.resolve("flags.json");
+    Files.write(flagsFile, FlagsFile.allIn(mode, OPERATIONS).toJson());
+    FlagAudit audit = FlagAudit.postgres(pg.jdbcUrl(), pg.user(), pg.password());
+    FileFlags flags = FileFlags.builder(flagsFile).knownOperations(OPERATIONS).audit(audit).build();
+    ProxyConfig config =
+        ProxyConfig.builder().bindAddress("127.0.0.1").port(0).adminBindAddress("127.0.0.1").adminPort(0).adminToken(TOKEN).build();
+    StranglerServer server =
+        StranglerServer.start(config, legacy, controlPlane, new ClosingFlags(flags, audit), StranglerServer.DiffSetup.defaults(pg.database()));
+    return new TestStrangler(
+        server, LegacyRedisControlPlane.create(redis.uri()), new PostgresControlPlane(pg.jdbcUrl(), pg.user(), pg.password()), flagsFile);
+  }
+
+  HttpResponse<String> post(String operation, String body) {
+    HttpRequest r =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/v1/" + operation))
+            .header("Content-Type", "application/json")
+            .header("X-Request-Id", "t-" + seq.incrementAndGet())
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build();
+    return send(r);
+  }
+
+  HttpResponse<String> admin(String method, String path, String body, String token) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.adminPort() + path));
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    return send(b.build());
+  }
+
+  JsonNode adminJson(String path) {
+    return json(admin("GET", path, null, TOKEN).body());
+  }
+
+  String adminUrl() {
+    return "http://127.0.0.1:" + server.adminPort() + "/";
+  }
+
+  private HttpResponse<String> send(HttpRequest r) {
+    try {
+      return http.send(r, HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static JsonNode json(String s) {
+    try {
+      return ControlApiJson.mapper().readTree(s);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    server.close();
+    legacyView.close();
+    newView.close();
+  }
+}
