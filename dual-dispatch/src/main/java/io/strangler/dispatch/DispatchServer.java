@@ -66,7 +66,13 @@ public final class DispatchServer implements AutoCloseable {
     }
     this.dispatcher =
         new Dispatcher(
-            b.legacy, b.newer, b.sink, config.maxInFlightCalls(), config.shadowBudget());
+            b.legacy,
+            b.newer,
+            b.sink,
+            config.maxInFlightCalls(),
+            config.callThreads(),
+            config.shadowBudget(),
+            config.shadowThreads());
     this.api = new ApiFront(routes, b.flags, dispatcher, config.clock(), config.idSupplier());
     AdminRoutes adminRoutes =
         AdminRoutes.builder()

@@ -2,10 +2,12 @@ package io.strangler.dispatch;
 
 import io.strangler.flags.Mode;
 import java.time.Duration;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -15,9 +17,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Sends one prepared call to the backends its mode names and reports the outcomes; knows nothing
- * of HTTP. Every backend call runs on a virtual thread started for it (never on the caller's
- * network thread), within two bounds: {@code maxInFlightCalls} authoritative calls and the shadow
- * budget.
+ * of HTTP. Backend calls block, so they run on two pools of platform threads, never on the
+ * caller's network thread: one for authoritative calls (at most {@code maxInFlightCalls} running
+ * or queued) and one for shadow calls (at most the shadow budget running or queued). A bound that
+ * is full is an answer (503, or a dropped shadow), never a wait.
+ *
+ * <p>Platform threads rather than virtual ones: a blocking socket read parks a platform thread in
+ * the kernel, while a virtual thread goes through the JDK's poller and back through its scheduler;
+ * on the request path those extra hand-offs cost a measurable share of throughput.
  *
  * <p>Ordering: calls of one entity to one backend that has shadow writes queued for that entity
  * join the entity's lane ({@link SerialLanes}) rather than overtake those writes. In a steady mode
@@ -67,10 +74,8 @@ final class Dispatcher {
   private final Permits shadows;
   private final SerialLanes lanes;
   private final ScheduledThreadPoolExecutor timer;
-  private final ThreadFactory legacyCalls;
-  private final ThreadFactory newCalls;
-  private final ThreadFactory legacyShadows;
-  private final ThreadFactory newShadows;
+  private final ThreadPoolExecutor callPool;
+  private final ThreadPoolExecutor shadowPool;
 
   private final LongAdder overloaded = new LongAdder();
   private final LongAdder shadowDropped = new LongAdder();
@@ -81,17 +86,27 @@ final class Dispatcher {
   private final RateLimitedLog sinkErrors = new RateLimitedLog(log, Duration.ofSeconds(10));
 
   Dispatcher(
-      Backend legacy, Backend newer, OutcomeSink sink, int maxInFlightCalls, int shadowBudget) {
+      Backend legacy,
+      Backend newer,
+      OutcomeSink sink,
+      int maxInFlightCalls,
+      int callThreads,
+      int shadowBudget,
+      int shadowThreads) {
     this.legacy = legacy;
     this.newer = newer;
     this.sink = sink;
     this.calls = new Permits("authoritative calls", maxInFlightCalls);
     this.shadows = new Permits("shadow budget", shadowBudget);
-    this.lanes = new SerialLanes(Thread.ofVirtual().name("dispatch-lane-", 0).factory());
-    this.legacyCalls = Thread.ofVirtual().name("dispatch-legacy-", 0).factory();
-    this.newCalls = Thread.ofVirtual().name("dispatch-new-", 0).factory();
-    this.legacyShadows = Thread.ofVirtual().name("dispatch-legacy-shadow-", 0).factory();
-    this.newShadows = Thread.ofVirtual().name("dispatch-new-shadow-", 0).factory();
+    // The permits bound what is queued; the queues are as deep as the permits (plus the lane
+    // runners, at most one per queued call), so the pools never reject while running.
+    this.callPool = pool("dispatch-call-", callThreads, maxInFlightCalls);
+    this.shadowPool =
+        pool(
+            "dispatch-shadow-",
+            shadowThreads,
+            (int) Math.min(Integer.MAX_VALUE, 2L * shadowBudget + maxInFlightCalls));
+    this.lanes = new SerialLanes(shadowPool);
     this.timer =
         new ScheduledThreadPoolExecutor(
             1,
@@ -99,6 +114,22 @@ final class Dispatcher {
             new ScheduledThreadPoolExecutor.AbortPolicy());
     timer.setRemoveOnCancelPolicy(true);
     timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+  }
+
+  private static ThreadPoolExecutor pool(String prefix, int threads, int queue) {
+    ThreadFactory names = Thread.ofPlatform().name(prefix, 0).daemon(true).factory();
+    ThreadPoolExecutor p =
+        new ThreadPoolExecutor(
+            threads,
+            threads,
+            60,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(queue),
+            names,
+            new ThreadPoolExecutor.AbortPolicy());
+    // Started now: creating a thread inside execute() would cost the caller (a network thread).
+    p.prestartAllCoreThreads();
+    return p;
   }
 
   Backend backend(Mode.Backend side) {
@@ -121,7 +152,7 @@ final class Dispatcher {
     Mode.Backend side = mode.authoritative();
     Runnable task = () -> runAuthoritative(call, dual, responder);
     if (!lanes.submitIfPending(call.prepared().entityKey(), side, task)) {
-      (side == Mode.Backend.LEGACY ? legacyCalls : newCalls).newThread(task).start();
+      callPool.execute(task);
     }
   }
 
@@ -171,7 +202,7 @@ final class Dispatcher {
     if (ordered) {
       lanes.submit(entity, side, task);
     } else if (!lanes.submitIfPending(entity, side, task)) {
-      (side == Mode.Backend.LEGACY ? legacyShadows : newShadows).newThread(task).start();
+      shadowPool.execute(task);
     }
   }
 
@@ -247,6 +278,8 @@ final class Dispatcher {
 
   void close() {
     timer.shutdownNow();
+    callPool.shutdownNow();
+    shadowPool.shutdownNow();
   }
 
   DispatchStats stats() {
