@@ -16,11 +16,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends one prepared call to the backends its mode names and reports the outcomes; knows nothing
- * of HTTP. Backend calls block, so they run on two pools of platform threads, never on the
- * caller's network thread: one for authoritative calls (at most {@code maxInFlightCalls} running
- * or queued) and one for shadow calls (at most the shadow budget running or queued). A bound that
- * is full is an answer (503, or a dropped shadow), never a wait.
+ * Sends one prepared call to the backends its mode names and reports the outcomes; knows nothing of
+ * HTTP. Backend calls block, so they run on two pools of platform threads, never on the caller's
+ * network thread: one for authoritative calls (at most {@code maxInFlightCalls} running or queued)
+ * and one for shadow calls (at most the shadow budget running or queued). A bound that is full is
+ * an answer (503, or a dropped shadow), never a wait.
  *
  * <p>Platform threads rather than virtual ones: a blocking socket read parks a platform thread in
  * the kernel, while a virtual thread goes through the JDK's poller and back through its scheduler;
@@ -178,7 +178,12 @@ final class Dispatcher {
                 ErrorCodes.INTERNAL, 500, backend.name() + " failed", Duration.ZERO);
       }
       try {
-        responder.respond(call, outcome, backend.name());
+        try {
+          responder.respond(call, outcome, backend.name());
+        } catch (RuntimeException e) {
+          // The connection's event loop is gone (shutdown): the outcome is still reported.
+          log.debug("could not answer {}", call.stamp().requestId(), e);
+        }
         if (dual == null) {
           deliver(call.exchange(outcome, Outcome.NOT_CALLED));
         } else {

@@ -334,9 +334,7 @@ public final class ProxyConfig {
       require(
           adminToken.length() >= 16,
           "adminToken must be at least 16 characters, got " + adminToken.length());
-      require(
-          maxBodyBytes >= 1024,
-          "maxBodyBytes must be at least 1024, got " + maxBodyBytes);
+      require(maxBodyBytes >= 1024, "maxBodyBytes must be at least 1024, got " + maxBodyBytes);
       checkPositive("shadowTimeout", defaultShadowTimeout);
       shadowTimeouts.forEach((op, t) -> checkPositive("shadowTimeout of " + op, t));
       require(shadowBudget >= 1, "shadowBudget must be at least 1, got " + shadowBudget);

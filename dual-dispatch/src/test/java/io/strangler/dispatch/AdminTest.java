@@ -33,7 +33,9 @@ class AdminTest {
                   n.put("who", r.header("X-Admin-User").orElse("anonymous"));
                   return AdminResponse.ok(n);
                 })
-            .get("/admin/things/special", r -> AdminResponse.ok(TestProxy.JSON.createObjectNode().put("special", true)))
+            .get(
+                "/admin/things/special",
+                r -> AdminResponse.ok(TestProxy.JSON.createObjectNode().put("special", true)))
             .put(
                 "/admin/things/{name}",
                 r -> {
@@ -45,8 +47,14 @@ class AdminTest {
                   n.set("stored", r.body());
                   return AdminResponse.ok(n);
                 })
-            .get("/metrics", r -> AdminResponse.text(200, "text/plain; version=0.0.4", "calls_total 3\n"))
-            .get("/admin/broken", r -> { throw new IllegalStateException("no database"); })
+            .get(
+                "/metrics",
+                r -> AdminResponse.text(200, "text/plain; version=0.0.4", "calls_total 3\n"))
+            .get(
+                "/admin/broken",
+                r -> {
+                  throw new IllegalStateException("no database");
+                })
             .build();
     proxy =
         TestProxy.start(
@@ -119,11 +127,14 @@ class AdminTest {
   @Test
   void putRoute_getsTheJsonBody() {
     HttpResponse<String> r =
-        admin(authed("/admin/things/GetRepl").PUT(HttpRequest.BodyPublishers.ofString("{\"mode\":\"SHADOW\"}")));
+        admin(
+            authed("/admin/things/GetRepl")
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"mode\":\"SHADOW\"}")));
     HttpResponse<String> empty =
         admin(authed("/admin/things/GetRepl").PUT(HttpRequest.BodyPublishers.noBody()));
     HttpResponse<String> malformed =
-        admin(authed("/admin/things/GetRepl").PUT(HttpRequest.BodyPublishers.ofString("{\"mode\"")));
+        admin(
+            authed("/admin/things/GetRepl").PUT(HttpRequest.BodyPublishers.ofString("{\"mode\"")));
 
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(json(r).get("stored").get("mode").asText()).isEqualTo("SHADOW");

@@ -94,7 +94,12 @@ class SerialLanesTest {
     Thread.UncaughtExceptionHandler quiet = (t, e) -> ran.add("reported " + e.getMessage());
     SerialLanes quietLanes =
         new SerialLanes(r -> Thread.ofVirtual().uncaughtExceptionHandler(quiet).start(r));
-    quietLanes.submit("e", Mode.Backend.NEW, () -> { throw new IllegalStateException("boom"); });
+    quietLanes.submit(
+        "e",
+        Mode.Backend.NEW,
+        () -> {
+          throw new IllegalStateException("boom");
+        });
     quietLanes.submit("e", Mode.Backend.NEW, () -> ran.add("next"));
 
     await().until(() -> ran.size() == 2);

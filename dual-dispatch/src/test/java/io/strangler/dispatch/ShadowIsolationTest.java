@@ -68,7 +68,12 @@ class ShadowIsolationTest {
                 AdminRoutes.empty());
         TestProxy shadowed =
             TestProxy.start(
-                config, new FakeFlags(Mode.SHADOW), stores.redis, slowNew, counts, AdminRoutes.empty())) {
+                config,
+                new FakeFlags(Mode.SHADOW),
+                stores.redis,
+                slowNew,
+                counts,
+                AdminRoutes.empty())) {
       long warmShadowCalls = load(alone, shadowed, 2, 100)[1].length; // JIT, connections, pools
 
       long[][] latencies = load(alone, shadowed, 2, 600);
@@ -76,7 +81,8 @@ class ShadowIsolationTest {
       long p99Alone = percentile(latencies[0], 0.99);
       long p99Shadowed = percentile(latencies[1], 0.99);
       assertThat(p99Shadowed)
-          .as("p99 with a 200 ms shadow (%d us) vs authoritative only (%d us)",
+          .as(
+              "p99 with a 200 ms shadow (%d us) vs authoritative only (%d us)",
               p99Shadowed / 1000, p99Alone / 1000)
           .isLessThanOrEqualTo(p99Alone + Duration.ofMillis(10).toNanos());
       // The shadow really ran, slowly, for every call made in SHADOW mode.
@@ -92,8 +98,8 @@ class ShadowIsolationTest {
 
   /**
    * Runs {@code perThread} pairs of calls (reads and writes) on each of {@code threads}: each pair
-   * makes the same call on {@code a} and on {@code b}, in alternating order. Latencies in ns, of
-   * a then of b.
+   * makes the same call on {@code a} and on {@code b}, in alternating order. Latencies in ns, of a
+   * then of b.
    */
   private static long[][] load(TestProxy a, TestProxy b, int threads, int perThread)
       throws Exception {
@@ -151,13 +157,21 @@ class ShadowIsolationTest {
     ProxyConfig config = TestProxy.config().shadowBudget(2).build();
     try (TestProxy proxy =
         TestProxy.start(
-            config, new FakeFlags(Mode.SHADOW), stores.redis, gatedNew, counts, AdminRoutes.empty())) {
+            config,
+            new FakeFlags(Mode.SHADOW),
+            stores.redis,
+            gatedNew,
+            counts,
+            AdminRoutes.empty())) {
       for (int i = 0; i < 5; i++) {
         // Each answers while the shadow calls stay blocked behind the gate.
         assertThat(proxy.post("Get", get("k")).statusCode()).isEqualTo(200);
       }
 
-      await().until(() -> counts.count("Get", CountingSink.Role.SHADOW, "dropped_shadow_budget_full") == 3);
+      await()
+          .until(
+              () ->
+                  counts.count("Get", CountingSink.Role.SHADOW, "dropped_shadow_budget_full") == 3);
       assertThat(proxy.server.stats().shadowDropped()).isEqualTo(3);
       assertThat(proxy.server.stats().shadowCallsPending()).isEqualTo(2);
       assertThat(gatedNew.entered()).isEqualTo(2);
@@ -201,8 +215,15 @@ class ShadowIsolationTest {
     ProxyConfig config = TestProxy.config().maxInFlightCalls(1).build();
     try (TestProxy proxy =
         TestProxy.start(
-            config, new FakeFlags(Mode.LEGACY_ONLY), gatedLegacy, stores.postgres, counts, AdminRoutes.empty())) {
-      var held = proxy.http.sendAsync(proxy.request("Put", put("a", "1")).build(), HttpResponse.BodyHandlers.ofString());
+            config,
+            new FakeFlags(Mode.LEGACY_ONLY),
+            gatedLegacy,
+            stores.postgres,
+            counts,
+            AdminRoutes.empty())) {
+      var held =
+          proxy.http.sendAsync(
+              proxy.request("Put", put("a", "1")).build(), HttpResponse.BodyHandlers.ofString());
       await().until(() -> gatedLegacy.entered() == 1);
 
       HttpResponse<String> refused = proxy.post("Put", put("b", "2"));

@@ -11,8 +11,8 @@ import java.util.SplittableRandom;
 
 /**
  * {@link ProxyBench} on the key-value API: legacy over Redis, new over PostgreSQL, 10,000 keys
- * seeded in both, 80% reads and 20% writes on random keys. Servers as in the tests
- * ({@code STRANGLER_REDIS_URL} / {@code STRANGLER_POSTGRES_URL}, else embedded).
+ * seeded in both, 80% reads and 20% writes on random keys. Servers as in the tests ({@code
+ * STRANGLER_REDIS_URL} / {@code STRANGLER_POSTGRES_URL}, else embedded).
  */
 public final class KvProxyBench {
   private static final int KEYS = 10_000;
@@ -30,7 +30,8 @@ public final class KvProxyBench {
     int pool = Math.max(8, settings.clients());
     try (RedisKvBackend legacy =
             new RedisKvBackend("legacy", redis.host(), redis.port(), 0, pool * 2, namespace);
-        PostgresKvBackend newer = new PostgresKvBackend("new", pg.jdbcUrl(), pg.user(), pg.password(), pool)) {
+        PostgresKvBackend newer =
+            new PostgresKvBackend("new", pg.jdbcUrl(), pg.user(), pg.password(), pool)) {
       for (int k = 0; k < KEYS; k++) {
         legacy.seed("key-" + k, "seed");
         newer.seed("key-" + k, "seed");
@@ -49,7 +50,8 @@ public final class KvProxyBench {
             }
             return new ProxyBench.BenchCall(
                 KvApi.PUT,
-                ("{\"key\":\"" + key + "\",\"value\":\"v" + seq + "\"}").getBytes(StandardCharsets.UTF_8));
+                ("{\"key\":\"" + key + "\",\"value\":\"v" + seq + "\"}")
+                    .getBytes(StandardCharsets.UTF_8));
           };
       new ProxyBench(KvApi.registry(), legacy, newer, workload, settings, System.out).run();
       legacy.deleteNamespace();

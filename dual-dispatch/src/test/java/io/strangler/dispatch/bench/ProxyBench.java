@@ -67,7 +67,9 @@ public final class ProxyBench {
       Objects.requireNonNull(measure, "measure");
     }
 
-    /** From system properties {@code bench.clients}, {@code bench.warmup}, {@code bench.measure}. */
+    /**
+     * From system properties {@code bench.clients}, {@code bench.warmup}, {@code bench.measure}.
+     */
     public static Settings fromSystemProperties() {
       return new Settings(
           Integer.getInteger("bench.clients", 16),
@@ -129,7 +131,8 @@ public final class ProxyBench {
             .port(0)
             .adminPort(0)
             .adminToken("benchmark-admin-token")
-            // The clients outrun the shadow backend; the budget holds the whole backlog, so that (d)
+            // The clients outrun the shadow backend; the budget holds the whole backlog, so that
+            // (d)
             // does all its shadow work (timed until drained) rather than drop some of it.
             .shadowBudget(Integer.getInteger("bench.shadowBudget", 2_000_000))
             .shadowTimeout(Duration.ofMinutes(5))
@@ -223,9 +226,11 @@ public final class ProxyBench {
         return true;
       }
       Stamp stamp = new Stamp("bench-" + client + "-" + ids.incrementAndGet(), Instant.now());
-      boolean failed = legacy.call(c.operation(), p, stamp) instanceof Reply.Failed f && f.httpStatus() >= 500;
+      boolean failed =
+          legacy.call(c.operation(), p, stamp) instanceof Reply.Failed f && f.httpStatus() >= 500;
       if (both) {
-        failed |= newer.call(c.operation(), p, stamp) instanceof Reply.Failed f && f.httpStatus() >= 500;
+        failed |=
+            newer.call(c.operation(), p, stamp) instanceof Reply.Failed f && f.httpStatus() >= 500;
       }
       return failed;
     };
@@ -345,7 +350,9 @@ public final class ProxyBench {
             failed,
             total / (elapsed / 1e9),
             all.length == 0 ? 0 : all[(int) (all.length * 0.50)],
-            all.length == 0 ? 0 : all[Math.min(all.length - 1, (int) Math.ceil(all.length * 0.99) - 1)]);
+            all.length == 0
+                ? 0
+                : all[Math.min(all.length - 1, (int) Math.ceil(all.length * 0.99) - 1)]);
     out.printf(
         Locale.ROOT,
         "  %s: %d calls, %.0f/s, p50 %.3f ms, p99 %.3f ms%n",

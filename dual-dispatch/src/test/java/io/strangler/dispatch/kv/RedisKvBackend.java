@@ -27,7 +27,8 @@ public final class RedisKvBackend implements Backend, AutoCloseable {
   }
 
   /** Keys are prefixed with {@code namespace}, to share a database with other users. */
-  public RedisKvBackend(String name, String host, int port, int db, int poolSize, String namespace) {
+  public RedisKvBackend(
+      String name, String host, int port, int db, int poolSize, String namespace) {
     this.name = name;
     this.ns = namespace;
     JedisPoolConfig config = new JedisPoolConfig();
