@@ -1,11 +1,10 @@
 package io.strangler.dispatch;
 
+import io.netty.util.HashedWheelTimer;
+import io.netty.util.Timeout;
 import io.strangler.flags.Mode;
 import java.time.Duration;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -73,7 +72,7 @@ final class Dispatcher {
   private final Permits calls;
   private final Permits shadows;
   private final SerialLanes lanes;
-  private final ScheduledThreadPoolExecutor timer;
+  private final HashedWheelTimer timer;
   private final ThreadPoolExecutor callPool;
   private final ThreadPoolExecutor shadowPool;
 
@@ -107,13 +106,14 @@ final class Dispatcher {
             shadowThreads,
             (int) Math.min(Integer.MAX_VALUE, 2L * shadowBudget + maxInFlightCalls));
     this.lanes = new SerialLanes(shadowPool);
+    // A timing wheel: one timeout per shadow call, set and cancelled in O(1) without a lock;
+    // a timeout may fire up to one 10 ms tick late.
     this.timer =
-        new ScheduledThreadPoolExecutor(
-            1,
-            r -> Thread.ofPlatform().name("dispatch-shadow-timer").daemon(true).unstarted(r),
-            new ScheduledThreadPoolExecutor.AbortPolicy());
-    timer.setRemoveOnCancelPolicy(true);
-    timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        new HashedWheelTimer(
+            Thread.ofPlatform().name("dispatch-shadow-timer").daemon(true).factory(),
+            10,
+            TimeUnit.MILLISECONDS,
+            512);
   }
 
   private static ThreadPoolExecutor pool(String prefix, int threads, int queue) {
@@ -214,10 +214,10 @@ final class Dispatcher {
   private void runShadow(Call call, Dual dual, Mode.Backend side) {
     try {
       Duration timeout = call.route().shadowTimeout();
-      ScheduledFuture<?> timer = scheduleTimeout(dual, timeout);
+      Timeout deadline = scheduleTimeout(dual, timeout);
       Outcome outcome = invoke(backend(side), call);
-      if (timer != null) {
-        timer.cancel(false);
+      if (deadline != null) {
+        deadline.cancel();
       }
       dual.shadow(outcome);
     } finally {
@@ -226,17 +226,17 @@ final class Dispatcher {
     }
   }
 
-  private ScheduledFuture<?> scheduleTimeout(Dual dual, Duration timeout) {
+  private Timeout scheduleTimeout(Dual dual, Duration timeout) {
     try {
-      return timer.schedule(
-          () -> {
+      return timer.newTimeout(
+          t -> {
             if (dual.shadow(new Outcome.TimedOut(timeout))) {
               shadowTimedOut.increment();
             }
           },
           timeout.toNanos(),
           TimeUnit.NANOSECONDS);
-    } catch (RejectedExecutionException e) {
+    } catch (IllegalStateException e) {
       return null; // shutting down: the call is waited for instead
     }
   }
@@ -282,7 +282,7 @@ final class Dispatcher {
   }
 
   void close() {
-    timer.shutdownNow();
+    timer.stop();
     callPool.shutdownNow();
     shadowPool.shutdownNow();
   }

@@ -136,8 +136,9 @@ public final class ProxyBench {
             // does all its shadow work (timed until drained) rather than drop some of it.
             .shadowBudget(Integer.getInteger("bench.shadowBudget", 2_000_000))
             .shadowTimeout(Duration.ofMinutes(5))
-            .callThreads(Integer.getInteger("bench.callThreads", 64))
-            .shadowThreads(Integer.getInteger("bench.shadowThreads", 64))
+            // As many backend threads as clients: the direct phases run that many calls at once.
+            .callThreads(Integer.getInteger("bench.callThreads", settings.clients()))
+            .shadowThreads(Integer.getInteger("bench.shadowThreads", settings.clients()))
             .build();
     DispatchServer server =
         DispatchServer.builder(config)
