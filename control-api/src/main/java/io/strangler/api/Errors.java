@@ -50,6 +50,11 @@ public final class Errors {
         ErrorCode.ALREADY_EXISTS, "slug '" + slug + "' is already taken");
   }
 
+  public static ControlPlaneException containerExists(String containerId) {
+    return new ControlPlaneException(
+        ErrorCode.ALREADY_EXISTS, "container '" + containerId + "' already exists");
+  }
+
   public static ControlPlaneException machineInOtherCluster(String machineId, String cluster) {
     return new ControlPlaneException(
         ErrorCode.FAILED_PRECONDITION,

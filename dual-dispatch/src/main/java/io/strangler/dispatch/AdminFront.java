@@ -70,16 +70,17 @@ final class AdminFront {
         pending.send(error(400, ErrorCodes.INVALID_ARGUMENT, "malformed HTTP request"));
         return;
       }
-      if (!authorized(request)) {
+      QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+      String method = request.method().name();
+      AdminRoutes.Match match = routes.match(method, uri.path());
+      boolean open = match instanceof AdminRoutes.Found f && f.open();
+      if (!open && !authorized(request)) {
         FullHttpResponse r =
             error(401, ErrorCodes.UNAUTHENTICATED, "a valid bearer token is required");
         r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
         pending.send(r);
         return;
       }
-      QueryStringDecoder uri = new QueryStringDecoder(request.uri());
-      String method = request.method().name();
-      AdminRoutes.Match match = routes.match(method, uri.path());
       switch (match) {
         case AdminRoutes.NotFound n ->
             pending.send(

@@ -39,6 +39,11 @@ public final class AdminResponse {
     return new AdminResponse(status, contentType, body.getBytes(StandardCharsets.UTF_8));
   }
 
+  /** Raw bytes, for example a static page. */
+  public static AdminResponse bytes(int status, String contentType, byte[] body) {
+    return new AdminResponse(status, contentType, body.clone());
+  }
+
   public int status() {
     return status;
   }

@@ -19,12 +19,14 @@ public final class AdminRoutes {
   private static final Pattern LITERAL = Pattern.compile("[A-Za-z0-9._~-]+");
   private static final Pattern PARAM = Pattern.compile("\\{[A-Za-z][A-Za-z0-9_]*}");
 
-  record Route(String method, String pattern, String[] segments, AdminHandler handler) {}
+  record Route(
+      String method, String pattern, String[] segments, AdminHandler handler, boolean open) {}
 
   /** The result of matching a request. */
   sealed interface Match {}
 
-  record Found(AdminHandler handler, Map<String, String> params) implements Match {}
+  /** {@code open}: the route is served without the bearer token (a static page). */
+  record Found(AdminHandler handler, Map<String, String> params, boolean open) implements Match {}
 
   record WrongMethod(Set<String> allowed) implements Match {}
 
@@ -62,7 +64,7 @@ public final class AdminRoutes {
         allowed.add(r.method);
       } else if (best == null || params.size() < best.params.size()) {
         // A literal segment beats a parameter: /admin/flags/audit before /admin/flags/{op}.
-        best = new Found(r.handler, params);
+        best = new Found(r.handler, params, r.open);
       }
     }
     if (best != null) {
@@ -125,6 +127,18 @@ public final class AdminRoutes {
 
     /** A route for any method, for example {@code route("GET", "/admin/flags/{operation}", h)}. */
     public Builder route(String method, String pattern, AdminHandler handler) {
+      return add(method, pattern, handler, false);
+    }
+
+    /**
+     * A GET served WITHOUT the bearer token: only for static content that reveals nothing (the
+     * dashboard page, which fetches its data with the token the user gives it).
+     */
+    public Builder openGet(String pattern, AdminHandler handler) {
+      return add("GET", pattern, handler, true);
+    }
+
+    private Builder add(String method, String pattern, AdminHandler handler, boolean open) {
       Objects.requireNonNull(method, "method");
       Objects.requireNonNull(pattern, "pattern");
       Objects.requireNonNull(handler, "handler");
@@ -151,14 +165,14 @@ public final class AdminRoutes {
               m + " " + pattern + " clashes with " + r.method + " " + r.pattern);
         }
       }
-      routes.add(new Route(m, pattern, segments, handler));
+      routes.add(new Route(m, pattern, segments, handler, open));
       return this;
     }
 
     /** Every route of {@code other}. */
     public Builder add(AdminRoutes other) {
       for (Route r : other.routes) {
-        route(r.method, r.pattern, r.handler);
+        add(r.method, r.pattern, r.handler, r.open);
       }
       return this;
     }

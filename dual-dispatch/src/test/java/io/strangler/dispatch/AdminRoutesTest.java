@@ -19,9 +19,9 @@ class AdminRoutesTest {
             .build();
 
     assertThat(routes.match("GET", "/admin/flags/GetRepl"))
-        .isEqualTo(new AdminRoutes.Found(A, Map.of("operation", "GetRepl")));
+        .isEqualTo(new AdminRoutes.Found(A, Map.of("operation", "GetRepl"), false));
     assertThat(routes.match("GET", "/admin/flags/audit"))
-        .isEqualTo(new AdminRoutes.Found(B, Map.of()));
+        .isEqualTo(new AdminRoutes.Found(B, Map.of(), false));
     assertThat(routes.match("GET", "/admin/flags/audit/")).isInstanceOf(AdminRoutes.Found.class);
     assertThat(routes.match("GET", "/admin/flags")).isEqualTo(new AdminRoutes.NotFound());
     assertThat(routes.match("GET", "/admin/flags//")).isEqualTo(new AdminRoutes.NotFound());

@@ -55,6 +55,13 @@ class AdminTest {
                 r -> {
                   throw new IllegalStateException("no database");
                 })
+            .openGet(
+                "/page",
+                r ->
+                    AdminResponse.bytes(
+                        200,
+                        "text/html; charset=utf-8",
+                        "<p>hi</p>".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
             .build();
     proxy =
         TestProxy.start(
@@ -88,6 +95,20 @@ class AdminTest {
     assertThat(r.statusCode()).isEqualTo(401);
     assertThat(r.headers().firstValue("WWW-Authenticate")).hasValue("Bearer");
     assertThat(json(r).get("code").asText()).isEqualTo("UNAUTHENTICATED");
+  }
+
+  @Test
+  void openRoute_isServedWithoutToken_butOnlyForGet() {
+    HttpResponse<String> page = admin(HttpRequest.newBuilder(proxy.adminUri("/page")));
+    HttpResponse<String> post =
+        admin(
+            HttpRequest.newBuilder(proxy.adminUri("/page"))
+                .POST(HttpRequest.BodyPublishers.noBody()));
+
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.body()).isEqualTo("<p>hi</p>");
+    assertThat(page.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
+    assertThat(post.statusCode()).isEqualTo(401);
   }
 
   @Test

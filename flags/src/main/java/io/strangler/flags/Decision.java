@@ -3,8 +3,8 @@ package io.strangler.flags;
 import java.util.Objects;
 
 /**
- * What the flags say for one call: the mode to dispatch in (null when both backends are killed:
- * the call is answered UNAVAILABLE) and where that came from, for the admin page and logs.
+ * What the flags say for one call: the mode to dispatch in (null when both backends are killed: the
+ * call is answered UNAVAILABLE) and where that came from, for the admin page and logs.
  */
 public record Decision(Mode mode, String source) {
   public Decision {

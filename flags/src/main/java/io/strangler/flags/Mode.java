@@ -40,10 +40,25 @@ public enum Mode {
   }
 
   /**
-   * The step before this one: where a routing key outside a gradual rollout stays. LEGACY_ONLY
-   * has no step before it.
+   * The step before this one: where a routing key outside a gradual rollout stays. LEGACY_ONLY has
+   * no step before it.
    */
   public Mode previous() {
     return this == LEGACY_ONLY ? LEGACY_ONLY : values()[ordinal() - 1];
+  }
+
+  /**
+   * The mode named exactly (upper case, as in flags files, Unleash variants and admin calls).
+   *
+   * @throws IllegalArgumentException naming the valid modes when the name is not one of them
+   */
+  public static Mode parse(String name) {
+    for (Mode m : values()) {
+      if (m.name().equals(name)) {
+        return m;
+      }
+    }
+    throw new IllegalArgumentException(
+        "unknown mode '" + name + "' (expected one of LEGACY_ONLY, SHADOW, NEW_PRIMARY, NEW_ONLY)");
   }
 }

@@ -5,7 +5,7 @@ import java.util.regex.Pattern;
 
 /** Field checks shared by every request. */
 final class Fields {
-  private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
+  private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
   private static final Pattern SLUG = Pattern.compile("[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?");
 
   private Fields() {}
@@ -14,7 +14,7 @@ final class Fields {
     present(field, value);
     if (!ID.matcher(value).matches()) {
       throw Errors.invalid(
-          "field '" + field + "' must be 1-128 characters of [A-Za-z0-9._:-], got '" + value + "'");
+          "field '" + field + "' must be 1-128 characters of [A-Za-z0-9._-], got '" + value + "'");
     }
   }
 

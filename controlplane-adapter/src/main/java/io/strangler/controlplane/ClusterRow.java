@@ -1,0 +1,4 @@
+package io.strangler.controlplane;
+
+/** One cluster of the stored topology. */
+record ClusterRow(String region, String name) {}

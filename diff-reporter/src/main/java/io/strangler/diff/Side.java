@@ -1,0 +1,7 @@
+package io.strangler.diff;
+
+/** One of the two backends being compared. */
+public enum Side {
+  LEGACY,
+  NEW
+}
