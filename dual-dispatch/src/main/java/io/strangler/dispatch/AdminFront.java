@@ -94,7 +94,12 @@ final class AdminFront {
               error(
                   405,
                   ErrorCodes.INVALID_ARGUMENT,
-                  "method " + method + " is not allowed on " + ApiFront.clip(uri.path()) + "; use " + allow);
+                  "method "
+                      + method
+                      + " is not allowed on "
+                      + ApiFront.clip(uri.path())
+                      + "; use "
+                      + allow);
           r.headers().set(HttpHeaderNames.ALLOW, allow);
           pending.send(r);
         }
@@ -141,9 +146,7 @@ final class AdminFront {
                   AdminResponse r = found.handler().handle(call);
                   pending.send(
                       response(
-                          HttpResponseStatus.valueOf(r.status()),
-                          r.bodyBytes(),
-                          r.contentType()));
+                          HttpResponseStatus.valueOf(r.status()), r.bodyBytes(), r.contentType()));
                 } catch (Exception e) {
                   log.warn("admin route {} {} failed", call.method(), call.path(), e);
                   pending.send(

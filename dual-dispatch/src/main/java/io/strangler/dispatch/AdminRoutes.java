@@ -144,7 +144,8 @@ public final class AdminRoutes {
       Objects.requireNonNull(handler, "handler");
       String m = method.toUpperCase(Locale.ROOT);
       if (!pattern.startsWith("/")) {
-        throw new IllegalArgumentException("a route pattern starts with '/', got '" + pattern + "'");
+        throw new IllegalArgumentException(
+            "a route pattern starts with '/', got '" + pattern + "'");
       }
       String[] segments = split(pattern);
       Set<String> names = new LinkedHashSet<>();

@@ -133,7 +133,9 @@ final class ApiFront {
       Dispatcher.Route route = routes.get(operation);
       if (route == null) {
         pending.send(
-            withId(error(404, ErrorCodes.NOT_FOUND, "unknown operation '" + clip(operation) + "'"), id));
+            withId(
+                error(404, ErrorCodes.NOT_FOUND, "unknown operation '" + clip(operation) + "'"),
+                id));
         return;
       }
       if (!request.method().equals(HttpMethod.POST)) {
@@ -141,8 +143,7 @@ final class ApiFront {
         return;
       }
       if (draining) {
-        pending.send(
-            withId(error(503, ErrorCodes.UNAVAILABLE, "the proxy is shutting down"), id));
+        pending.send(withId(error(503, ErrorCodes.UNAVAILABLE, "the proxy is shutting down"), id));
         return;
       }
       JsonNode body;
@@ -165,7 +166,9 @@ final class ApiFront {
                     400,
                     ErrorCodes.INVALID_ARGUMENT,
                     "the request body must be a JSON object, got "
-                        + (body.isMissingNode() ? "nothing" : body.getNodeType().name().toLowerCase(Locale.ROOT))),
+                        + (body.isMissingNode()
+                            ? "nothing"
+                            : body.getNodeType().name().toLowerCase(Locale.ROOT))),
                 id));
         return;
       }

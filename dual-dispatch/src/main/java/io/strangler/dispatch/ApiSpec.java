@@ -5,11 +5,11 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
- * One operation of the API the proxy fronts, as the proxy sees it: a name (the path segment
- * {@code /v1/{name}} and the flag name), whether it writes, and how to check a request body.
+ * One operation of the API the proxy fronts, as the proxy sees it: a name (the path segment {@code
+ * /v1/{name}} and the flag name), whether it writes, and how to check a request body.
  *
- * <p>{@link #prepare} runs on a network thread for every call, before either backend is touched:
- * it must be quick and pure (no I/O, no clock, no randomness).
+ * <p>{@link #prepare} runs on a network thread for every call, before either backend is touched: it
+ * must be quick and pure (no I/O, no clock, no randomness).
  */
 public interface ApiSpec {
 

@@ -3,9 +3,9 @@ package io.strangler.dispatch;
 import java.util.Objects;
 
 /**
- * A request the proxy refuses before calling any backend, with the error the client gets:
- * {@code {"code": ..., "message": ...}} and an HTTP status. Thrown by {@link ApiSpec#prepare}; it
- * is an expected answer, not a fault, so it carries no stack trace.
+ * A request the proxy refuses before calling any backend, with the error the client gets: {@code
+ * {"code": ..., "message": ...}} and an HTTP status. Thrown by {@link ApiSpec#prepare}; it is an
+ * expected answer, not a fault, so it carries no stack trace.
  */
 public final class BadRequest extends Exception {
   private final String code;

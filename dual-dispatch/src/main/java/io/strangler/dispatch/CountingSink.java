@@ -65,7 +65,11 @@ public final class CountingSink implements OutcomeSink {
     counts.forEach(
         (k, v) ->
             out.put(
-                k.operation + "/" + k.role.name().toLowerCase(java.util.Locale.ROOT) + "/" + k.label,
+                k.operation
+                    + "/"
+                    + k.role.name().toLowerCase(java.util.Locale.ROOT)
+                    + "/"
+                    + k.label,
                 v.sum()));
     return out;
   }

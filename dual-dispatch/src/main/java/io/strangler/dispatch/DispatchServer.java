@@ -66,7 +66,13 @@ public final class DispatchServer implements AutoCloseable {
     }
     this.dispatcher =
         new Dispatcher(
-            b.legacy, b.newer, b.sink, config.maxInFlightCalls(), config.shadowBudget());
+            b.legacy,
+            b.newer,
+            b.sink,
+            config.maxInFlightCalls(),
+            config.callThreads(),
+            config.shadowBudget(),
+            config.shadowThreads());
     this.api = new ApiFront(routes, b.flags, dispatcher, config.clock(), config.idSupplier());
     AdminRoutes adminRoutes =
         AdminRoutes.builder()
@@ -102,7 +108,10 @@ public final class DispatchServer implements AutoCloseable {
             config.adminPort(),
             new Initializer(64 * 1024, idleSeconds, admin::newHandler));
     log.info(
-        "proxy serving on {}, admin on {} ({})", apiChannel.localAddress(), adminChannel.localAddress(), config);
+        "proxy serving on {}, admin on {} ({})",
+        apiChannel.localAddress(),
+        adminChannel.localAddress(),
+        config);
   }
 
   private Channel bind(String what, String host, int port, ChannelInitializer<SocketChannel> init) {
@@ -192,8 +201,8 @@ public final class DispatchServer implements AutoCloseable {
   }
 
   /**
-   * Stops accepting connections and requests, waits at most {@code grace} for calls in flight
-   * and pending shadow calls, then closes every connection and thread. Idempotent.
+   * Stops accepting connections and requests, waits at most {@code grace} for calls in flight and
+   * pending shadow calls, then closes every connection and thread. Idempotent.
    *
    * @return true if everything finished within the grace
    */
@@ -285,7 +294,9 @@ public final class DispatchServer implements AutoCloseable {
       for (String op : config.shadowTimeouts().keySet()) {
         require(
             apis.find(op).isPresent(),
-            "a shadow timeout is set for '" + op + "', which is not an operation of the API "
+            "a shadow timeout is set for '"
+                + op
+                + "', which is not an operation of the API "
                 + apis.names());
       }
       DispatchServer server = new DispatchServer(this);

@@ -6,8 +6,8 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * One dispatched call and both its outcomes, handed to the {@link OutcomeSink} once both are
- * known. In single-backend modes the shadow outcome is {@link Outcome#NOT_CALLED}.
+ * One dispatched call and both its outcomes, handed to the {@link OutcomeSink} once both are known.
+ * In single-backend modes the shadow outcome is {@link Outcome#NOT_CALLED}.
  */
 public record Exchange(
     String operation,

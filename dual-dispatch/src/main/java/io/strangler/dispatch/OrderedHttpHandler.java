@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
  * previous one has been answered, so responses that are produced on other threads cannot overtake
  * each other. Pipelined requests wait in a short queue; a client that pipelines more is cut off.
  *
- * <p>All state is touched on the channel's event loop only; {@link Pending#send} may be called
- * from any thread and hops back to it.
+ * <p>All state is touched on the channel's event loop only; {@link Pending#send} may be called from
+ * any thread and hops back to it.
  */
 abstract class OrderedHttpHandler extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(OrderedHttpHandler.class);

@@ -28,8 +28,7 @@ public sealed interface Outcome {
   }
 
   /** The backend answered an error (or threw, which counts as {@code INTERNAL}). */
-  record Failure(String code, int httpStatus, String message, Duration latency)
-      implements Outcome {
+  record Failure(String code, int httpStatus, String message, Duration latency) implements Outcome {
     public Failure {
       Objects.requireNonNull(code, "code");
       Objects.requireNonNull(message, "message");

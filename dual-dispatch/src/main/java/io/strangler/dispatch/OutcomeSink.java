@@ -5,9 +5,9 @@ package io.strangler.dispatch;
  * here). One core method.
  *
  * <p>The proxy calls it off the client's path (after the client's response is handed to the
- * network), from backend threads and occasionally from a network thread, concurrently. It must
- * not block: a sink that does real work wraps itself in an {@link AsyncSink}. Exceptions are
- * caught, counted and logged (rate-limited).
+ * network), from backend threads and occasionally from a network thread, concurrently. It must not
+ * block: a sink that does real work wraps itself in an {@link AsyncSink}. Exceptions are caught,
+ * counted and logged (rate-limited).
  */
 @FunctionalInterface
 public interface OutcomeSink {

@@ -7,8 +7,8 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A bound on work in progress that never waits to acquire (a full bound is an answer, not a
- * queue) and that shutdown can wait to see empty.
+ * A bound on work in progress that never waits to acquire (a full bound is an answer, not a queue)
+ * and that shutdown can wait to see empty.
  */
 final class Permits {
   private final String name;

@@ -33,6 +33,8 @@ public final class ProxyConfig {
   private final Map<String, Duration> shadowTimeouts;
   private final int shadowBudget;
   private final int maxInFlightCalls;
+  private final int callThreads;
+  private final int shadowThreads;
   private final int ioThreads;
   private final int adminConcurrency;
   private final Duration idleTimeout;
@@ -51,6 +53,8 @@ public final class ProxyConfig {
     this.shadowTimeouts = Map.copyOf(b.shadowTimeouts);
     this.shadowBudget = b.shadowBudget;
     this.maxInFlightCalls = b.maxInFlightCalls;
+    this.callThreads = b.callThreads;
+    this.shadowThreads = b.shadowThreads;
     this.ioThreads = b.ioThreads;
     this.adminConcurrency = b.adminConcurrency;
     this.idleTimeout = b.idleTimeout;
@@ -107,6 +111,14 @@ public final class ProxyConfig {
     return maxInFlightCalls;
   }
 
+  public int callThreads() {
+    return callThreads;
+  }
+
+  public int shadowThreads() {
+    return shadowThreads;
+  }
+
   public int ioThreads() {
     return ioThreads;
   }
@@ -151,6 +163,10 @@ public final class ProxyConfig {
         + shadowBudget
         + ", maxInFlightCalls="
         + maxInFlightCalls
+        + ", callThreads="
+        + callThreads
+        + ", shadowThreads="
+        + shadowThreads
         + ", ioThreads="
         + ioThreads
         + ", idleTimeout="
@@ -172,6 +188,8 @@ public final class ProxyConfig {
     private final Map<String, Duration> shadowTimeouts = new LinkedHashMap<>();
     private int shadowBudget = 1024;
     private int maxInFlightCalls = 1024;
+    private int callThreads = 64;
+    private int shadowThreads = 64;
     private int ioThreads = Runtime.getRuntime().availableProcessors();
     private int adminConcurrency = 8;
     private Duration idleTimeout = Duration.ofSeconds(60);
@@ -248,6 +266,23 @@ public final class ProxyConfig {
       return this;
     }
 
+    /**
+     * Threads that run authoritative backend calls, which block; size it to the backends' own
+     * connection pools. Default 64.
+     */
+    public Builder callThreads(int callThreads) {
+      this.callThreads = callThreads;
+      return this;
+    }
+
+    /**
+     * Threads that run shadow calls; more calls than this wait in the shadow budget. Default 64.
+     */
+    public Builder shadowThreads(int shadowThreads) {
+      this.shadowThreads = shadowThreads;
+      return this;
+    }
+
     /** Network threads; default one per processor. They never block. */
     public Builder ioThreads(int ioThreads) {
       this.ioThreads = ioThreads;
@@ -299,14 +334,14 @@ public final class ProxyConfig {
       require(
           adminToken.length() >= 16,
           "adminToken must be at least 16 characters, got " + adminToken.length());
-      require(
-          maxBodyBytes >= 1024,
-          "maxBodyBytes must be at least 1024, got " + maxBodyBytes);
+      require(maxBodyBytes >= 1024, "maxBodyBytes must be at least 1024, got " + maxBodyBytes);
       checkPositive("shadowTimeout", defaultShadowTimeout);
       shadowTimeouts.forEach((op, t) -> checkPositive("shadowTimeout of " + op, t));
       require(shadowBudget >= 1, "shadowBudget must be at least 1, got " + shadowBudget);
       require(
           maxInFlightCalls >= 1, "maxInFlightCalls must be at least 1, got " + maxInFlightCalls);
+      require(callThreads >= 1, "callThreads must be at least 1, got " + callThreads);
+      require(shadowThreads >= 1, "shadowThreads must be at least 1, got " + shadowThreads);
       require(ioThreads >= 1, "ioThreads must be at least 1, got " + ioThreads);
       require(
           adminConcurrency >= 1, "adminConcurrency must be at least 1, got " + adminConcurrency);

@@ -3,27 +3,28 @@ package io.strangler.dispatch;
 import io.strangler.flags.Mode;
 import java.util.ArrayDeque;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.Executor;
 
 /**
  * One FIFO lane per entity key: calls of one entity run one at a time, in the order they were
  * submitted; different entities run in parallel. A lane exists only while it has work; its runner
- * is a thread started for it. The number of tasks is bounded by the caller (the shadow budget, and
- * the calls in flight).
+ * is a task of the given executor that runs the lane's calls until it is empty. The number of tasks
+ * is bounded by the caller (the shadow budget, and the calls in flight).
  *
- * <p>Each task names the backend it calls. A lane holding a task for a backend is "pending" for
- * it: any later call of that entity to that backend joins the lane instead of overtaking it (see
- * {@link #submitIfPending}).
+ * <p>Each task names the backend it calls. A lane holding a task for a backend is "pending" for it:
+ * any later call of that entity to that backend joins the lane instead of overtaking it (see {@link
+ * #submitIfPending}).
  *
  * <p>A lane's state is only touched inside {@code ConcurrentHashMap.compute*} for its key, which
- * serialises submitters with the runner. The running task stays at the head of its lane until it
- * is done, so a lane stays pending while its last task runs.
+ * serialises submitters with the runner. The running task stays at the head of its lane until it is
+ * done, so a lane stays pending while its last task runs.
  */
 final class SerialLanes {
   private final ConcurrentHashMap<String, Lane> lanes = new ConcurrentHashMap<>();
-  private final ThreadFactory runners;
+  private final Executor runners;
 
-  SerialLanes(ThreadFactory runners) {
+  /** {@code runners} must accept every task: the caller bounds their number. */
+  SerialLanes(Executor runners) {
     this.runners = runners;
   }
 
@@ -72,7 +73,7 @@ final class SerialLanes {
           return lane;
         });
     if (started[0]) {
-      runners.newThread(() -> drain(key)).start();
+      runners.execute(() -> drain(key));
     }
   }
 

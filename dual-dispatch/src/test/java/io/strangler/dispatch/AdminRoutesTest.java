@@ -13,7 +13,10 @@ class AdminRoutesTest {
   @Test
   void match_bindsParametersAndPrefersLiterals() {
     AdminRoutes routes =
-        AdminRoutes.builder().get("/admin/flags/{operation}", A).get("/admin/flags/audit", B).build();
+        AdminRoutes.builder()
+            .get("/admin/flags/{operation}", A)
+            .get("/admin/flags/audit", B)
+            .build();
 
     assertThat(routes.match("GET", "/admin/flags/GetRepl"))
         .isEqualTo(new AdminRoutes.Found(A, Map.of("operation", "GetRepl"), false));
@@ -26,10 +29,13 @@ class AdminRoutesTest {
 
   @Test
   void match_onAnotherMethod_namesTheAllowedOnes() {
-    AdminRoutes routes = AdminRoutes.builder().get("/admin/flags/{op}", A).put("/admin/flags/{op}", B).build();
+    AdminRoutes routes =
+        AdminRoutes.builder().get("/admin/flags/{op}", A).put("/admin/flags/{op}", B).build();
 
     assertThat(routes.match("DELETE", "/admin/flags/x"))
-        .isEqualTo(new AdminRoutes.WrongMethod(new java.util.LinkedHashSet<>(java.util.List.of("GET", "PUT"))));
+        .isEqualTo(
+            new AdminRoutes.WrongMethod(
+                new java.util.LinkedHashSet<>(java.util.List.of("GET", "PUT"))));
   }
 
   @Test

@@ -33,7 +33,9 @@ class AdminTest {
                   n.put("who", r.header("X-Admin-User").orElse("anonymous"));
                   return AdminResponse.ok(n);
                 })
-            .get("/admin/things/special", r -> AdminResponse.ok(TestProxy.JSON.createObjectNode().put("special", true)))
+            .get(
+                "/admin/things/special",
+                r -> AdminResponse.ok(TestProxy.JSON.createObjectNode().put("special", true)))
             .put(
                 "/admin/things/{name}",
                 r -> {
@@ -45,9 +47,21 @@ class AdminTest {
                   n.set("stored", r.body());
                   return AdminResponse.ok(n);
                 })
-            .get("/metrics", r -> AdminResponse.text(200, "text/plain; version=0.0.4", "calls_total 3\n"))
-            .get("/admin/broken", r -> { throw new IllegalStateException("no database"); })
-            .openGet("/page", r -> AdminResponse.bytes(200, "text/html; charset=utf-8", "<p>hi</p>".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+            .get(
+                "/metrics",
+                r -> AdminResponse.text(200, "text/plain; version=0.0.4", "calls_total 3\n"))
+            .get(
+                "/admin/broken",
+                r -> {
+                  throw new IllegalStateException("no database");
+                })
+            .openGet(
+                "/page",
+                r ->
+                    AdminResponse.bytes(
+                        200,
+                        "text/html; charset=utf-8",
+                        "<p>hi</p>".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
             .build();
     proxy =
         TestProxy.start(
@@ -87,7 +101,9 @@ class AdminTest {
   void openRoute_isServedWithoutToken_butOnlyForGet() {
     HttpResponse<String> page = admin(HttpRequest.newBuilder(proxy.adminUri("/page")));
     HttpResponse<String> post =
-        admin(HttpRequest.newBuilder(proxy.adminUri("/page")).POST(HttpRequest.BodyPublishers.noBody()));
+        admin(
+            HttpRequest.newBuilder(proxy.adminUri("/page"))
+                .POST(HttpRequest.BodyPublishers.noBody()));
 
     assertThat(page.statusCode()).isEqualTo(200);
     assertThat(page.body()).isEqualTo("<p>hi</p>");
@@ -132,11 +148,14 @@ class AdminTest {
   @Test
   void putRoute_getsTheJsonBody() {
     HttpResponse<String> r =
-        admin(authed("/admin/things/GetRepl").PUT(HttpRequest.BodyPublishers.ofString("{\"mode\":\"SHADOW\"}")));
+        admin(
+            authed("/admin/things/GetRepl")
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"mode\":\"SHADOW\"}")));
     HttpResponse<String> empty =
         admin(authed("/admin/things/GetRepl").PUT(HttpRequest.BodyPublishers.noBody()));
     HttpResponse<String> malformed =
-        admin(authed("/admin/things/GetRepl").PUT(HttpRequest.BodyPublishers.ofString("{\"mode\"")));
+        admin(
+            authed("/admin/things/GetRepl").PUT(HttpRequest.BodyPublishers.ofString("{\"mode\"")));
 
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(json(r).get("stored").get("mode").asText()).isEqualTo("SHADOW");

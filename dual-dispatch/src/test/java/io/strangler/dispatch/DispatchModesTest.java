@@ -80,15 +80,16 @@ class DispatchModesTest {
       assertThat(e.request().get("key").asText()).isEqualTo("k");
       assertThat(e.authoritative())
           .isInstanceOfSatisfying(
-              Outcome.Answer.class, a -> assertThat(a.body().get("value").asText()).isEqualTo(expected));
+              Outcome.Answer.class,
+              a -> assertThat(a.body().get("value").asText()).isEqualTo(expected));
       if (mode.isDual()) {
         assertThat(e.shadow())
             .isInstanceOfSatisfying(
-                Outcome.Answer.class, a -> assertThat(a.body().get("value").asText()).isEqualTo(other));
+                Outcome.Answer.class,
+                a -> assertThat(a.body().get("value").asText()).isEqualTo(other));
         assertThat(((Outcome.Answer) e.legacy()).body().get("value").asText())
             .isEqualTo("from-legacy");
-        assertThat(((Outcome.Answer) e.newer()).body().get("value").asText())
-            .isEqualTo("from-new");
+        assertThat(((Outcome.Answer) e.newer()).body().get("value").asText()).isEqualTo("from-new");
         assertThat(legacy.calls()).isEqualTo(1);
         assertThat(newer.calls()).isEqualTo(1);
       } else {
@@ -107,8 +108,10 @@ class DispatchModesTest {
       HttpResponse<String> r = proxy.post("Put", put("k", "v1"), "put-" + mode);
 
       assertThat(r.statusCode()).isEqualTo(200);
-      assertThat(json(r)).isEqualTo(TestProxy.JSON.createObjectNode().put("key", "k").put("value", "v1"));
-      String authoritativeValue = legacyRules ? stores.redis.value("k") : stores.postgres.value("k");
+      assertThat(json(r))
+          .isEqualTo(TestProxy.JSON.createObjectNode().put("key", "k").put("value", "v1"));
+      String authoritativeValue =
+          legacyRules ? stores.redis.value("k") : stores.postgres.value("k");
       assertThat(authoritativeValue).isEqualTo("v1");
       Exchange e = awaitExchange("put-" + mode);
       assertThat(e.kind()).isEqualTo(ApiSpec.Kind.WRITE);
@@ -243,8 +246,10 @@ class DispatchModesTest {
     try (TestProxy up = TestProxy.start(new FakeFlags(Mode.SHADOW), legacy, newer, sink);
         RedisKvBackend dead = KvStores.deadRedis("new-redis");
         TestProxy halfDown = TestProxy.start(new FakeFlags(Mode.SHADOW), legacy, dead, sink)) {
-      HttpResponse<String> health = up.send(java.net.http.HttpRequest.newBuilder(up.uri("/healthz")).build());
-      HttpResponse<String> ready = up.send(java.net.http.HttpRequest.newBuilder(up.uri("/readyz")).build());
+      HttpResponse<String> health =
+          up.send(java.net.http.HttpRequest.newBuilder(up.uri("/healthz")).build());
+      HttpResponse<String> ready =
+          up.send(java.net.http.HttpRequest.newBuilder(up.uri("/readyz")).build());
       HttpResponse<String> notReady =
           halfDown.send(java.net.http.HttpRequest.newBuilder(halfDown.uri("/readyz")).build());
 

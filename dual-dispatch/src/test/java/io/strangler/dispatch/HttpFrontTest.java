@@ -77,14 +77,22 @@ class HttpFrontTest {
     String big = "x".repeat(MAX_BODY * 2);
     return Stream.of(
         new Case("malformed JSON", "POST", "/v1/Put", "{\"key\":", 400, "INVALID_ARGUMENT"),
-        new Case("trailing garbage", "POST", "/v1/Get", "{\"key\":\"a\"} x", 400, "INVALID_ARGUMENT"),
-        new Case("duplicate field", "POST", "/v1/Get", "{\"key\":\"a\",\"key\":\"b\"}", 400, "INVALID_ARGUMENT"),
+        new Case(
+            "trailing garbage", "POST", "/v1/Get", "{\"key\":\"a\"} x", 400, "INVALID_ARGUMENT"),
+        new Case(
+            "duplicate field",
+            "POST",
+            "/v1/Get",
+            "{\"key\":\"a\",\"key\":\"b\"}",
+            400,
+            "INVALID_ARGUMENT"),
         new Case("empty body", "POST", "/v1/Get", "", 400, "INVALID_ARGUMENT"),
         new Case("array body", "POST", "/v1/Get", "[\"a\"]", 400, "INVALID_ARGUMENT"),
         new Case("missing field", "POST", "/v1/Put", "{\"key\":\"a\"}", 400, "INVALID_ARGUMENT"),
         new Case("mistyped field", "POST", "/v1/Get", "{\"key\":5}", 400, "INVALID_ARGUMENT"),
         new Case("null field", "POST", "/v1/Get", "{\"key\":null}", 400, "INVALID_ARGUMENT"),
-        new Case("unknown field", "POST", "/v1/Get", "{\"key\":\"a\",\"x\":1}", 400, "INVALID_ARGUMENT"),
+        new Case(
+            "unknown field", "POST", "/v1/Get", "{\"key\":\"a\",\"x\":1}", 400, "INVALID_ARGUMENT"),
         new Case("unknown operation", "POST", "/v1/Delete", "{\"key\":\"a\"}", 404, "NOT_FOUND"),
         new Case("no operation", "POST", "/v1/", "{\"key\":\"a\"}", 404, "NOT_FOUND"),
         new Case("nested path", "POST", "/v1/Get/x", "{\"key\":\"a\"}", 404, "NOT_FOUND"),
@@ -132,8 +140,7 @@ class HttpFrontTest {
 
   @Test
   void wrongMethod_namesTheAllowedOne() {
-    HttpResponse<String> r =
-        proxy.send(HttpRequest.newBuilder(proxy.uri("/v1/Get")).GET().build());
+    HttpResponse<String> r = proxy.send(HttpRequest.newBuilder(proxy.uri("/v1/Get")).GET().build());
 
     assertThat(r.statusCode()).isEqualTo(405);
     assertThat(r.headers().firstValue("Allow")).hasValue("POST");
@@ -188,7 +195,8 @@ class HttpFrontTest {
       for (int i = 0; i < 3; i++) {
         responses.add(readResponse(in));
       }
-      assertThat(responses).extracting(RawResponse::requestId)
+      assertThat(responses)
+          .extracting(RawResponse::requestId)
           .containsExactly("pipe-1", "pipe-2", "pipe-3");
       assertThat(responses.get(1).body()).contains("\"one\"");
       assertThat(responses.get(2).statusLine()).isEqualTo("HTTP/1.1 404 Not Found");

@@ -12,7 +12,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class SerialLanesTest {
-  private final SerialLanes lanes = new SerialLanes(Thread.ofVirtual().name("test-lane-", 0).factory());
+  private final SerialLanes lanes =
+      new SerialLanes(r -> Thread.ofVirtual().name("test-lane").start(r));
 
   @Test
   void tasksOfOneKey_runOneAtATimeInSubmissionOrder() {
@@ -92,8 +93,13 @@ class SerialLanesTest {
     List<String> ran = new CopyOnWriteArrayList<>();
     Thread.UncaughtExceptionHandler quiet = (t, e) -> ran.add("reported " + e.getMessage());
     SerialLanes quietLanes =
-        new SerialLanes(Thread.ofVirtual().uncaughtExceptionHandler(quiet).factory());
-    quietLanes.submit("e", Mode.Backend.NEW, () -> { throw new IllegalStateException("boom"); });
+        new SerialLanes(r -> Thread.ofVirtual().uncaughtExceptionHandler(quiet).start(r));
+    quietLanes.submit(
+        "e",
+        Mode.Backend.NEW,
+        () -> {
+          throw new IllegalStateException("boom");
+        });
     quietLanes.submit("e", Mode.Backend.NEW, () -> ran.add("next"));
 
     await().until(() -> ran.size() == 2);

@@ -58,7 +58,8 @@ class ShadowOrderingTest {
             });
     int writes = 120;
     List<String> keys = List.of("hot", "k1", "k2", "k3");
-    try (TestProxy proxy = TestProxy.start(new FakeFlags(Mode.SHADOW), stores.redis, jitteryNew, OutcomeSink.noop())) {
+    try (TestProxy proxy =
+        TestProxy.start(new FakeFlags(Mode.SHADOW), stores.redis, jitteryNew, OutcomeSink.noop())) {
       ExecutorService clients = Executors.newFixedThreadPool(keys.size());
       try {
         List<Future<?>> done = new ArrayList<>();
@@ -67,7 +68,8 @@ class ShadowOrderingTest {
               clients.submit(
                   () -> {
                     for (int i = 0; i < writes; i++) {
-                      HttpResponse<String> r = proxy.post("Put", put(key, String.format("%03d", i)));
+                      HttpResponse<String> r =
+                          proxy.post("Put", put(key, String.format("%03d", i)));
                       assertThat(r.statusCode()).isEqualTo(200);
                     }
                   }));

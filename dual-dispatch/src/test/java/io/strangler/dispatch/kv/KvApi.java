@@ -13,9 +13,9 @@ import java.util.Set;
 
 /**
  * A tiny key-value API for exercising the proxy without any real control plane: {@code Put {key,
- * value}} and {@code Create {key, value}} (writes; Create fails with ALREADY_EXISTS on a taken
- * key) and {@code Get {key}} (a read; NOT_FOUND on a missing key). Both backends answer {@code
- * {key, value}}.
+ * value}} and {@code Create {key, value}} (writes; Create fails with ALREADY_EXISTS on a taken key)
+ * and {@code Get {key}} (a read; NOT_FOUND on a missing key). Both backends answer {@code {key,
+ * value}}.
  */
 public final class KvApi {
   public static final String PUT = "Put";

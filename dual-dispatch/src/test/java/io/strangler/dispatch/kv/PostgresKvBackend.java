@@ -32,7 +32,8 @@ public final class PostgresKvBackend implements Backend, AutoCloseable {
   private final String name;
   private final HikariDataSource pool;
 
-  public PostgresKvBackend(String name, String jdbcUrl, String user, String password, int poolSize) {
+  public PostgresKvBackend(
+      String name, String jdbcUrl, String user, String password, int poolSize) {
     this.name = name;
     HikariConfig c = new HikariConfig();
     c.setJdbcUrl(jdbcUrl);
@@ -69,7 +70,9 @@ public final class PostgresKvBackend implements Backend, AutoCloseable {
           try (PreparedStatement ps = c.prepareStatement("SELECT value FROM kv WHERE key = ?")) {
             ps.setString(1, r.key());
             try (ResultSet rs = ps.executeQuery()) {
-              yield rs.next() ? Reply.ok(KvApi.entry(r.key(), rs.getString(1))) : KvApi.notFound(r.key());
+              yield rs.next()
+                  ? Reply.ok(KvApi.entry(r.key(), rs.getString(1)))
+                  : KvApi.notFound(r.key());
             }
           }
         }

@@ -20,9 +20,17 @@ import redis.clients.jedis.params.SetParams;
 public final class RedisKvBackend implements Backend, AutoCloseable {
   private final String name;
   private final JedisPool pool;
+  private final String ns;
 
   public RedisKvBackend(String name, String host, int port, int db, int poolSize) {
+    this(name, host, port, db, poolSize, "");
+  }
+
+  /** Keys are prefixed with {@code namespace}, to share a database with other users. */
+  public RedisKvBackend(
+      String name, String host, int port, int db, int poolSize, String namespace) {
     this.name = name;
+    this.ns = namespace;
     JedisPoolConfig config = new JedisPoolConfig();
     config.setMaxTotal(poolSize);
     config.setMaxIdle(poolSize);
@@ -42,22 +50,22 @@ public final class RedisKvBackend implements Backend, AutoCloseable {
     try (Jedis j = pool.getResource()) {
       return switch (operation) {
         case KvApi.GET -> {
-          String v = j.get("kv:" + r.key());
+          String v = j.get(ns + "kv:" + r.key());
           yield v == null ? KvApi.notFound(r.key()) : Reply.ok(KvApi.entry(r.key(), v));
         }
         case KvApi.PUT -> {
           Transaction t = j.multi();
-          t.set("kv:" + r.key(), r.value());
-          t.rpush("kvh:" + r.key(), r.value());
+          t.set(ns + "kv:" + r.key(), r.value());
+          t.rpush(ns + "kvh:" + r.key(), r.value());
           t.exec();
           yield Reply.ok(KvApi.entry(r.key(), r.value()));
         }
         case KvApi.CREATE -> {
-          String ok = j.set("kv:" + r.key(), r.value(), SetParams.setParams().nx());
+          String ok = j.set(ns + "kv:" + r.key(), r.value(), SetParams.setParams().nx());
           if (ok == null) {
             yield KvApi.exists(r.key());
           }
-          j.rpush("kvh:" + r.key(), r.value());
+          j.rpush(ns + "kvh:" + r.key(), r.value());
           yield Reply.ok(KvApi.entry(r.key(), r.value()));
         }
         default -> Reply.failed("INTERNAL", 500, name + " has no operation " + operation);
@@ -90,21 +98,40 @@ public final class RedisKvBackend implements Backend, AutoCloseable {
   /** The stored value, or null. */
   public String value(String key) {
     try (Jedis j = pool.getResource()) {
-      return j.get("kv:" + key);
+      return j.get(ns + "kv:" + key);
     }
   }
 
   /** Every value written to {@code key}, in order. */
   public List<String> history(String key) {
     try (Jedis j = pool.getResource()) {
-      return j.lrange("kvh:" + key, 0, -1);
+      return j.lrange(ns + "kvh:" + key, 0, -1);
     }
   }
 
   /** Writes a value directly, bypassing the proxy (to seed a store). */
   public void seed(String key, String value) {
     try (Jedis j = pool.getResource()) {
-      j.set("kv:" + key, value);
+      j.set(ns + "kv:" + key, value);
+    }
+  }
+
+  /** Deletes this backend's keys (those of its namespace) only. */
+  public void deleteNamespace() {
+    if (ns.isEmpty()) {
+      throw new IllegalStateException("no namespace: use flush()");
+    }
+    try (Jedis j = pool.getResource()) {
+      redis.clients.jedis.params.ScanParams match =
+          new redis.clients.jedis.params.ScanParams().match(ns + "*").count(1000);
+      String cursor = redis.clients.jedis.params.ScanParams.SCAN_POINTER_START;
+      do {
+        redis.clients.jedis.resps.ScanResult<String> page = j.scan(cursor, match);
+        if (!page.getResult().isEmpty()) {
+          j.del(page.getResult().toArray(String[]::new));
+        }
+        cursor = page.getCursor();
+      } while (!cursor.equals(redis.clients.jedis.params.ScanParams.SCAN_POINTER_START));
     }
   }
 

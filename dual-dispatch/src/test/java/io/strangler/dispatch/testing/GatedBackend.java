@@ -9,9 +9,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A backend whose calls block until the test opens its gate, so a test can hold calls in flight
- * and look at the proxy meanwhile. A call that waits more than a minute gives up (UNAVAILABLE),
- * so a failing test cannot hang the build.
+ * A backend whose calls block until the test opens its gate, so a test can hold calls in flight and
+ * look at the proxy meanwhile. A call that waits more than a minute gives up (UNAVAILABLE), so a
+ * failing test cannot hang the build.
  */
 public final class GatedBackend implements Backend {
   private final Backend inner;
