@@ -46,12 +46,21 @@ final class Promtool {
 
   /** Runs {@code promtool args...} in {@code dir}; gives up after a minute. */
   static Result run(Path dir, String... args) throws IOException, InterruptedException {
+    return run(dir, new byte[0], args);
+  }
+
+  /** Runs {@code promtool args...} in {@code dir} with {@code stdin} as its input. */
+  static Result run(Path dir, byte[] stdin, String... args)
+      throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(binary().toString());
     command.addAll(List.of(args));
     Process process =
         new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-    process.getOutputStream().close();
+    // promtool reads its whole input before it writes, so writing first cannot deadlock.
+    try (var in = process.getOutputStream()) {
+      in.write(stdin);
+    }
     // promtool's output is small; reading it to the end also waits for the process to finish.
     byte[] output = process.getInputStream().readAllBytes();
     if (!process.waitFor(60, TimeUnit.SECONDS)) {
