@@ -27,6 +27,7 @@ import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -159,9 +160,10 @@ class DashboardPageBrowserTest {
   @Test
   @Order(4)
   void page_withoutAToken_saysHowToGiveOne_andCallsNothing() {
-    int before = server.adminRequests();
+    browser.get("about:blank");
     browser.get(server.dashboardUrl(null));
     WebElement banner = waitFor(By.cssSelector("#auth.show"));
+    int before = server.adminRequests();
 
     assertThat(banner.getText())
         .contains("No admin token")
@@ -177,6 +179,7 @@ class DashboardPageBrowserTest {
   @Order(5)
   void page_withARejectedToken_saysSo_andStopsPolling() {
     int before = server.rejected();
+    browser.get("about:blank");
     browser.get(server.dashboardUrl("not-the-token"));
     WebElement banner = waitFor(By.cssSelector("#auth.show"));
 
@@ -192,6 +195,7 @@ class DashboardPageBrowserTest {
   @Test
   @Order(6)
   void page_tokenTypedIntoTheBanner_startsPolling() {
+    browser.get("about:blank");
     browser.get(server.dashboardUrl(null));
     waitFor(By.cssSelector("#auth.show"));
 
@@ -203,6 +207,25 @@ class DashboardPageBrowserTest {
 
   @Test
   @Order(7)
+  void page_clickOnAnApi_showsOnlyItsMismatches() {
+    open(TOKEN);
+    waitFor(By.cssSelector("#mismatches details.mm"));
+
+    browser.findElement(By.cssSelector("#apis tbody tr[data-api='CreateRepl']")).click();
+
+    new WebDriverWait(browser, Duration.ofSeconds(15))
+        .until(d -> d.findElement(By.id("mm-hint")).getText().endsWith("for CreateRepl"));
+    List<String> summaries =
+        texts(browser.findElement(By.id("mismatches")), "details.mm > summary");
+    assertThat(summaries)
+        .hasSize(3)
+        .allSatisfy(t -> assertThat(t).contains("CreateRepl").contains("SHADOW ERROR"));
+    assertThat(new Select(browser.findElement(By.id("mm-api"))).getFirstSelectedOption().getText())
+        .isEqualTo("CreateRepl");
+  }
+
+  @Test
+  @Order(8)
   void page_updatesLive_withoutAReload() {
     open(TOKEN);
     browser.executeScript("window.notReloaded = true;");
@@ -221,7 +244,9 @@ class DashboardPageBrowserTest {
     assertThat(row("ListMachines")).contains("2 inconsistent");
   }
 
+  /** A fresh load: the same address again would only be a fragment navigation, keeping state. */
   private void open(String token) {
+    browser.get("about:blank");
     browser.get(server.dashboardUrl(token));
     waitFor(By.cssSelector("#apis tbody tr[data-api='ListMachines']"));
   }
