@@ -9,7 +9,8 @@ import java.util.Map;
  *
  * @param status READY when {@code compared >= minCalls} and {@code consistencyPercent >=
  *     thresholdPercent}
- * @param reason the gate in words, e.g. {@code 10000 compared calls needed in the window, 523 so far}
+ * @param reason the gate in words, e.g. {@code 10000 compared calls needed in the window, 523 so
+ *     far}
  * @param compared calls compared: consistent plus inconsistent
  * @param consistent MATCH, RACE and BOTH_ERROR_SAME
  * @param inconsistent MISMATCH, BOTH_ERROR_DIFFERENT, AUTHORITATIVE_ERROR and SHADOW_ERROR
@@ -47,5 +48,10 @@ public record ApiReadiness(
    * @param p99Ms 99th percentile latency in milliseconds; null without any
    */
   public record BackendStats(
-      long calls, long errors, long timeouts, Double errorRatePercent, Double p50Ms, Double p99Ms) {}
+      long calls,
+      long errors,
+      long timeouts,
+      Double errorRatePercent,
+      Double p50Ms,
+      Double p99Ms) {}
 }

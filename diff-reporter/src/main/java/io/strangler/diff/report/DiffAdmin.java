@@ -15,9 +15,9 @@ import java.util.function.Supplier;
 
 /**
  * The diff reporter's admin outputs as JSON, for the admin port to serve: {@code GET
- * /admin/mismatches?api=&limit=}, {@code GET /admin/mismatches/{id}}, {@code GET
- * /admin/readiness}, {@code GET /admin/diff}. Plain values, no HTTP. The sample queries go to the
- * database: call them off any event loop. Obtained from {@link DiffPipeline#admin()}.
+ * /admin/mismatches?api=&limit=}, {@code GET /admin/mismatches/{id}}, {@code GET /admin/readiness},
+ * {@code GET /admin/diff}. Plain values, no HTTP. The sample queries go to the database: call them
+ * off any event loop. Obtained from {@link DiffPipeline#admin()}.
  */
 public final class DiffAdmin {
   /** The default and the largest {@code limit} of {@link #mismatches}. */

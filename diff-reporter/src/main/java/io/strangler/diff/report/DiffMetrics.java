@@ -10,7 +10,6 @@ import io.opentelemetry.api.metrics.ObservableDoubleMeasurement;
 import io.opentelemetry.api.metrics.ObservableLongMeasurement;
 import io.strangler.diff.FieldDiff;
 import io.strangler.diff.Observed;
-import io.strangler.diff.Side;
 import io.strangler.diff.Verdict;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,8 +48,7 @@ final class DiffMetrics implements DiffListener, AutoCloseable {
   static final String WHOLE_DOCUMENT = "(document)";
 
   private static final List<Double> LATENCY_BUCKETS =
-      List.of(
-          0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0);
+      List.of(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0);
 
   private final int maxPathsPerApi;
   private final LongCounter calls;
@@ -202,19 +200,26 @@ final class DiffMetrics implements DiffListener, AutoCloseable {
             new CallKey(call.api(), call.mode(), verdict),
             k ->
                 Attributes.of(
-                    API, k.api(), MODE, k.mode(), OUTCOME, k.verdict().name().toLowerCase(Locale.ROOT))));
+                    API,
+                    k.api(),
+                    MODE,
+                    k.mode(),
+                    OUTCOME,
+                    k.verdict().name().toLowerCase(Locale.ROOT))));
     Attributes[] backends =
         backendAttributes.computeIfAbsent(
             call.api(),
             api ->
                 new Attributes[] {
-                  Attributes.of(API, api, BACKEND, "legacy"), Attributes.of(API, api, BACKEND, "new")
+                  Attributes.of(API, api, BACKEND, "legacy"),
+                  Attributes.of(API, api, BACKEND, "new")
                 });
     recordLatency(call.legacySide(), call.legacyLatency(), backends[0]);
     recordLatency(call.newSide(), call.newLatency(), backends[1]);
     if (verdict == Verdict.MISMATCH || verdict == Verdict.BOTH_ERROR_DIFFERENT) {
       CappedLabels paths =
-          pathsByApi.computeIfAbsent(call.api(), api -> new CappedLabels(api, PATH, maxPathsPerApi));
+          pathsByApi.computeIfAbsent(
+              call.api(), api -> new CappedLabels(api, PATH, maxPathsPerApi));
       Set<String> seen = new HashSet<>();
       for (FieldDiff diff : result.classification().diffs()) {
         String path = diff.foldedPath().isEmpty() ? WHOLE_DOCUMENT : diff.foldedPath();
@@ -243,7 +248,8 @@ final class DiffMetrics implements DiffListener, AutoCloseable {
     }
   }
 
-  private static void record(ObservableLongMeasurement m, List<LabeledCount> counts, AttributeKey<String> key) {
+  private static void record(
+      ObservableLongMeasurement m, List<LabeledCount> counts, AttributeKey<String> key) {
     for (LabeledCount c : counts) {
       m.record(c.count(), Attributes.of(API, c.api(), key, c.label()));
     }

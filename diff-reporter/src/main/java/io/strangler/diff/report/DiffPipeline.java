@@ -38,9 +38,10 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #offer} never blocks: it applies the API's sampling ratio (a pure function of the
  * request id) and puts the call on a bounded queue; when the queue is full the call is dropped and
  * counted. Worker threads classify calls with the engine ({@link Classifier}). A read whose answers
- * differ is read again from both backends once, after {@link DiffConfig#recheckDelay()}, through the
- * {@link Rereader}: the delay is a scheduled task, never a sleep in a worker, and the second reads
- * pending at once are bounded (beyond, the call stays a MISMATCH, counted as {@code budget_full}).
+ * differ is read again from both backends once, after {@link DiffConfig#recheckDelay()}, through
+ * the {@link Rereader}: the delay is a scheduled task, never a sleep in a worker, and the second
+ * reads pending at once are bounded (beyond, the call stays a MISMATCH, counted as {@code
+ * budget_full}).
  *
  * <pre>{@code
  * DiffPipeline pipeline = DiffPipeline.builder(config)
@@ -166,7 +167,10 @@ public final class DiffPipeline implements AutoCloseable {
     samples
         .counts()
         .forEach(
-            c -> sampleCounts.computeIfAbsent(c.api(), a -> new TreeMap<>()).put(c.label(), c.count()));
+            c ->
+                sampleCounts
+                    .computeIfAbsent(c.api(), a -> new TreeMap<>())
+                    .put(c.label(), c.count()));
     return new DiffStats(
         queueDepth(),
         config.queueCapacity(),

@@ -11,8 +11,8 @@ import java.util.Objects;
 /**
  * One stored inconsistent call. Each side's outcome is {@code answer}, {@code failure}, {@code
  * timed_out} or {@code dropped}; its answer is the body of an answer, {@code {"code", "message"}}
- * of a failure, and null otherwise. Answers are as the backends gave them; {@code diffs} and
- * {@code unifiedDiff} are of the canonical forms.
+ * of a failure, and null otherwise. Answers are as the backends gave them; {@code diffs} and {@code
+ * unifiedDiff} are of the canonical forms.
  */
 public record MismatchSample(
     long id,

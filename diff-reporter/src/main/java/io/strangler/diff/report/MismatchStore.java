@@ -97,7 +97,8 @@ public final class MismatchStore implements SampleStore, AutoCloseable {
     this.batchSize = config.sampleBatchSize();
     this.retention = config.sampleRetention();
     this.queue = new ArrayBlockingQueue<>(config.sampleQueueCapacity());
-    this.writer = Thread.ofPlatform().name("diff-sample-writer").daemon(true).unstarted(this::write);
+    this.writer =
+        Thread.ofPlatform().name("diff-sample-writer").daemon(true).unstarted(this::write);
     this.retentionTimer =
         new ScheduledThreadPoolExecutor(
             1,
@@ -164,9 +165,11 @@ public final class MismatchStore implements SampleStore, AutoCloseable {
       return;
     }
     String api = result.api();
-    if (!admit(api)) {
+    if (closing) {
+      counts.increment(api, "dropped");
+    } else if (!admit(api)) {
       counts.increment(api, "capped");
-    } else if (closing || !queue.offer(result)) {
+    } else if (!queue.offer(result)) {
       counts.increment(api, "dropped");
     }
   }
@@ -328,8 +331,7 @@ public final class MismatchStore implements SampleStore, AutoCloseable {
     ps.setString(13, c.unifiedDiff());
   }
 
-  private static void setJson(PreparedStatement ps, int index, JsonNode value)
-      throws SQLException {
+  private static void setJson(PreparedStatement ps, int index, JsonNode value) throws SQLException {
     if (value == null) {
       ps.setNull(index, Types.VARCHAR);
     } else {

@@ -270,7 +270,8 @@ public final class Readiness implements DiffListener {
     long errors;
     long timeouts;
     private final boolean sum;
-    AbstractHistogram latencyMicros; // created at the first latency: most buckets of an idle API have none
+    AbstractHistogram
+        latencyMicros; // created at the first latency: most buckets of an idle API have none
 
     /** {@code sum}: a window's total, whose counts may outgrow a bucket's int counts. */
     BackendWindow(boolean sum) {

@@ -19,8 +19,8 @@ import java.util.concurrent.TimeUnit;
  * scrapes and no HTTP server of the exporter's is started; the caller's admin server writes the
  * text.
  *
- * <p>The exposition carries no {@code otel_scope_*} labels and no {@code target_info} series:
- * only the instruments' own labels (see {@code docs/metrics.md}).
+ * <p>The exposition carries no {@code otel_scope_*} labels and no {@code target_info} series: only
+ * the instruments' own labels (see {@code docs/metrics.md}).
  *
  * <pre>{@code
  * Telemetry telemetry = Telemetry.create();

@@ -22,7 +22,8 @@ final class ThrottledLog {
   void warn(String message, Throwable error) {
     long now = System.nanoTime();
     long next = nextAt.get();
-    if ((next == Long.MIN_VALUE || now - next >= 0) && nextAt.compareAndSet(next, now + intervalNanos)) {
+    if ((next == Long.MIN_VALUE || now - next >= 0)
+        && nextAt.compareAndSet(next, now + intervalNanos)) {
       long skipped = suppressed.getAndSet(0);
       if (skipped > 0) {
         log.warn("{} ({} similar warnings suppressed)", message, skipped, error);

@@ -39,8 +39,7 @@ class DiffPipelineTest {
   }
 
   private DiffPipeline start(DiffConfig config, Rereader rereader, DiffListener... more) {
-    DiffPipeline.Builder b =
-        DiffPipeline.builder(config).rereader(rereader).listener(results::add);
+    DiffPipeline.Builder b = DiffPipeline.builder(config).rereader(rereader).listener(results::add);
     for (DiffListener l : more) {
       b.listener(l);
     }
@@ -68,8 +67,7 @@ class DiffPipelineTest {
     pipeline.offer(
         call("GetRepl", CallKind.READ, "e-2", answer("{'a': 1}"), failure("INTERNAL")).build());
     pipeline.offer(
-        call("GetRepl", CallKind.READ, "t-1", answer("{'a': 1}"), new Observed.TimedOut())
-            .build());
+        call("GetRepl", CallKind.READ, "t-1", answer("{'a': 1}"), new Observed.TimedOut()).build());
     pipeline.offer(
         call("GetRepl", CallKind.READ, "d-1", answer("{'a': 1}"), new Observed.Dropped())
             .shadowDropReason("SHADOW_BUDGET_FULL")
@@ -123,13 +121,19 @@ class DiffPipelineTest {
         .containsEntry("ListMachines", Map.of("queue_full", 1L));
     release.countDown();
     await().until(() -> pipeline.processed(Verdict.MATCH) == 3);
-    assertThat(results).extracting(r -> r.call().requestId()).containsExactly("block", "q-1", "q-2");
+    assertThat(results)
+        .extracting(r -> r.call().requestId())
+        .containsExactly("block", "q-1", "q-2");
   }
 
   @Test
   void offer_samplingPerApi_keepsExactlyTheIdsTheRatioSelects() {
     DiffConfig config =
-        DiffConfig.builder().sampling(0.0).sampling("GetRepl", 0.3).sampling("ListMachines", 1.0).build();
+        DiffConfig.builder()
+            .sampling(0.0)
+            .sampling("GetRepl", 0.3)
+            .sampling("ListMachines", 1.0)
+            .build();
     start(config, Rereader.NONE);
 
     int kept = 0;
@@ -181,7 +185,8 @@ class DiffPipelineTest {
     Map<String, Optional<Observations>> answers = new ConcurrentHashMap<>();
     answers.put(
         "differs",
-        Optional.of(new Observations(answer("{'cluster': 'us-1'}"), answer("{'cluster': 'us-2'}"))));
+        Optional.of(
+            new Observations(answer("{'cluster': 'us-1'}"), answer("{'cluster': 'us-2'}"))));
     answers.put(
         "fails",
         Optional.of(new Observations(answer("{'cluster': 'us-1'}"), failure("UNAVAILABLE"))));
@@ -257,8 +262,7 @@ class DiffPipelineTest {
           return Optional.of(
               new Observations(answer("{'cluster': 'us-2'}"), answer("{'cluster': 'us-2'}")));
         };
-    start(
-        DiffConfig.builder().maxPendingRechecks(1).recheckDelay(Duration.ZERO).build(), blocking);
+    start(DiffConfig.builder().maxPendingRechecks(1).recheckDelay(Duration.ZERO).build(), blocking);
 
     pipeline.offer(mismatch("GetRepl", "first"));
     assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
@@ -324,9 +328,7 @@ class DiffPipelineTest {
   @Test
   void comparedCall_authoritativeDropped_rejectedWithTheReason() {
     assertThatThrownBy(
-            () ->
-                call("GetRepl", CallKind.READ, "x", new Observed.Dropped(), answer("{}"))
-                    .build())
+            () -> call("GetRepl", CallKind.READ, "x", new Observed.Dropped(), answer("{}")).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("authoritative side (LEGACY) of GetRepl call x cannot be Dropped");
     assertThatThrownBy(() -> call("GetRepl", CallKind.READ, "x", answer("{}"), null).build())

@@ -42,8 +42,16 @@ final class TestCalls {
         .request(json("{'replId': 'r-1'}"))
         .requestId(requestId)
         .at(T0)
-        .legacy(legacy, legacy instanceof Observed.Answer || legacy instanceof Observed.Failure ? Duration.ofMillis(2) : null)
-        .newer(newer, newer instanceof Observed.Answer || newer instanceof Observed.Failure ? Duration.ofMillis(3) : null);
+        .legacy(
+            legacy,
+            legacy instanceof Observed.Answer || legacy instanceof Observed.Failure
+                ? Duration.ofMillis(2)
+                : null)
+        .newer(
+            newer,
+            newer instanceof Observed.Answer || newer instanceof Observed.Failure
+                ? Duration.ofMillis(3)
+                : null);
   }
 
   static ComparedCall read(String api, String requestId, String legacyJson, String newJson) {
