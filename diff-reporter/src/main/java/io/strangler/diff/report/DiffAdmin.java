@@ -20,8 +20,11 @@ import java.util.function.Supplier;
  * off any event loop. Obtained from {@link DiffPipeline#admin()}.
  */
 public final class DiffAdmin {
-  /** The default and the largest {@code limit} of {@link #mismatches}. */
+  /** The {@code limit} of {@link #mismatches} when the request gives none. */
   public static final int DEFAULT_LIMIT = 50;
+
+  /** The largest {@code limit} of {@link #mismatches}. */
+  public static final int MAX_LIMIT = MismatchStore.MAX_LIMIT;
 
   private static final ObjectMapper JSON =
       JsonMapper.builder()
@@ -51,6 +54,11 @@ public final class DiffAdmin {
    * @throws IllegalArgumentException if {@code limit} is not within 1..1000 (a 400)
    */
   public JsonNode mismatches(Optional<String> api, int limit) {
+    Objects.requireNonNull(api, "api");
+    if (limit < 1 || limit > MismatchStore.MAX_LIMIT) {
+      throw new IllegalArgumentException(
+          "limit must be between 1 and " + MismatchStore.MAX_LIMIT + ", got " + limit);
+    }
     List<MismatchSample> recent = samples.recent(api, limit);
     ObjectNode out = JSON.createObjectNode();
     ArrayNode list = out.putArray("mismatches");

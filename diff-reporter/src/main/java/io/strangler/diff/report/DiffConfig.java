@@ -232,7 +232,10 @@ public final class DiffConfig {
       return this;
     }
 
-    /** Calls waiting to be compared at most; more are dropped and counted. Default 10,000. */
+    /**
+     * Calls waiting to be compared at most; more are dropped and counted. Default 10,000. A queued
+     * call holds its request and both answers: the queue's memory is up to this many calls.
+     */
     public Builder queueCapacity(int capacity) {
       this.queueCapacity = capacity;
       return this;

@@ -25,6 +25,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
@@ -60,6 +61,7 @@ public final class DiffPipeline implements AutoCloseable {
   private static final Verdict[] VERDICTS = Verdict.values();
 
   private final DiffConfig config;
+  private final Set<String> knownApis;
   private final Classifier classifier;
   private final Rereader rereader;
   private final Clock clock;
@@ -81,9 +83,12 @@ public final class DiffPipeline implements AutoCloseable {
   private final LongAdder listenerFailures = new LongAdder();
   private final ThrottledLog failures = new ThrottledLog(log, Duration.ofSeconds(10));
   private volatile boolean closing;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile boolean drainedAtClose;
 
   private DiffPipeline(Builder b) {
     this.config = b.config;
+    this.knownApis = config.apis();
     this.classifier = new Classifier(config.rules());
     this.rereader = b.rereader;
     this.clock = b.clock;
@@ -124,10 +129,16 @@ public final class DiffPipeline implements AutoCloseable {
 
   /**
    * Hands a call over for comparison; never blocks. Returns whether it was queued: false when
-   * sampling left it out, the queue was full, or the pipeline is closing (each counted).
+   * sampling left it out, the queue was full, the pipeline is closing, or {@link DiffConfig#apis()}
+   * does not name its API (each counted).
    */
   public boolean offer(ComparedCall call) {
     Objects.requireNonNull(call, "call");
+    if (!knownApis.isEmpty() && !knownApis.contains(call.api())) {
+      // Not labelled by the name: an unknown name could be anything, and labels must stay few.
+      dropped.increment(DiffMetrics.OTHER, "unknown_api");
+      return false;
+    }
     if (!Sampling.keeps(call.requestId(), config.sampling(call.api()))) {
       sampledOut.increment(call.api(), "sampled_out");
       return false;
@@ -301,7 +312,6 @@ public final class DiffPipeline implements AutoCloseable {
   }
 
   private void deliver(ComparedCall call, Classification classification, RecheckResult recheck) {
-    processed[classification.verdict().ordinal()].increment();
     if (recheck != RecheckResult.NONE) {
       recheckResults.increment(call.api(), recheck.label());
     }
@@ -314,6 +324,8 @@ public final class DiffPipeline implements AutoCloseable {
         failures.warn("A diff listener (" + listener.getClass().getName() + ") failed", e);
       }
     }
+    // Counted once every listener has it: a caller that sees the count sees the metrics too.
+    processed[classification.verdict().ordinal()].increment();
   }
 
   /**
@@ -322,6 +334,9 @@ public final class DiffPipeline implements AutoCloseable {
    * close the sample store, which the caller owns. Returns whether everything was drained.
    */
   public boolean close(Duration timeout) {
+    if (!closed.compareAndSet(false, true)) {
+      return drainedAtClose;
+    }
     closing = true;
     long deadline = System.nanoTime() + timeout.toNanos();
     boolean drained = false;
@@ -351,6 +366,7 @@ public final class DiffPipeline implements AutoCloseable {
       }
       metrics.close();
     }
+    drainedAtClose = drained;
     return drained;
   }
 

@@ -84,7 +84,9 @@ public final class Readiness implements DiffListener {
 
   /** One API's readiness (NOT_READY with no calls when it was never seen). */
   public ApiReadiness of(String api) {
-    return window(api).readiness(api, currentIndex());
+    ApiWindow w = windows.get(api);
+    // An API never seen is not added: asking about a name must not grow the map.
+    return (w != null ? w : new ApiWindow(buckets)).readiness(api, currentIndex());
   }
 
   /** Compared and consistent calls per API, without latencies: cheap enough for every scrape. */

@@ -3,6 +3,7 @@ package io.strangler.diff.bench;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.opentelemetry.api.metrics.MeterProvider;
 import io.strangler.diff.Classifier;
 import io.strangler.diff.DiffRules;
 import io.strangler.diff.Observed;
@@ -54,6 +55,10 @@ public class PipelineBenchmark {
   @Param({"1", "2"})
   public int workers;
 
+  /** With the OpenTelemetry SDK recording, or with no-op instruments. */
+  @Param({"true", "false"})
+  public boolean metrics;
+
   private List<ComparedCall> calls;
   private Classifier classifier;
   private Telemetry telemetry;
@@ -89,9 +94,8 @@ public class PipelineBenchmark {
     classifier = new Classifier(DiffRules.defaults());
     telemetry = Telemetry.create();
     pipeline =
-        DiffPipeline.builder(
-                DiffConfig.builder().workers(workers).queueCapacity(CALLS).build())
-            .meterProvider(telemetry.meterProvider())
+        DiffPipeline.builder(DiffConfig.builder().workers(workers).queueCapacity(CALLS).build())
+            .meterProvider(metrics ? telemetry.meterProvider() : MeterProvider.noop())
             .modes(() -> Map.of("GetRepl", "SHADOW", "ListMachines", "SHADOW"))
             .build();
   }

@@ -175,7 +175,8 @@ class DiffMetricsTest {
   @Test
   void mismatchPaths_beyondTheCap_countUnderOther() {
     pipeline =
-        DiffPipeline.builder(DiffConfig.builder().maxMismatchPathsPerApi(3).build())
+        // One worker: the first three paths to arrive are the first three offered.
+        DiffPipeline.builder(DiffConfig.builder().workers(1).maxMismatchPathsPerApi(3).build())
             .meterProvider(telemetry.meterProvider())
             .build();
 

@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.strangler.diff.DiffRules;
 import io.strangler.diff.Observations;
 import io.strangler.diff.Observed;
 import io.strangler.diff.Side;
@@ -359,5 +360,25 @@ class DiffPipelineTest {
     assertThat(r.verdict()).isEqualTo(Verdict.MISMATCH);
     assertThat(r.recheck()).isEqualTo(RecheckResult.UNAVAILABLE);
     assertThat(pipeline.stats().pendingRechecks()).isZero();
+  }
+
+  @Test
+  void offer_apiTheConfigDoesNotName_droppedUnderOther() {
+    start(DiffConfig.builder().apis(DiffRules.defaults().apis()).build(), Rereader.NONE);
+
+    assertThat(pipeline.offer(match("GetReplz", "x"))).isFalse();
+    assertThat(pipeline.offer(match("GetRepl", "y"))).isTrue();
+
+    assertThat(pipeline.stats().droppedByApi())
+        .containsExactly(Map.entry("other", Map.of("unknown_api", 1L)));
+    assertThat(resultOf("y").verdict()).isEqualTo(Verdict.MATCH);
+  }
+
+  @Test
+  void close_twice_secondReturnsTheFirstOutcome() {
+    start(DiffConfig.defaults(), Rereader.NONE);
+
+    assertThat(pipeline.close(Duration.ofSeconds(5))).isTrue();
+    assertThat(pipeline.close(Duration.ofSeconds(5))).isTrue();
   }
 }

@@ -256,22 +256,35 @@ class MismatchStoreTest {
   }
 
   @Test
-  void byId_sampleAsJson_hasTheDocumentedFields() {
-    store.onResult(mismatch("GetRepl", "j", T0));
-    awaitStored("GetRepl", 1);
-    long id = store.recent(Optional.empty(), 1).get(0).id();
-    SampleStore samples = store;
-    DiffPipeline pipeline = DiffPipeline.builder(DiffConfig.defaults()).samples(samples).build();
-    try {
+  void throughThePipeline_sampleStoredCountedAndServedAsJson() {
+    try (Telemetry telemetry = Telemetry.create();
+        DiffPipeline pipeline =
+            DiffPipeline.builder(DiffConfig.defaults())
+                .meterProvider(telemetry.meterProvider())
+                .samples(store)
+                .build()) {
+      pipeline.offer(mismatch("GetRepl", "j", T0).call());
+      pipeline.offer(TestCalls.match("GetRepl", "k"));
+      awaitStored("GetRepl", 1);
+
+      JsonNode list = pipeline.admin().mismatches(Optional.of("GetRepl"), 5).get("mismatches");
+      assertThat(list).hasSize(1);
+      long id = list.get(0).get("id").asLong();
       JsonNode json = pipeline.admin().mismatch(id).orElseThrow();
+      assertThat(json.get("requestId").asText()).isEqualTo("j");
       assertThat(json.get("at").asText()).isEqualTo("2026-11-21T07:00:00Z");
+      assertThat(json.get("recheck").asText()).isEqualTo("UNAVAILABLE");
       assertThat(json.get("new").get("answer")).isEqualTo(TestCalls.json("{'a': 2, 'b': [1]}"));
-      assertThat(json.get("diffs").get(1).has("new")).isFalse();
+      assertThat(json.get("diffs").get(1).has("new")).as("absent side left out").isFalse();
       assertThat(json.get("diffs").get(1).get("legacy").asInt()).isEqualTo(2);
-      assertThat(pipeline.admin().mismatches(Optional.of("GetRepl"), 5).get("mismatches"))
-          .hasSize(1);
-    } finally {
-      pipeline.close();
+      assertThat(
+              DiffMetricsTest.value(
+                  telemetry.scrape(),
+                  "strangler_mismatch_samples_total",
+                  "api=\"GetRepl\",result=\"stored\""))
+          .isEqualTo(1.0);
+      assertThat(pipeline.admin().diff().get("samples").get("GetRepl").get("stored").asLong())
+          .isEqualTo(1);
     }
   }
 }
