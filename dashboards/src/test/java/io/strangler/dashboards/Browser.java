@@ -25,7 +25,12 @@ final class Browser {
 
   private Browser() {}
 
-  static ChromeDriver start(Path profile, int width, int height) {
+  /**
+   * Starts chromedriver and a headless Chromium with a fresh profile in {@code profile} and a
+   * window of {@code width} x {@code height}; quit it when done. Fails the test, saying what to
+   * install, when either binary is missing.
+   */
+  public static ChromeDriver start(Path profile, int width, int height) {
     SELENIUM.setLevel(Level.SEVERE);
     Path chromium = binary("CHROMIUM_BIN", "/usr/bin/chromium");
     Path chromedriver = binary("CHROMEDRIVER_BIN", "/usr/bin/chromedriver");
