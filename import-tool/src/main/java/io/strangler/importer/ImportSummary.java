@@ -2,6 +2,8 @@ package io.strangler.importer;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.StringJoiner;
@@ -22,6 +24,7 @@ import java.util.TreeMap;
  * @param readTime reading and staging the source
  * @param loadTime checking and moving into the control plane, up to and with the commit
  * @param elapsed the whole import, without verification
+ * @param phases the import's phases in order, with their durations
  */
 public record ImportSummary(
     String source,
@@ -34,11 +37,13 @@ public record ImportSummary(
     Map<String, Long> rejects,
     Duration readTime,
     Duration loadTime,
-    Duration elapsed) {
+    Duration elapsed,
+    Map<String, Duration> phases) {
 
   public ImportSummary {
     imported = Map.copyOf(imported);
-    rejects = Map.copyOf(new TreeMap<>(rejects));
+    rejects = Collections.unmodifiableMap(new TreeMap<>(rejects));
+    phases = Collections.unmodifiableMap(new LinkedHashMap<>(phases));
   }
 
   public long rejectedTotal() {
@@ -89,6 +94,10 @@ public record ImportSummary(
             readTime.toNanos() / 1e9,
             loadTime.toNanos() / 1e9,
             keysPerSecond()));
+    StringJoiner p = new StringJoiner(", ");
+    phases.forEach(
+        (name, d) -> p.add(String.format(Locale.ROOT, "%s %.2f s", name, d.toNanos() / 1e9)));
+    b.append("  phases           ").append(p).append('\n');
     return b.toString();
   }
 }

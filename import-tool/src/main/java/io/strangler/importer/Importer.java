@@ -59,18 +59,22 @@ public final class Importer {
           pg.requireEmpty();
         }
         pg.prepare();
+        PhaseTimer phases = new PhaseTimer(progress::phase);
+        phases.start("reading and staging");
         Read read = read(options, pg, rejects, progress);
         Instant staged = clock.instant();
         EnumMap<Stage, Long> stagedCounts = read.stager().staged();
         if (read.mayRepeatKeys()) {
-          progress.phase("dropping keys the scan returned twice");
+          phases.start("dropping keys the scan returned twice");
           pg.dedupe();
           stagedCounts = pg.stagedCounts();
         }
-        PostgresLoader.Moved moved = pg.checkAndMove(options.mode(), stagedCounts, progress::phase);
+        PostgresLoader.Moved moved = pg.checkAndMove(options.mode(), stagedCounts, phases);
+        phases.start("reading the rejects");
         pg.sqlRejects(rejects::add);
-        progress.phase("committing");
+        phases.start("committing");
         pg.commit();
+        phases.stop();
         Instant end = clock.instant();
         Map<String, Long> byReason = new TreeMap<>();
         rejects.counts().forEach((r, n) -> byReason.put(r.code(), n));
@@ -86,7 +90,8 @@ public final class Importer {
                 byReason,
                 Duration.between(start, staged),
                 Duration.between(staged, end),
-                Duration.between(start, end));
+                Duration.between(start, end),
+                phases.phases());
         sample =
             options.verifySamples() > 0
                 ? pg.sampleRepls(options.verifySamples(), options.verifySeed())

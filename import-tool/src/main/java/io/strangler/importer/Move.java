@@ -6,7 +6,6 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
 
 /**
  * The SQL of one import's transaction, run in order by {@link #run}: lock, empty or truncate,
@@ -23,10 +22,10 @@ final class Move {
   private final ImportMode mode;
   private final boolean merge;
   private final EnumMap<Stage, Long> staged;
-  private final Consumer<String> phase;
+  private final PhaseTimer phase;
   private final Map<String, Long> rows = new LinkedHashMap<>();
 
-  Move(PostgresLoader db, ImportMode mode, EnumMap<Stage, Long> staged, Consumer<String> phase) {
+  Move(PostgresLoader db, ImportMode mode, EnumMap<Stage, Long> staged, PhaseTimer phase) {
     this.db = db;
     this.mode = mode;
     this.merge = mode == ImportMode.MERGE;
@@ -35,10 +34,10 @@ final class Move {
   }
 
   PostgresLoader.Moved run() throws SQLException {
-    phase.accept("analyzing the staged rows");
+    phase.start("analyzing the staged rows");
     db.exec("ANALYZE stage");
 
-    phase.accept("locking the control-plane tables");
+    phase.start("locking the control-plane tables");
     String tables = String.join(", ", PostgresLoader.TABLES);
     db.exec(
         "LOCK TABLE "
@@ -51,32 +50,33 @@ final class Move {
     }
     Ddl ddl = null;
     if (!merge && !externallyReferenced()) {
-      phase.accept("dropping indexes for the bulk load");
+      phase.start("dropping indexes for the bulk load");
       ddl = dropIndexes();
     }
 
-    phase.accept("checking and loading the topology");
+    phase.start("checking and loading the topology");
     topology();
-    phase.accept("checking and loading repls");
+    phase.start("checking and loading repls");
     repls();
-    phase.accept("checking and loading machines");
+    phase.start("checking and loading machines");
     machines();
-    phase.accept("checking and loading containers");
+    phase.start("checking and loading containers");
     containers();
-    phase.accept("checking and loading tombstones");
+    phase.start("checking and loading tombstones");
     tombstones();
     runningCounts();
 
     if (ddl != null) {
-      phase.accept("rebuilding indexes and foreign keys");
+      phase.start("rebuilding indexes and foreign keys");
       for (String sql : ddl.restore()) {
         db.exec(sql);
       }
     }
-    phase.accept("checking index records");
+    phase.start("checking index records");
     indexReports();
-    phase.accept("analyzing the control-plane tables");
+    phase.start("analyzing the control-plane tables");
     db.exec("ANALYZE " + tables);
+    phase.stop();
     return new PostgresLoader.Moved(Map.copyOf(rows));
   }
 

@@ -12,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
-import java.util.function.Consumer;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.PGCopyOutputStream;
 
@@ -181,7 +180,7 @@ final class PostgresLoader implements AutoCloseable {
    * Opens the transaction and does everything but commit: checks, rejects, the move into the
    * live tables, the derived columns and the reports on index records.
    */
-  Moved checkAndMove(ImportMode mode, EnumMap<Stage, Long> staged, Consumer<String> phase) {
+  Moved checkAndMove(ImportMode mode, EnumMap<Stage, Long> staged, PhaseTimer phase) {
     return run(
         () -> {
           conn.setAutoCommit(false);

@@ -77,7 +77,9 @@ final class Rejects implements AutoCloseable {
   public void close() {
     if (json != null) {
       try {
-        json.writeRaw('\n');
+        if (total > 0) {
+          json.writeRaw('\n');
+        }
         json.close();
       } catch (IOException e) {
         throw new UncheckedIOException("cannot write the rejects file " + file, e);
