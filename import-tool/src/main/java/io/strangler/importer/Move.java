@@ -409,7 +409,7 @@ final class Move {
           INSERT INTO sql_rejects (key, reason, detail)
           SELECT 'slug:' || s.slug, 'dangling_slug',
                  'names repl ' || s.repl_id || COALESCE(', whose slug is ' || r.slug,
-                                                       ', which is not in the backup')
+                                                       ', which is absent or malformed')
           FROM s_slugs s LEFT JOIN s_repls r ON r.repl_id = s.repl_id
           WHERE r.repl_id IS NULL OR r.slug <> s.slug""");
     }

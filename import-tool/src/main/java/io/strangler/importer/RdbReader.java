@@ -174,7 +174,9 @@ final class RdbReader {
       return ImportException.badInput(
           file + " is truncated: it ends inside the record starting before offset " + offset, e);
     } else if (e instanceof LengthPastEndException) {
-      what = e.getMessage();
+      // A cut file and a damaged length look alike from here.
+      return ImportException.badInput(
+          file + " is truncated or corrupt near offset " + offset + ": " + e.getMessage(), e);
     } else if (e instanceof AssertionError && e.getMessage() != null) {
       what = e.getMessage().replace(", check your ModuleParser or ValueIterableRdbVisitor.", "");
     } else if (e instanceof OutOfMemoryError) {
