@@ -13,7 +13,7 @@ strangler_select_jdk() {
   # The caller may run with globbing off (mvnw: set -f); the search needs it for a moment.
   case $- in *f*) strangler_noglob=1 ;; *) strangler_noglob=0 ;; esac
   set +f
-  strangler_candidates=$(ls -d /usr/lib/jvm/* /usr/java/* /opt/java/* /Library/Java/JavaVirtualMachines/*/Contents/Home 2>/dev/null | sort -r)
+  strangler_candidates=$(ls -d /usr/lib/jvm/* /usr/java/* /opt/java/* /Library/Java/JavaVirtualMachines/*/Contents/Home 2>/dev/null | sort -r || true)
   [ "$strangler_noglob" = 1 ] && set -f
   for d in $strangler_candidates; do
     if [ -x "$d/bin/java" ] && [ "$(strangler_java_major "$d/bin/java")" -ge 21 ] 2>/dev/null; then

@@ -536,7 +536,7 @@ public final class PostgresControlPlane implements ControlPlane {
                   now.plus(LAZY_TRANSFER_TOMBSTONE_TTL));
     } catch (RuntimeException e) {
       if (SqlErrors.isUniqueViolation(e, CONTAINERS_PKEY)) {
-        throw containerIdTaken(containerId);
+        throw Errors.containerExists(containerId);
       }
       throw e;
     }
@@ -550,16 +550,6 @@ public final class PostgresControlPlane implements ControlPlane {
       return new Lost("another call started a container for repl '" + replId + "'");
     }
     return new Lost("machine '" + chosen.machineId() + "' filled up or was drained");
-  }
-
-  /**
-   * The contract's ALREADY_EXISTS for a requestId that already named a container. {@link Errors}
-   * has no factory for it; the message is the legacy backend's, in the shape of Errors' other
-   * ALREADY_EXISTS messages.
-   */
-  static ControlPlaneException containerIdTaken(String containerId) {
-    return new ControlPlaneException(
-        ErrorCode.ALREADY_EXISTS, "container '" + containerId + "' already exists");
   }
 
   @Override

@@ -771,6 +771,9 @@ public abstract class ControlPlaneContract {
         () -> plane.transferRepl(new TransferReplRequest("r-x", "us-1", false), ctx()), Errors.replNotFound("r-x"));
     assertError(
         () -> plane.transferRepl(new TransferReplRequest("r-1", "eu-9", false), ctx()), Errors.unknownCluster("eu-9"));
+    // Topology is checked before existence.
+    assertError(
+        () -> plane.transferRepl(new TransferReplRequest("r-x", "eu-9", false), ctx()), Errors.unknownCluster("eu-9"));
   }
 
   @Test
