@@ -111,6 +111,19 @@ final class Move {
         FROM s_regions r
         WHERE NOT EXISTS (SELECT 1 FROM s_region_clusters rc WHERE rc.region = r.region)""");
     db.exec("DELETE FROM t_clusters WHERE regions > 1");
+    if (merge) {
+      // A cluster never moves to another region (docs/control-api.md): the control plane's wins.
+      db.exec(
+          """
+          INSERT INTO sql_rejects (key, reason, detail)
+          SELECT 'topology:region:' || t.region, 'bad_topology',
+                 'cluster ' || t.cluster || ' is in region ' || l.region || ' in the control plane'
+          FROM t_clusters t JOIN clusters l ON l.name = t.cluster
+          WHERE l.region <> t.region""");
+      db.exec(
+          "DELETE FROM t_clusters t USING clusters l"
+              + " WHERE l.name = t.cluster AND l.region <> t.region");
+    }
     rows.put(
         "regions",
         db.exec(
@@ -120,7 +133,7 @@ final class Move {
         "clusters",
         db.exec(
             "INSERT INTO clusters (name, region) SELECT cluster, region FROM t_clusters"
-                + (merge ? " ON CONFLICT (name) DO UPDATE SET region = EXCLUDED.region" : "")));
+                + (merge ? " ON CONFLICT (name) DO NOTHING" : "")));
   }
 
   // ---------------------------------------------------------------- repls
