@@ -92,7 +92,11 @@ public final class SeedOptions {
     return flush;
   }
 
-  /** The time the dataset is "taken" at: every time in it is before, tombstones expire after. */
+  /**
+   * The time the dataset is "taken" at: every time in it is before, tombstones expire within the
+   * hour after. Tombstone keys expire on Redis's clock, so with a {@code now} more than an hour
+   * past, Redis drops them as they are written.
+   */
   public Instant now() {
     return now;
   }

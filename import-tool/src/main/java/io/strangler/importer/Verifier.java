@@ -13,10 +13,9 @@ import io.strangler.api.ops.ResolveClusterRequest;
 import io.strangler.importer.ReadComparator.Outcome;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
@@ -26,7 +25,7 @@ import java.util.function.Supplier;
  * Compares, for each sampled repl, what the legacy backend and the control plane answer to the
  * reads that concern it: GetRepl, ListContainers of the repl, ResolveCluster, GetHostingMetadata of
  * its slug, ListMachines of its cluster and ListContainers of each machine its containers ran on
- * (the last two compared once per cluster and machine, and charged to every repl that needs them).
+ * (the last two compared once per cluster and machine).
  *
  * <p>Each repl's reads carry the wall clock's now, taken when the repl's turn comes: tombstones
  * expire on Redis's clock, so a stale now would see one the legacy store has already dropped.
@@ -37,7 +36,7 @@ final class Verifier {
   private final ReadComparator comparator;
   private final Clock clock;
   private final int maxDifferences;
-  private final Map<String, Optional<VerifyReport.Difference>> shared = new HashMap<>();
+  private final Set<String> shared = new HashSet<>();
   private long reads;
   private long calls;
 
@@ -110,16 +109,18 @@ final class Verifier {
     return found;
   }
 
-  /** A read whose result many repls share: compared once, its verdict remembered. */
+  /**
+   * A read whose result many repls share (their cluster's machines, a machine's containers):
+   * compared once, and a difference counted against the first repl that needed it only, so one
+   * bad machine does not fail every repl of its cluster.
+   */
   private Optional<VerifyReport.Difference> sharedRead(
       String what, String replId, Supplier<Pair> read) {
-    Optional<VerifyReport.Difference> cached = shared.get(what);
-    if (cached == null) {
-      String api = what.substring(0, what.indexOf(' '));
-      cached = compare(replId, what, api, read.get());
-      shared.put(what, cached);
+    if (!shared.add(what)) {
+      return Optional.empty();
     }
-    return cached;
+    String api = what.substring(0, what.indexOf(' '));
+    return compare(replId, what, api, read.get());
   }
 
   private Optional<VerifyReport.Difference> compare(String replId, String api, Pair pair) {
