@@ -35,6 +35,8 @@ final class Move {
 
   PostgresLoader.Moved run() throws SQLException {
     phase.start("analyzing the staged rows");
+    // Row counts and rough distinct counts are all the bulk joins need: a small sample.
+    db.exec("SET default_statistics_target = 10");
     db.exec("ANALYZE stage");
 
     phase.start("locking the control-plane tables");
@@ -60,6 +62,8 @@ final class Move {
     repls();
     phase.start("checking and loading machines");
     machines();
+    // The containers are checked against these two: let the planner see their real sizes.
+    db.exec("ANALYZE repls, machines");
     phase.start("checking and loading containers");
     containers();
     phase.start("checking and loading tombstones");
@@ -75,6 +79,7 @@ final class Move {
     phase.start("checking index records");
     indexReports();
     phase.start("analyzing the control-plane tables");
+    db.exec("RESET default_statistics_target");
     db.exec("ANALYZE " + tables);
     phase.stop();
     return new PostgresLoader.Moved(Map.copyOf(rows));

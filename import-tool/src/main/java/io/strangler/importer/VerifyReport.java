@@ -60,10 +60,17 @@ public record VerifyReport(
             threshold,
             passed() ? "PASSED" : "FAILED"));
     for (Difference d : differences) {
-      b.append("  ").append(d.replId()).append(' ').append(d.read()).append('\n');
-      b.append("    legacy:        ").append(d.legacy()).append('\n');
-      b.append("    control plane: ").append(d.controlPlane()).append('\n');
+      b.append("  ").append(d.replId()).append(' ').append(clip(d.read(), 400)).append('\n');
+      b.append("    legacy:        ").append(clip(d.legacy(), BODY)).append('\n');
+      b.append("    control plane: ").append(clip(d.controlPlane(), BODY)).append('\n');
     }
     return b.toString();
+  }
+
+  /** Characters of each answer shown in {@link #render}; the record keeps them whole. */
+  private static final int BODY = 160;
+
+  private static String clip(String s, int max) {
+    return s.length() <= max ? s : s.substring(0, max) + "... (" + s.length() + " chars)";
   }
 }

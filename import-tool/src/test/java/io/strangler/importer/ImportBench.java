@@ -38,26 +38,36 @@ public final class ImportBench {
     int machines = 2_000;
     int rounds = 2;
     long seed = 1;
+    Path keep = null;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--repls" -> repls = Integer.parseInt(args[++i]);
         case "--machines" -> machines = Integer.parseInt(args[++i]);
         case "--rounds" -> rounds = Integer.parseInt(args[++i]);
         case "--seed" -> seed = Long.parseLong(args[++i]);
+        case "--rdb" -> keep = Path.of(args[++i]);
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
     Path dir = Files.createTempDirectory("strangler-import-bench");
     try {
-      run(dir, repls, machines, rounds, seed);
+      run(dir, repls, machines, rounds, seed, keep);
     } finally {
       deleteTree(dir);
     }
   }
 
-  private static void run(Path dir, int repls, int machines, int rounds, long seed)
+  private static void run(Path dir, int repls, int machines, int rounds, long seed, Path keep)
       throws Exception {
-    Path rdb;
+    Path rdb = keep != null && Files.exists(keep) ? keep : seedAndSave(dir, repls, machines, seed);
+    if (keep != null && !rdb.equals(keep)) {
+      rdb = Files.copy(rdb, keep);
+    }
+    System.out.printf(Locale.ROOT, "rdb %s: %.1f MB%n", rdb, Files.size(rdb) / 1048576.0);
+    measure(dir, rdb, rounds);
+  }
+
+  private static Path seedAndSave(Path dir, int repls, int machines, long seed) {
     try (OwnRedis redis = OwnRedis.system(dir).orElseGet(() -> OwnRedis.embedded(dir))) {
       SeedSummary s =
           Seeder.seed(
@@ -68,9 +78,11 @@ public final class ImportBench {
                   .seed(seed)
                   .build());
       System.out.print("redis " + redis.version() + ": " + s.render());
-      rdb = redis.save();
+      return redis.save();
     }
-    System.out.printf(Locale.ROOT, "rdb %s: %.1f MB%n", rdb, Files.size(rdb) / 1048576.0);
+  }
+
+  private static void measure(Path dir, Path rdb, int rounds) throws Exception {
 
     PostgresEndpoint server = Servers.postgres();
     String name = "strangler_bench_import";
