@@ -3,7 +3,6 @@ package io.strangler.importer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 
 /**
  * Encodes rows in PostgreSQL's binary COPY format onto a stream (a {@code COPY ... FROM STDIN
@@ -12,7 +11,7 @@ import java.time.Instant;
  *
  * <p>Not thread-safe. Buffers up to one chunk, so memory stays bounded whatever the row count.
  */
-final class BinaryCopyWriter implements AutoCloseable {
+final class BinaryCopyWriter {
   private static final byte[] HEADER = {
     'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xFF, '\r', '\n', 0, 0, 0, 0, 0, 0, 0, 0, 0
   };
@@ -23,7 +22,6 @@ final class BinaryCopyWriter implements AutoCloseable {
   private final OutputStream out;
   private final byte[] buf;
   private int pos;
-  private long rows;
 
   BinaryCopyWriter(OutputStream out, int bufferBytes) throws IOException {
     this.out = out;
@@ -36,7 +34,6 @@ final class BinaryCopyWriter implements AutoCloseable {
     ensure(2);
     buf[pos++] = (byte) (fields >>> 8);
     buf[pos++] = (byte) fields;
-    rows++;
     return this;
   }
 
@@ -86,12 +83,6 @@ final class BinaryCopyWriter implements AutoCloseable {
     return this;
   }
 
-  BinaryCopyWriter int8(long v) throws IOException {
-    int32(8);
-    int64(v);
-    return this;
-  }
-
   BinaryCopyWriter float8(double v) throws IOException {
     int32(8);
     int64(Double.doubleToLongBits(v));
@@ -105,20 +96,9 @@ final class BinaryCopyWriter implements AutoCloseable {
     return this;
   }
 
-  BinaryCopyWriter timestamp(Instant t) throws IOException {
-    if (t == null) {
-      return nul();
-    }
-    return timestampMillis(t.toEpochMilli());
-  }
-
   BinaryCopyWriter nul() throws IOException {
     int32(-1);
     return this;
-  }
-
-  long rows() {
-    return rows;
   }
 
   /** Writes the trailer and flushes; the caller ends the COPY. */
@@ -128,11 +108,6 @@ final class BinaryCopyWriter implements AutoCloseable {
     buf[pos++] = (byte) 0xFF;
     flushBuffer();
     out.flush();
-  }
-
-  @Override
-  public void close() throws IOException {
-    out.close();
   }
 
   private void int32(int v) throws IOException {

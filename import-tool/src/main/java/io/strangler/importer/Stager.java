@@ -15,7 +15,7 @@ import java.util.Map;
  * that need other keys (references, indexes) are left to SQL once everything is staged, since keys
  * arrive in any order.
  *
- * <p>Every staging row has the columns of {@link StagingSql#STAGE_COLUMNS}; {@link Stage} numbers
+ * <p>Every staging row has the columns of {@link Stage#COLUMNS}; {@link Stage} numbers
  * the partitions.
  */
 final class Stager implements KeySink {
@@ -23,12 +23,10 @@ final class Stager implements KeySink {
 
   private final BinaryCopyWriter out;
   private final Rejects rejects;
-  private final EnumMap<Kind, Long> keysByKind = new EnumMap<>(Kind.class);
   private final long[] staged = new long[Stage.values().length];
   private long backupTime = Long.MIN_VALUE;
   private long keys;
   private long skippedExpired;
-  private long otherKeys;
 
   Stager(BinaryCopyWriter out, Rejects rejects) {
     this.out = out;
@@ -45,10 +43,6 @@ final class Stager implements KeySink {
 
   long backupTimeMillis() {
     return backupTime;
-  }
-
-  Map<Kind, Long> keysByKind() {
-    return keysByKind;
   }
 
   /** Rows staged per partition. */
@@ -312,7 +306,6 @@ final class Stager implements KeySink {
       reject(key, RejectReason.UNKNOWN_KEY, null);
       return null;
     }
-    keysByKind.merge(k.kind(), 1L, Long::sum);
     if (k.kind().type != type) {
       reject(key, RejectReason.WRONG_TYPE, "expected a " + k.kind().type.lower() + ", got " + type.lower());
       return null;
