@@ -38,6 +38,12 @@ public interface ControlPlane extends AutoCloseable {
 
   Topology topology();
 
+  /**
+   * A cheap round trip to the store, for readiness checks: returns normally when the store
+   * answers, throws {@link ControlPlaneException} (UNAVAILABLE) when it does not.
+   */
+  void ping();
+
   Repl createRepl(CreateReplRequest request, CallContext ctx);
 
   Repl getRepl(GetReplRequest request, CallContext ctx);

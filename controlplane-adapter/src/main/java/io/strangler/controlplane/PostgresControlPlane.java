@@ -288,6 +288,17 @@ public final class PostgresControlPlane implements ControlPlane {
     return topology.topology();
   }
 
+  @Override
+  public void ping() {
+    try (java.sql.Connection c = dataSource.getConnection()) {
+      if (!c.isValid(2)) {
+        throw Errors.unavailable(NAME, new java.sql.SQLException("connection is not valid"));
+      }
+    } catch (java.sql.SQLException e) {
+      throw Errors.unavailable(NAME, e);
+    }
+  }
+
   // ---------------------------------------------------------------- repls
 
   @Override

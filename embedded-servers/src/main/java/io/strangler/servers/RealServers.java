@@ -89,7 +89,7 @@ public final class RealServers implements ParameterResolver {
 
   /** One PostgreSQL database for one test class, dropped when the class ends. */
   public record PostgresDb(PostgresEndpoint server, String name, PostgresEndpoint database)
-      implements ExtensionContext.Store.CloseableResource {
+      implements AutoCloseable {
     public String jdbcUrl() {
       return database.jdbcUrl();
     }

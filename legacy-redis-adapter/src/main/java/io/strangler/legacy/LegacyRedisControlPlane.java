@@ -199,6 +199,11 @@ public final class LegacyRedisControlPlane implements ControlPlane {
     return withRedis(LegacyRedisControlPlane::readTopology);
   }
 
+  @Override
+  public void ping() {
+    withRedis(Jedis::ping);
+  }
+
   private static Topology readTopology(Jedis j) {
     Set<String> regions = j.smembers(LegacyKeys.REGIONS);
     Map<String, Response<Set<String>>> replies = new TreeMap<>();

@@ -119,7 +119,7 @@ public class DiffBenchmark {
     return new Observations(new Observed.Answer(legacy), new Observed.Answer(newer));
   }
 
-  private static ObjectNode repl(String replId) {
+  static ObjectNode repl(String replId) {
     return MAPPER
         .createObjectNode()
         .put("replId", replId)
@@ -131,7 +131,7 @@ public class DiffBenchmark {
         .put("createdAt", "2026-11-21T07:00:00.123Z");
   }
 
-  private static ObjectNode machine(int i) {
+  static ObjectNode machine(int i) {
     return MAPPER
         .createObjectNode()
         .put("machineId", String.format("m-%03d", i))
@@ -160,7 +160,7 @@ public class DiffBenchmark {
   /**
    * The same answer as another backend may give it: other field order, other list order, 8 as 8.0.
    */
-  private static ObjectNode reordered(ObjectNode node, Random random) {
+  static ObjectNode reordered(ObjectNode node, Random random) {
     List<String> names = new ArrayList<>();
     node.fieldNames().forEachRemaining(names::add);
     Collections.shuffle(names, random);

@@ -1,0 +1,42 @@
+package io.strangler.cli;
+
+import io.strangler.flags.AuditEntry;
+import io.strangler.flags.Decision;
+import io.strangler.flags.FlagAudit;
+import io.strangler.flags.FlagSource;
+import io.strangler.flags.FlagsSnapshot;
+import io.strangler.flags.Mode;
+import io.strangler.flags.SetResult;
+import java.util.List;
+
+/** A flag source that also closes the audit log it writes to. */
+record ClosingFlags(FlagSource flags, FlagAudit audit) implements FlagSource {
+  @Override
+  public Decision decide(String operation, String routingKey) {
+    return flags.decide(operation, routingKey);
+  }
+
+  @Override
+  public FlagsSnapshot snapshot() {
+    return flags.snapshot();
+  }
+
+  @Override
+  public SetResult set(String operation, Mode mode, int rolloutPercent, String who) {
+    return flags.set(operation, mode, rolloutPercent, who);
+  }
+
+  @Override
+  public List<AuditEntry> audit(int limit) {
+    return flags.audit(limit);
+  }
+
+  @Override
+  public void close() {
+    try {
+      flags.close();
+    } finally {
+      audit.close();
+    }
+  }
+}

@@ -1,0 +1,125 @@
+package io.strangler.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import io.strangler.api.CallContext;
+import io.strangler.api.ControlApiJson;
+import io.strangler.api.ControlPlane;
+import io.strangler.api.ControlPlaneException;
+import io.strangler.api.ErrorCode;
+import io.strangler.api.Operation;
+import io.strangler.api.ops.Request;
+import io.strangler.dispatch.ApiRegistry;
+import io.strangler.dispatch.ApiSpec;
+import io.strangler.dispatch.Backend;
+import io.strangler.dispatch.BadRequest;
+import io.strangler.dispatch.Prepared;
+import io.strangler.dispatch.Reply;
+import io.strangler.dispatch.Stamp;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Registers the control API v1 into the generic proxy: one {@link ApiSpec} per {@link Operation}
+ * (parse the body into the operation's request record and validate it, so bad input never reaches
+ * a backend), and a {@link Backend} over each {@link ControlPlane}.
+ */
+public final class ControlApiBinding {
+  private static final ObjectMapper JSON = ControlApiJson.mapper();
+  private static final Map<String, Operation<?>> OPERATIONS =
+      Operation.ALL.stream().collect(Collectors.toUnmodifiableMap(Operation::name, Function.identity()));
+
+  private ControlApiBinding() {}
+
+  /** Every operation of the control API v1. */
+  public static ApiRegistry registry() {
+    ApiRegistry.Builder b = ApiRegistry.builder();
+    for (Operation<?> op : Operation.ALL) {
+      b.add(spec(op));
+    }
+    return b.build();
+  }
+
+  static ApiSpec spec(Operation<?> op) {
+    ApiSpec.Kind kind = op.isWrite() ? ApiSpec.Kind.WRITE : ApiSpec.Kind.READ;
+    return ApiSpec.of(op.name(), kind, body -> prepare(op, body));
+  }
+
+  static Prepared prepare(Operation<?> op, JsonNode body) throws BadRequest {
+    Request request;
+    try {
+      request = JSON.treeToValue(body, op.requestType());
+    } catch (JsonProcessingException e) {
+      throw BadRequest.invalid(describe(e));
+    }
+    if (request == null) {
+      throw BadRequest.invalid("the body must be a JSON object");
+    }
+    try {
+      request.validate();
+    } catch (ControlPlaneException e) {
+      throw new BadRequest(e.code().name(), e.code().httpStatus(), e.getMessage());
+    }
+    return new Prepared(body, request, request.routingKey(), request.entityKey());
+  }
+
+  /** A client-facing description of why a body does not map onto the request record. */
+  private static String describe(JsonProcessingException e) {
+    if (e instanceof UnrecognizedPropertyException u) {
+      return "unknown field '" + u.getPropertyName() + "'";
+    }
+    String field =
+        e instanceof MismatchedInputException m && !m.getPath().isEmpty()
+            ? m.getPath().get(m.getPath().size() - 1).getFieldName()
+            : null;
+    if (e instanceof InvalidFormatException f && field != null) {
+      return "field '" + field + "' has the wrong type: " + f.getValue();
+    }
+    if (field != null) {
+      return "field '" + field + "' has the wrong type";
+    }
+    return "the body does not match the request: " + e.getOriginalMessage();
+  }
+
+  /** The proxy's side over one control plane. */
+  public static Backend backend(ControlPlane plane) {
+    return new PlaneBackend(plane);
+  }
+
+  private record PlaneBackend(ControlPlane plane) implements Backend {
+    @Override
+    public String name() {
+      return plane.name();
+    }
+
+    @Override
+    public Reply call(String operation, Prepared request, Stamp stamp) {
+      Operation<?> op = OPERATIONS.get(operation);
+      if (op == null) {
+        return Reply.failed(ErrorCode.INTERNAL.name(), 500, "no such operation " + operation);
+      }
+      try {
+        Object answer =
+            op.call(plane, request.request(Request.class), new CallContext(stamp.requestId(), stamp.now()));
+        return Reply.ok(JSON.valueToTree(answer));
+      } catch (ControlPlaneException e) {
+        return Reply.failed(e.code().name(), e.code().httpStatus(), e.getMessage());
+      }
+    }
+
+    @Override
+    public boolean ready() {
+      try {
+        plane.ping();
+        return true;
+      } catch (RuntimeException e) {
+        return false;
+      }
+    }
+  }
+}

@@ -1,0 +1,106 @@
+package io.strangler.cli;
+
+import io.strangler.diff.Observations;
+import io.strangler.diff.Observed;
+import io.strangler.diff.Side;
+import io.strangler.diff.report.CallKind;
+import io.strangler.diff.report.ComparedCall;
+import io.strangler.dispatch.ApiRegistry;
+import io.strangler.dispatch.ApiSpec;
+import io.strangler.dispatch.Backend;
+import io.strangler.dispatch.BadRequest;
+import io.strangler.dispatch.Exchange;
+import io.strangler.dispatch.Outcome;
+import io.strangler.dispatch.Prepared;
+import io.strangler.dispatch.Reply;
+import io.strangler.dispatch.Stamp;
+import io.strangler.flags.Mode;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Feeds the proxy's exchanges to the diff reporter: the conversion of one dual call into a {@link
+ * ComparedCall}, and the second read of a mismatching read from both backends (the RACE check).
+ * The proxy and the diff reporter do not know each other; this is where they meet.
+ */
+final class DiffWiring {
+  private DiffWiring() {}
+
+  /** The call to compare, or empty for a single-backend call or one whose authoritative side was never made. */
+  static Optional<ComparedCall> compared(Exchange e) {
+    if (!e.mode().isDual() || e.authoritative() instanceof Outcome.Dropped || e.authoritative() instanceof Outcome.NotCalled) {
+      return Optional.empty();
+    }
+    ComparedCall.Builder b =
+        ComparedCall.builder()
+            .api(e.operation())
+            .kind(e.kind() == ApiSpec.Kind.READ ? CallKind.READ : CallKind.WRITE)
+            .mode(e.mode().name())
+            .authoritative(e.mode().authoritative() == Mode.Backend.LEGACY ? Side.LEGACY : Side.NEW)
+            .request(e.request())
+            .requestId(e.requestId())
+            .at(e.now())
+            .legacy(observed(e.legacy()), latency(e.legacy()))
+            .newer(observed(e.newer()), latency(e.newer()));
+    if (e.shadow() instanceof Outcome.Dropped d) {
+      b.shadowDropReason(d.reason().name());
+    }
+    return Optional.of(b.build());
+  }
+
+  static Observed observed(Outcome o) {
+    return switch (o) {
+      case Outcome.Answer a -> new Observed.Answer(a.body());
+      case Outcome.Failure f -> new Observed.Failure(f.code(), f.message());
+      case Outcome.TimedOut t -> new Observed.TimedOut();
+      case Outcome.Dropped d -> new Observed.Dropped();
+      case Outcome.NotCalled n -> new Observed.Dropped();
+    };
+  }
+
+  private static Duration latency(Outcome o) {
+    return switch (o) {
+      case Outcome.Answer a -> a.latency();
+      case Outcome.Failure f -> f.latency();
+      default -> null;
+    };
+  }
+
+  /**
+   * Reads a call again from both backends, with a fresh stamp. Runs on the diff reporter's recheck
+   * threads, never on the proxy's.
+   */
+  static io.strangler.diff.report.Rereader rereader(ApiRegistry apis, Backend legacy, Backend newer, Clock clock) {
+    AtomicLong seq = new AtomicLong();
+    return (api, request) -> {
+      Optional<ApiSpec> spec = apis.find(api);
+      if (spec.isEmpty()) {
+        return Optional.empty();
+      }
+      Prepared prepared;
+      try {
+        prepared = spec.get().prepare(request);
+      } catch (BadRequest e) {
+        return Optional.empty();
+      }
+      Stamp stamp = new Stamp("recheck-" + seq.incrementAndGet(), clock.instant());
+      return Optional.of(new Observations(ask(legacy, api, prepared, stamp), ask(newer, api, prepared, stamp)));
+    };
+  }
+
+  private static Observed ask(Backend backend, String api, Prepared prepared, Stamp stamp) {
+    Reply reply;
+    try {
+      reply = backend.call(api, prepared, stamp);
+    } catch (RuntimeException e) {
+      return new Observed.Failure("INTERNAL", String.valueOf(e));
+    }
+    return switch (reply) {
+      case Reply.Ok ok -> new Observed.Answer(ok.body());
+      case Reply.Failed f -> new Observed.Failure(f.code(), f.message());
+    };
+  }
+
+}

@@ -1,0 +1,88 @@
+package io.strangler.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.strangler.api.ControlApiJson;
+import io.strangler.flags.Mode;
+import java.io.PrintStream;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code strangler flags get|set}: read and change per-API modes on a running proxy. */
+@Command(
+    name = "flags",
+    mixinStandardHelpOptions = true,
+    description = "Reads or changes the per-API dispatch modes of a running proxy (through its admin port).",
+    subcommands = {FlagsCommand.Get.class, FlagsCommand.Set.class})
+final class FlagsCommand implements Runnable {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  @Command(name = "get", mixinStandardHelpOptions = true, description = "Prints the effective mode of every API and where it came from.")
+  static final class Get implements Callable<Integer> {
+    @Mixin AdminOptions admin;
+
+    @Option(names = "--json", description = "Print the raw JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+      return Cli.guard(() -> {
+        JsonNode snapshot = admin.client().get("/admin/flags");
+        if (json) {
+          System.out.println(snapshot.toPrettyString());
+        } else {
+          print(snapshot, System.out);
+        }
+      });
+    }
+  }
+
+  @Command(name = "set", mixinStandardHelpOptions = true, description = "Sets the mode of one API (flags file source only).")
+  static final class Set implements Callable<Integer> {
+    @Mixin AdminOptions admin;
+
+    @Parameters(index = "0", paramLabel = "OPERATION", description = "The API, e.g. GetHostingMetadata.")
+    String operation;
+
+    @Parameters(index = "1", paramLabel = "MODE", description = "LEGACY_ONLY, SHADOW, NEW_PRIMARY or NEW_ONLY.")
+    Mode mode;
+
+    @Option(names = "--rollout", defaultValue = "100", description = "Percent of routing keys (repls) in the mode; the rest stay one step back (default ${DEFAULT-VALUE}).")
+    int rollout;
+
+    @Override
+    public Integer call() {
+      return Cli.guard(() -> {
+        ObjectNode body = ControlApiJson.mapper().createObjectNode();
+        body.put("mode", mode.name());
+        body.put("rolloutPercent", rollout);
+        JsonNode flag = admin.client().put("/admin/flags/" + operation, body);
+        System.out.println(operation + ": " + flag.path("configured").asText() + " at " + flag.path("rolloutPercent").asText() + "%");
+      });
+    }
+  }
+
+  static void print(JsonNode snapshot, PrintStream out) {
+    out.printf("source: %s   default: %s   kill.legacy: %s   kill.new: %s%n",
+        snapshot.path("source").asText(), snapshot.path("defaultMode").asText(),
+        snapshot.path("killLegacy").asBoolean(), snapshot.path("killNew").asBoolean());
+    if (snapshot.hasNonNull("error")) {
+      out.println("ERROR (last good flags kept): " + snapshot.path("error").path("message").asText());
+    }
+    out.printf("%-20s %-12s %8s  %-12s %-12s %s%n", "API", "MODE", "ROLLOUT", "IN ROLLOUT", "OUTSIDE", "SOURCE");
+    for (JsonNode api : snapshot.path("apis")) {
+      out.printf("%-20s %-12s %7s%%  %-12s %-12s %s%n",
+          api.path("operation").asText(), api.path("configured").asText(),
+          api.path("rolloutPercent").isNull() ? "?" : api.path("rolloutPercent").asText(),
+          api.path("inRollout").asText(), api.path("outsideRollout").asText(), api.path("source").asText());
+    }
+  }
+}

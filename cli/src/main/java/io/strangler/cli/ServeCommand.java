@@ -1,0 +1,178 @@
+package io.strangler.cli;
+
+import io.strangler.api.ControlApiJson;
+import io.strangler.api.ControlPlane;
+import io.strangler.api.Operation;
+import io.strangler.api.model.Topology;
+import io.strangler.controlplane.PostgresControlPlane;
+import io.strangler.dispatch.ProxyConfig;
+import io.strangler.flags.FileFlags;
+import io.strangler.flags.FlagAudit;
+import io.strangler.flags.FlagSource;
+import io.strangler.flags.FlagsFile;
+import io.strangler.flags.Mode;
+import io.strangler.flags.UnleashFlags;
+import io.strangler.legacy.LegacyRedisControlPlane;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code strangler serve}: the dual-dispatch proxy in front of both backends. */
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Serves the control API (POST /v1/{Operation}) in front of the legacy Redis backend and the",
+      "PostgreSQL control plane, each API dispatched in the mode its flag says. Admin endpoints",
+      "(/admin/flags, /admin/flags/audit, ...) are on their own port behind a bearer token.",
+      "With no --redis or --postgres it starts embedded servers (their data is gone on exit)."
+    })
+final class ServeCommand implements Callable<Integer> {
+  private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
+
+  @Option(names = "--port", defaultValue = "8080", description = "API port (default ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(names = "--bind", defaultValue = "0.0.0.0", description = "API bind address (default ${DEFAULT-VALUE}).")
+  String bind;
+
+  @Option(names = "--admin-port", defaultValue = "8081", description = "Admin port (default ${DEFAULT-VALUE}).")
+  int adminPort;
+
+  @Option(names = "--admin-bind", defaultValue = "127.0.0.1", description = "Admin bind address (default ${DEFAULT-VALUE}).")
+  String adminBind;
+
+  @Option(names = "--admin-token", description = "Admin bearer token (default: $STRANGLER_ADMIN_TOKEN, else a random one, printed).")
+  String adminToken;
+
+  @Option(names = "--redis", description = "Legacy Redis, redis://host:port/db (default: an embedded Redis).")
+  String redis;
+
+  @Option(names = "--postgres", description = "Control plane PostgreSQL, postgresql://user@host:port/db (default: an embedded PostgreSQL).")
+  String postgres;
+
+  @Option(names = "--topology", description = "A topology file {\"regions\": {\"region\": [\"cluster\", ...]}} to apply to both backends.")
+  Path topology;
+
+  @ArgGroup(exclusive = true)
+  FlagSourceOptions flagSource = new FlagSourceOptions();
+
+  static final class FlagSourceOptions {
+    @Option(names = "--flags", description = "Flags file, watched and applied within 1 s (default: strangler-flags.json, created with every API LEGACY_ONLY).")
+    Path flagsFile;
+
+    @ArgGroup(exclusive = false)
+    UnleashOptions unleash;
+  }
+
+  static final class UnleashOptions {
+    @Option(names = "--unleash", required = true, description = "Unleash API URL (toggles strangler.<Operation>, strangler.kill.legacy, strangler.kill.new).")
+    URI url;
+
+    @Option(names = "--unleash-token", required = true, description = "Unleash client API token.")
+    String token;
+
+    @Option(names = "--unleash-backup", description = "Unleash backup file (last known flags when Unleash is unreachable).")
+    Path backup;
+  }
+
+  @Option(names = "--shadow-timeout", defaultValue = "PT0.5S", description = "Per-call timeout of shadow calls, ISO-8601 (default ${DEFAULT-VALUE}).")
+  Duration shadowTimeout;
+
+  @Option(names = "--max-body", defaultValue = "1048576", description = "Largest request body in bytes (default ${DEFAULT-VALUE}).")
+  int maxBody;
+
+  @Override
+  public Integer call() throws Exception {
+    Stores stores = Stores.resolve(redis, postgres);
+    String token = AdminTokens.resolve(adminToken);
+    ControlPlane legacy = LegacyRedisControlPlane.create(stores.redisUri());
+    ControlPlane controlPlane = new PostgresControlPlane(stores.postgres().jdbcUrl(), stores.postgres().user(), stores.postgres().password());
+    shareTopology(legacy, controlPlane, topology);
+    FlagAudit audit = FlagAudit.postgres(stores.postgres().jdbcUrl(), stores.postgres().user(), stores.postgres().password());
+    FlagSource flags = openFlags(flagSource, audit);
+    ProxyConfig config =
+        ProxyConfig.builder()
+            .bindAddress(bind)
+            .port(port)
+            .adminBindAddress(adminBind)
+            .adminPort(adminPort)
+            .adminToken(token)
+            .maxBodyBytes(maxBody)
+            .shadowTimeout(shadowTimeout)
+            .build();
+    StranglerServer server = StranglerServer.start(config, legacy, controlPlane, new ClosingFlags(flags, audit), StranglerServer.DiffSetup.defaults(stores.postgres()));
+    printUrls(server, token, adminToken == null && System.getenv(AdminTokens.ENV) == null);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  log.info("shutting down: finishing in-flight calls and shadow writes");
+                  server.shutdown(Duration.ofSeconds(10));
+                  stopped.countDown();
+                },
+                "strangler-shutdown"));
+    stopped.await();
+    return 0;
+  }
+
+  static void shareTopology(ControlPlane legacy, ControlPlane controlPlane, Path file) throws IOException {
+    if (file != null) {
+      Topology t = ControlApiJson.mapper().readValue(Files.readAllBytes(file), Topology.class);
+      legacy.applyTopology(t);
+      controlPlane.applyTopology(t);
+      log.info("applied the topology of {} to both backends: {}", file, t.regions());
+      return;
+    }
+    Topology fromLegacy = legacy.topology();
+    if (!fromLegacy.regions().isEmpty() && !fromLegacy.equals(controlPlane.topology())) {
+      controlPlane.applyTopology(fromLegacy);
+      log.info("applied the legacy store's topology to the control plane: {}", fromLegacy.regions());
+    }
+  }
+
+  static FlagSource openFlags(FlagSourceOptions options, FlagAudit audit) throws IOException {
+    List<String> operations = Operation.ALL.stream().map(Operation::name).toList();
+    if (options.unleash != null) {
+      UnleashFlags.Builder b =
+          UnleashFlags.builder()
+              .api(options.unleash.url, options.unleash.token)
+              .appName("strangler")
+              .knownOperations(operations)
+              .audit(audit);
+      if (options.unleash.backup != null) {
+        b.backupFile(options.unleash.backup);
+      }
+      return b.build();
+    }
+    Path file = options.flagsFile != null ? options.flagsFile : Path.of("strangler-flags.json");
+    if (options.flagsFile == null && !Files.exists(file)) {
+      Files.write(file, FlagsFile.allIn(Mode.LEGACY_ONLY, operations).toJson());
+      log.info("created {} with every API in LEGACY_ONLY; edit it or use `strangler flags set`", file.toAbsolutePath());
+    }
+    return FileFlags.builder(file).knownOperations(operations).audit(audit).build();
+  }
+
+  static void printUrls(StranglerServer server, String token, boolean printToken) {
+    String admin = "http://127.0.0.1:" + server.adminPort();
+    System.out.println();
+    System.out.println("strangler is serving");
+    System.out.println("  control API  http://127.0.0.1:" + server.port() + "/v1/{Operation}   e.g. POST /v1/GetRepl {\"replId\": \"...\"}");
+    System.out.println("  admin        " + admin + "/admin/flags   (Authorization: Bearer <token>)");
+    if (printToken) {
+      System.out.println("  admin token  " + token);
+    }
+    System.out.println();
+  }
+}

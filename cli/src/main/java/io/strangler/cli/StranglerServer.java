@@ -1,0 +1,263 @@
+package io.strangler.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.strangler.api.ControlApiJson;
+import io.strangler.api.ControlPlane;
+import io.strangler.dispatch.AdminResponse;
+import io.strangler.dispatch.AdminRoutes;
+import io.strangler.dispatch.CountingSink;
+import io.strangler.dispatch.DispatchServer;
+import io.strangler.dispatch.OutcomeSink;
+import io.strangler.dispatch.ProxyConfig;
+import io.strangler.flags.FlagSource;
+import io.strangler.flags.Mode;
+import io.strangler.flags.SetResult;
+import io.strangler.api.Operation;
+import io.strangler.diff.report.DiffAdmin;
+import io.strangler.diff.report.DiffConfig;
+import io.strangler.diff.report.DiffPipeline;
+import io.strangler.diff.report.MismatchStore;
+import io.strangler.diff.report.SampleStore;
+import io.strangler.diff.report.Telemetry;
+import io.strangler.dispatch.ApiRegistry;
+import io.strangler.dispatch.Backend;
+import io.strangler.flags.ApiFlag;
+import io.strangler.servers.PostgresEndpoint;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * The assembled proxy: the control API bound into the dual-dispatch server over the two real
+ * backends, the flags, the outcome sink and the admin routes. Owns everything it is given and
+ * closes it in reverse order.
+ */
+public final class StranglerServer implements AutoCloseable {
+  private static final ObjectMapper JSON = ControlApiJson.mapper();
+
+  private final DispatchServer server;
+  private final CountingSink counts;
+  private final DiffPipeline pipeline;
+  private final List<AutoCloseable> owned;
+
+  private StranglerServer(DispatchServer server, CountingSink counts, DiffPipeline pipeline, List<AutoCloseable> owned) {
+    this.server = server;
+    this.counts = counts;
+    this.pipeline = pipeline;
+    this.owned = owned;
+  }
+
+  /**
+   * How the diff reporter runs: its config, and where mismatch samples are kept (null: not kept).
+   */
+  public record DiffSetup(DiffConfig config, PostgresEndpoint samples, Clock clock) {
+    public DiffSetup {
+      Objects.requireNonNull(config, "config");
+      Objects.requireNonNull(clock, "clock");
+    }
+
+    /** Every call compared with the bundled rules; samples in {@code samples}. */
+    public static DiffSetup defaults(PostgresEndpoint samples) {
+      return new DiffSetup(
+          DiffConfig.builder().apis(Operation.ALL.stream().map(Operation::name).toList()).build(),
+          samples,
+          Clock.systemUTC());
+    }
+  }
+
+  /** Starts serving; on failure closes what it was given. */
+  public static StranglerServer start(
+      ProxyConfig config, ControlPlane legacy, ControlPlane controlPlane, FlagSource flags, DiffSetup diff) {
+    Objects.requireNonNull(config, "config");
+    Objects.requireNonNull(diff, "diff");
+    // Closed in reverse: the proxy first (it drains shadow writes into the pipeline), then the
+    // pipeline, the sample store, telemetry, and last the backends and flags.
+    List<AutoCloseable> owned = new ArrayList<>(List.of(legacy, controlPlane, flags));
+    try {
+      ApiRegistry apis = ControlApiBinding.registry();
+      Backend legacyBackend = ControlApiBinding.backend(legacy);
+      Backend newBackend = ControlApiBinding.backend(controlPlane);
+      Telemetry telemetry = Telemetry.create();
+      owned.add(telemetry);
+      SampleStore samples =
+          diff.samples() == null
+              ? SampleStore.disabled()
+              : MismatchStore.open(diff.samples().jdbcUrl(), diff.samples().user(), diff.samples().password(), diff.config(), diff.clock());
+      if (samples instanceof AutoCloseable closeable) {
+        owned.add(closeable);
+      }
+      DiffPipeline pipeline =
+          DiffPipeline.builder(diff.config())
+              .clock(diff.clock())
+              .rereader(DiffWiring.rereader(apis, legacyBackend, newBackend, diff.clock()))
+              .meterProvider(telemetry.meterProvider())
+              .modes(() -> modes(flags))
+              .samples(samples)
+              .build();
+      owned.add(pipeline);
+      CountingSink counts = new CountingSink();
+      OutcomeSink sink = counts.andThen(e -> DiffWiring.compared(e).ifPresent(pipeline::offer));
+      AdminRoutes admin =
+          AdminRoutes.builder()
+              .add(flagRoutes(flags))
+              .add(statsRoutes(counts))
+              .add(diffRoutes(pipeline.admin(), telemetry))
+              .build();
+      DispatchServer server =
+          DispatchServer.builder(config)
+              .apis(apis)
+              .flags(flags)
+              .legacy(legacyBackend)
+              .newer(newBackend)
+              .sink(sink)
+              .admin(admin)
+              .start();
+      return new StranglerServer(server, counts, pipeline, owned);
+    } catch (RuntimeException e) {
+      closeAll(owned, e);
+      throw e;
+    }
+  }
+
+  private static Map<String, String> modes(FlagSource flags) {
+    Map<String, String> m = new TreeMap<>();
+    for (ApiFlag f : flags.snapshot().apis()) {
+      if (f.configured() != null) {
+        m.put(f.operation(), f.configured().name());
+      }
+    }
+    return m;
+  }
+
+  static AdminRoutes diffRoutes(DiffAdmin diff, Telemetry telemetry) {
+    return AdminRoutes.builder()
+        .get("/metrics", req -> AdminResponse.text(200, telemetry.contentType(), telemetry.scrape()))
+        .get("/admin/readiness", req -> AdminResponse.ok(diff.readiness()))
+        .get("/admin/diff", req -> AdminResponse.ok(diff.diff()))
+        .get(
+            "/admin/mismatches",
+            req -> {
+              int limit;
+              try {
+                limit = req.queryParam("limit").map(Integer::parseInt).orElse(DiffAdmin.DEFAULT_LIMIT);
+                return AdminResponse.ok(diff.mismatches(req.queryParam("api").filter(a -> !a.isBlank()), limit));
+              } catch (IllegalArgumentException e) {
+                return AdminResponse.error(400, "INVALID_ARGUMENT", "limit must be 1.." + DiffAdmin.MAX_LIMIT);
+              }
+            })
+        .get(
+            "/admin/mismatches/{id}",
+            req -> {
+              long id;
+              try {
+                id = Long.parseLong(req.pathParam("id"));
+              } catch (NumberFormatException e) {
+                return AdminResponse.error(400, "INVALID_ARGUMENT", "a mismatch id is a number");
+              }
+              return diff.mismatch(id)
+                  .map(AdminResponse::ok)
+                  .orElseGet(() -> AdminResponse.error(404, "NOT_FOUND", "no mismatch sample " + id));
+            })
+        .build();
+  }
+
+  static AdminRoutes flagRoutes(FlagSource flags) {
+    return AdminRoutes.builder()
+        .get("/admin/flags", req -> AdminResponse.ok(JSON.valueToTree(flags.snapshot())))
+        .get(
+            "/admin/flags/audit",
+            req -> {
+              int limit = req.queryParam("limit").map(Integer::parseInt).orElse(100);
+              ObjectNode body = JSON.createObjectNode();
+              body.set("entries", JSON.valueToTree(flags.audit(Math.max(1, Math.min(limit, 1000)))));
+              return AdminResponse.ok(body);
+            })
+        .put(
+            "/admin/flags/{operation}",
+            req -> {
+              JsonNode body = req.body();
+              if (!body.isObject() || !body.hasNonNull("mode")) {
+                return AdminResponse.error(400, "INVALID_ARGUMENT", "body must be {\"mode\": ..., \"rolloutPercent\": 0..100}");
+              }
+              Mode mode;
+              try {
+                mode = Mode.parse(body.get("mode").asText());
+              } catch (IllegalArgumentException e) {
+                return AdminResponse.error(400, "INVALID_ARGUMENT", e.getMessage());
+              }
+              JsonNode rollout = body.get("rolloutPercent");
+              if (rollout != null && !rollout.isNull() && !rollout.canConvertToInt()) {
+                return AdminResponse.error(400, "INVALID_ARGUMENT", "rolloutPercent must be an integer 0..100");
+              }
+              int percent = rollout == null || rollout.isNull() ? 100 : rollout.asInt();
+              String who =
+                  body.hasNonNull("who")
+                      ? body.get("who").asText()
+                      : req.header("x-strangler-user").orElse("admin@" + req.remote());
+              SetResult result = flags.set(req.pathParam("operation"), mode, percent, who);
+              return switch (result) {
+                case SetResult.Applied a -> AdminResponse.ok(JSON.valueToTree(a.flag()));
+                case SetResult.Invalid i -> AdminResponse.error(400, "INVALID_ARGUMENT", i.message());
+                case SetResult.NotSupported n -> AdminResponse.error(409, "FAILED_PRECONDITION", n.message());
+                case SetResult.Failed f -> AdminResponse.error(500, "INTERNAL", f.message());
+              };
+            })
+        .build();
+  }
+
+  private static AdminRoutes statsRoutes(CountingSink counts) {
+    return AdminRoutes.builder()
+        .get("/admin/outcomes", req -> AdminResponse.ok(JSON.valueToTree(counts.snapshot())))
+        .build();
+  }
+
+  public int port() {
+    return server.port();
+  }
+
+  public int adminPort() {
+    return server.adminPort();
+  }
+
+  public DispatchServer dispatch() {
+    return server;
+  }
+
+  public CountingSink outcomes() {
+    return counts;
+  }
+
+  public DiffPipeline diff() {
+    return pipeline;
+  }
+
+  /** Stops accepting, finishes in-flight calls and shadow writes (bounded), then closes. */
+  public boolean shutdown(Duration grace) {
+    boolean clean = server.shutdown(grace);
+    closeAll(owned, null);
+    return clean;
+  }
+
+  @Override
+  public void close() {
+    shutdown(Duration.ofSeconds(10));
+  }
+
+  private static void closeAll(List<AutoCloseable> owned, RuntimeException primary) {
+    for (int i = owned.size() - 1; i >= 0; i--) {
+      try {
+        owned.get(i).close();
+      } catch (Exception e) {
+        if (primary != null) {
+          primary.addSuppressed(e);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,235 @@
+package io.strangler.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.strangler.api.CallContext;
+import io.strangler.api.ControlApiJson;
+import io.strangler.api.ControlPlane;
+import io.strangler.api.Operation;
+import io.strangler.api.model.Topology;
+import io.strangler.api.ops.GetReplRequest;
+import io.strangler.controlplane.PostgresControlPlane;
+import io.strangler.dispatch.CountingSink.Role;
+import io.strangler.dispatch.ProxyConfig;
+import io.strangler.flags.FileFlags;
+import io.strangler.flags.FlagAudit;
+import io.strangler.flags.FlagsFile;
+import io.strangler.flags.Mode;
+import io.strangler.legacy.LegacyRedisControlPlane;
+import io.strangler.servers.RealServers;
+import io.strangler.servers.RealServers.PostgresDb;
+import io.strangler.servers.RealServers.RedisDb;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The assembled proxy over the two real backends, called over HTTP like a client would. */
+@ExtendWith(RealServers.class)
+class ServerEndToEndTest {
+  private static final String TOKEN = "test-token-0123456789";
+  private static final List<String> OPERATIONS = Operation.ALL.stream().map(Operation::name).toList();
+
+  private final RedisDb redis;
+  private final PostgresDb pg;
+  private final HttpClient http = HttpClient.newHttpClient();
+  private StranglerServer server;
+  private ControlPlane legacyView;
+  private ControlPlane newView;
+
+  @TempDir Path dir;
+
+  ServerEndToEndTest(RedisDb redis, PostgresDb pg) {
+    this.redis = redis;
+    this.pg = pg;
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    redis.flush();
+    try (var c = pg.database().connect(); var s = c.createStatement()) {
+      s.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+    }
+    ControlPlane legacy = LegacyRedisControlPlane.create(redis.uri());
+    ControlPlane controlPlane = new PostgresControlPlane(pg.jdbcUrl(), pg.user(), pg.password());
+    Topology topology = Topology.sample(2, 2);
+    legacy.applyTopology(topology);
+    controlPlane.applyTopology(topology);
+    Path flagsFile = dir.resolve("flags.json");
+    Files.write(flagsFile, FlagsFile.allIn(Mode.SHADOW, OPERATIONS).toJson());
+    FlagAudit audit = FlagAudit.postgres(pg.jdbcUrl(), pg.user(), pg.password());
+    FileFlags flags = FileFlags.builder(flagsFile).knownOperations(OPERATIONS).audit(audit).build();
+    ProxyConfig config =
+        ProxyConfig.builder().bindAddress("127.0.0.1").port(0).adminBindAddress("127.0.0.1").adminPort(0).adminToken(TOKEN).build();
+    server = StranglerServer.start(config, legacy, controlPlane, new ClosingFlags(flags, audit), StranglerServer.DiffSetup.defaults(pg.database()));
+    legacyView = LegacyRedisControlPlane.create(redis.uri());
+    newView = new PostgresControlPlane(pg.jdbcUrl(), pg.user(), pg.password());
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+    legacyView.close();
+    newView.close();
+  }
+
+  private HttpResponse<String> post(String operation, String body) throws Exception {
+    HttpRequest r =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/v1/" + operation))
+            .header("Content-Type", "application/json")
+            .header("X-Request-Id", "req-" + operation + "-" + System.nanoTime())
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build();
+    return http.send(r, HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpResponse<String> admin(String method, String path, String body, String token) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.adminPort() + path));
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static JsonNode json(String s) throws Exception {
+    return ControlApiJson.mapper().readTree(s);
+  }
+
+  @Test
+  void shadow_writeAppliesToBothBackends_andTheClientGetsTheLegacyAnswer() throws Exception {
+    HttpResponse<String> created =
+        post("CreateRepl", "{\"replId\":\"r-1\",\"ownerId\":\"o-1\",\"slug\":\"my-app\",\"region\":\"region-1\"}");
+
+    assertThat(created.statusCode()).isEqualTo(200);
+    JsonNode repl = json(created.body());
+    assertThat(repl.get("replId").asText()).isEqualTo("r-1");
+    CallContext now = new CallContext("check", Instant.now());
+    assertThat(ControlApiJson.mapper().valueToTree(legacyView.getRepl(new GetReplRequest("r-1"), now)).equals(repl)).isTrue();
+    // The shadow write follows off the client's path: wait for it.
+    await().atMost(Duration.ofSeconds(5))
+        .untilAsserted(() -> assertThat(ControlApiJson.mapper().<JsonNode>valueToTree(newView.getRepl(new GetReplRequest("r-1"), now))).isEqualTo(repl));
+    await().atMost(Duration.ofSeconds(5))
+        .until(() -> server.outcomes().count("CreateRepl", Role.SHADOW, "answer") == 1);
+  }
+
+  @Test
+  void shadow_read_answersTheLegacyError_withTheContractsJson() throws Exception {
+    HttpResponse<String> r = post("GetRepl", "{\"replId\":\"nope\"}");
+
+    assertThat(r.statusCode()).isEqualTo(404);
+    assertThat(json(r.body())).isEqualTo(json("{\"code\":\"NOT_FOUND\",\"message\":\"repl 'nope' not found\"}"));
+  }
+
+  @Test
+  void badInput_getsAContractError_andTouchesNeitherBackend() throws Exception {
+    Set<String> keysBefore;
+    try (var j = redis.connect()) {
+      keysBefore = j.keys("*");
+    }
+    Map<String, Integer> cases =
+        Map.of(
+            "{not json", 400,
+            "{\"replId\":\"r-1\",\"ownerId\":\"o\",\"slug\":\"s\",\"region\":\"region-1\",\"extra\":1}", 400,
+            "{\"replId\":\"r-1\",\"slug\":\"s\",\"region\":\"region-1\"}", 400,
+            "{\"replId\":7,\"ownerId\":\"o\",\"slug\":\"Bad Slug\",\"region\":\"region-1\"}", 400,
+            "[]", 400);
+    for (var c : cases.entrySet()) {
+      HttpResponse<String> r = post("CreateRepl", c.getKey());
+      assertThat(r.statusCode()).as(c.getKey()).isEqualTo(c.getValue());
+      assertThat(json(r.body()).get("code").asText()).as(c.getKey()).isEqualTo("INVALID_ARGUMENT");
+    }
+    HttpResponse<String> unknown = post("DropEverything", "{}");
+    assertThat(unknown.statusCode()).isEqualTo(404);
+    assertThat(json(unknown.body()).get("code").asText()).isEqualTo("NOT_FOUND");
+
+    try (var j = redis.connect()) {
+      assertThat(j.keys("*")).isEqualTo(keysBefore);
+    }
+    try (var c = pg.database().connect(); var s = c.createStatement(); var rs = s.executeQuery("SELECT count(*) FROM repls")) {
+      rs.next();
+      assertThat(rs.getInt(1)).isZero();
+    }
+    assertThat(server.outcomes().exchanges()).isZero();
+  }
+
+  @Test
+  void admin_withoutToken_is401() throws Exception {
+    assertThat(admin("GET", "/admin/flags", null, null).statusCode()).isEqualTo(401);
+    assertThat(admin("GET", "/admin/flags", null, "wrong").statusCode()).isEqualTo(401);
+    assertThat(admin("GET", "/admin/flags", null, TOKEN).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void flagsSet_fromTheCli_changesTheMode_andIsAudited() throws Exception {
+    int code =
+        Main.run("flags", "set", "GetRepl", "NEW_PRIMARY", "--rollout", "40",
+            "--admin", "http://127.0.0.1:" + server.adminPort() + "/", "--admin-token", TOKEN);
+    assertThat(code).isZero();
+
+    JsonNode snapshot = json(admin("GET", "/admin/flags", null, TOKEN).body());
+    JsonNode getRepl = null;
+    for (JsonNode api : snapshot.get("apis")) {
+      if (api.get("operation").asText().equals("GetRepl")) {
+        getRepl = api;
+      }
+    }
+    assertThat(getRepl).isNotNull();
+    assertThat(getRepl.get("configured").asText()).isEqualTo("NEW_PRIMARY");
+    assertThat(getRepl.get("rolloutPercent").asInt()).isEqualTo(40);
+    await().atMost(Duration.ofSeconds(5))
+        .untilAsserted(() -> {
+          JsonNode audit = json(admin("GET", "/admin/flags/audit", null, TOKEN).body()).get("entries");
+          assertThat(audit.toString()).contains("GetRepl").contains("NEW_PRIMARY").contains(System.getProperty("user.name"));
+        });
+  }
+
+  @Test
+  void flagsGet_fromTheCli_printsEveryApi() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    PrintStream old = System.out;
+    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    int code;
+    try {
+      code = Main.run("flags", "get", "--admin", "http://127.0.0.1:" + server.adminPort() + "/", "--admin-token", TOKEN);
+    } finally {
+      System.setOut(old);
+    }
+    assertThat(code).isZero();
+    String printed = out.toString(StandardCharsets.UTF_8);
+    assertThat(printed).contains("GetHostingMetadata").contains("SHADOW");
+    OPERATIONS.forEach(op -> assertThat(printed).contains(op));
+  }
+
+  @Test
+  void flagsCommand_withoutAReachableProxy_failsWithAClearMessage() {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream old = System.err;
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    int code;
+    try {
+      code = Main.run("flags", "get", "--admin", "http://127.0.0.1:1/", "--admin-token", TOKEN);
+    } finally {
+      System.setErr(old);
+    }
+    assertThat(code).isEqualTo(1);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("cannot reach the admin port");
+  }
+}

@@ -1,0 +1,10 @@
+package io.strangler.dispatch;
+
+/**
+ * Serves one admin route. Runs on a virtual thread of the admin port (a few at a time), so it may
+ * block briefly (a database query). An exception becomes a 500 with its message.
+ */
+@FunctionalInterface
+public interface AdminHandler {
+  AdminResponse handle(AdminRequest request) throws Exception;
+}

@@ -1,0 +1,63 @@
+package io.strangler.dispatch;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+
+/** What an admin route answers: a status and a body (JSON, or text such as a metrics scrape). */
+public final class AdminResponse {
+  private final int status;
+  private final String contentType;
+  private final byte[] body;
+
+  private AdminResponse(int status, String contentType, byte[] body) {
+    if (status < 100 || status > 599) {
+      throw new IllegalArgumentException("not an HTTP status: " + status);
+    }
+    this.status = status;
+    this.contentType = Objects.requireNonNull(contentType, "contentType");
+    this.body = Objects.requireNonNull(body, "body");
+  }
+
+  /** 200 with a JSON body. */
+  public static AdminResponse ok(JsonNode body) {
+    return json(200, body);
+  }
+
+  /** A JSON body, pretty-printed for people reading it with curl. */
+  public static AdminResponse json(int status, JsonNode body) {
+    return new AdminResponse(status, "application/json", Json.prettyBytes(body));
+  }
+
+  /** {@code {"code", "message"}}, the shape of every error. */
+  public static AdminResponse error(int status, String code, String message) {
+    return json(status, Json.error(code, message));
+  }
+
+  /** A text body, for example {@code text/plain; version=0.0.4} for a Prometheus scrape. */
+  public static AdminResponse text(int status, String contentType, String body) {
+    return new AdminResponse(status, contentType, body.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Raw bytes, for example a static page. */
+  public static AdminResponse bytes(int status, String contentType, byte[] body) {
+    return new AdminResponse(status, contentType, body.clone());
+  }
+
+  public int status() {
+    return status;
+  }
+
+  public String contentType() {
+    return contentType;
+  }
+
+  byte[] bodyBytes() {
+    return body;
+  }
+
+  /** The body as text. */
+  public String bodyText() {
+    return new String(body, StandardCharsets.UTF_8);
+  }
+}

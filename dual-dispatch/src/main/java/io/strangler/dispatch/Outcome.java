@@ -1,0 +1,94 @@
+package io.strangler.dispatch;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * What became of one call on one backend, as a value: answered, failed, timed out, dropped before
+ * it was sent, or not called at all (the shadow of a single-backend mode).
+ */
+public sealed interface Outcome {
+
+  /** A short, low-cardinality name for counters and metric labels. */
+  String label();
+
+  /** The backend answered. */
+  record Answer(JsonNode body, Duration latency) implements Outcome {
+    public Answer {
+      Objects.requireNonNull(body, "body");
+      Objects.requireNonNull(latency, "latency");
+    }
+
+    @Override
+    public String label() {
+      return "answer";
+    }
+  }
+
+  /** The backend answered an error (or threw, which counts as {@code INTERNAL}). */
+  record Failure(String code, int httpStatus, String message, Duration latency)
+      implements Outcome {
+    public Failure {
+      Objects.requireNonNull(code, "code");
+      Objects.requireNonNull(message, "message");
+      Objects.requireNonNull(latency, "latency");
+    }
+
+    @Override
+    public String label() {
+      return "failure";
+    }
+  }
+
+  /** The shadow backend did not answer within its timeout; its late answer is not reported. */
+  record TimedOut(Duration after) implements Outcome {
+    public TimedOut {
+      Objects.requireNonNull(after, "after");
+    }
+
+    @Override
+    public String label() {
+      return "timed_out";
+    }
+  }
+
+  /** The call was due but never sent. */
+  record Dropped(DropReason reason) implements Outcome {
+    public Dropped {
+      Objects.requireNonNull(reason, "reason");
+    }
+
+    @Override
+    public String label() {
+      return reason.label;
+    }
+  }
+
+  /** The mode calls one backend only: there is no shadow outcome. */
+  record NotCalled() implements Outcome {
+    @Override
+    public String label() {
+      return "not_called";
+    }
+  }
+
+  Outcome NOT_CALLED = new NotCalled();
+
+  /** Why a call was not sent. */
+  enum DropReason {
+    /** The shadow budget (calls in flight or queued) was full. */
+    SHADOW_BUDGET_FULL,
+    /** A write failed on the authoritative backend, so its shadow write is not sent. */
+    AUTHORITATIVE_FAILED,
+    /** The proxy had its maximum of authoritative calls in flight. */
+    OVERLOADED;
+
+    private final String label = "dropped_" + name().toLowerCase(Locale.ROOT);
+
+    public String label() {
+      return label;
+    }
+  }
+}
