@@ -51,6 +51,8 @@ public final class Importer {
     ImportSummary summary;
     List<String> sample;
     try (ProgressReporter progress = ProgressReporter.create(options.progress(), clock)) {
+      // A source that cannot even be opened fails before the database is touched.
+      long sourceSize = preflight(options);
       applySchema(options.postgres());
       try (PostgresLoader pg = PostgresLoader.connect(options.postgres());
           Rejects rejects = new Rejects(options.rejectsFile(), options.maxRejects())) {
@@ -61,7 +63,7 @@ public final class Importer {
         pg.prepare();
         PhaseTimer phases = new PhaseTimer(progress::phase);
         phases.start("reading and staging");
-        Read read = read(options, pg, rejects, progress);
+        Read read = read(options, pg, rejects, progress, sourceSize);
         Instant staged = clock.instant();
         EnumMap<Stage, Long> stagedCounts = read.stager().staged();
         if (read.mayRepeatKeys()) {
@@ -149,8 +151,25 @@ public final class Importer {
 
   private record Read(Stager stager, long keysInOtherDbs, boolean mayRepeatKeys) {}
 
+  /** Opens the source far enough to know it is there: the RDB's header, or the server's size. */
+  private static long preflight(ImportOptions options) {
+    return switch (options.source()) {
+      case Source.RdbFile f -> new RdbReader(f.path(), options.db(), at -> {}).checkHeader();
+      case Source.LiveRedis r ->
+          new RedisScanReader(
+                  RedisScanReader.RedisTarget.parse(r.url(), options.db()),
+                  RedisScanReader.DEFAULT_PAGE,
+                  n -> {})
+              .dbSize();
+    };
+  }
+
   private static Read read(
-      ImportOptions options, PostgresLoader pg, Rejects rejects, ProgressReporter progress) {
+      ImportOptions options,
+      PostgresLoader pg,
+      Rejects rejects,
+      ProgressReporter progress,
+      long sourceSize) {
     OutputStream copy = pg.openCopy();
     boolean done = false;
     try {
@@ -161,7 +180,7 @@ public final class Importer {
             case Source.RdbFile f -> {
               RdbReader reader =
                   new RdbReader(f.path(), options.db(), at -> progress.progress(at, stager.keys()));
-              progress.start(sizeOf(f), true);
+              progress.start(sourceSize, true);
               RdbReader.Stats stats = reader.read(stager);
               if (!stats.ctimeFound()) {
                 log.info("{} has no ctime field: the file's time is the backup's time", f.path());
@@ -174,7 +193,7 @@ public final class Importer {
                       RedisScanReader.RedisTarget.parse(r.url(), options.db()),
                       RedisScanReader.DEFAULT_PAGE,
                       n -> progress.progress(n, stager.keys()));
-              progress.start(reader.dbSize(), false);
+              progress.start(sourceSize, false);
               reader.read(stager);
               yield new Read(stager, 0, RedisScanReader.mayRepeatKeys());
             }
@@ -202,14 +221,6 @@ public final class Importer {
       }
     } catch (Exception e) {
       // The session is closed next, which ends the COPY anyway.
-    }
-  }
-
-  private static long sizeOf(Source.RdbFile f) {
-    try {
-      return java.nio.file.Files.size(f.path());
-    } catch (IOException e) {
-      return 0;
     }
   }
 

@@ -69,17 +69,14 @@ final class RdbReader {
    * wrong with the file is an {@link ImportException} of kind BAD_INPUT.
    */
   Stats read(KeySink sink) {
-    long size;
+    long size = checkHeader();
     long mtime;
     try {
-      size = Files.size(file);
       mtime = Files.getLastModifiedTime(file).toMillis();
-    } catch (NoSuchFileException e) {
-      throw ImportException.badInput("no such RDB file: " + file, e);
     } catch (IOException e) {
       throw ImportException.badInput("cannot read " + file + ": " + e.getMessage(), e);
     }
-    int version = checkHeader(size);
+    int version = version(size);
     // The backup's time is the file's until the parser meets the "ctime" aux field.
     sink.backupTime(mtime);
 
@@ -130,7 +127,24 @@ final class RdbReader {
     }
   }
 
-  private int checkHeader(long size) {
+  /**
+   * Checks that the file exists and starts like an RDB of a version this tool reads; answers its
+   * size.
+   */
+  long checkHeader() {
+    long size;
+    try {
+      size = Files.size(file);
+    } catch (NoSuchFileException e) {
+      throw ImportException.badInput("no such RDB file: " + file, e);
+    } catch (IOException e) {
+      throw ImportException.badInput("cannot read " + file + ": " + e.getMessage(), e);
+    }
+    version(size);
+    return size;
+  }
+
+  private int version(long size) {
     byte[] head;
     try (InputStream in = Files.newInputStream(file)) {
       head = in.readNBytes(9);

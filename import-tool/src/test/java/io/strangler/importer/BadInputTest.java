@@ -144,6 +144,24 @@ class BadInputTest {
   }
 
   @Test
+  void sourceThatCannotBeOpened_leavesADatabaseWithoutTheSchemaUntouched() {
+    PostgresEndpoint bare = RoundTripTest.freshDatabase(pg);
+    try {
+      ImportOutcome out =
+          Importer.run(
+              ImportOptions.builder()
+                  .rdb(write("text.rdb", "hello".getBytes(StandardCharsets.US_ASCII)))
+                  .postgres(bare)
+                  .progress(ImportOptions.Progress.NONE)
+                  .build());
+      assertThat(failure(out).message()).contains("is not an RDB file");
+      assertThat(TableDump.of(bare).values()).allSatisfy(t -> assertThat(t).containsExactly("(no table)"));
+    } finally {
+      RoundTripTest.drop(pg, bare);
+    }
+  }
+
+  @Test
   void bytesAfterTheEndMarker_areRefused() {
     byte[] bad = Arrays.copyOf(rdb, rdb.length + 5);
     Failure f = failure(run(write("tail.rdb", bad)));
