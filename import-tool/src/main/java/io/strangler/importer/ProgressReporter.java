@@ -29,8 +29,25 @@ interface ProgressReporter extends AutoCloseable {
       case NONE -> new None();
       case BAR -> new Bar();
       case LOG -> new Log(clock);
-      case AUTO -> System.console() != null ? new Bar() : new Log(clock);
+      case AUTO -> onTerminal() ? new Bar() : new Log(clock);
     };
+  }
+
+  /**
+   * True when standard output is a terminal. From Java 22, System.console() may answer a console
+   * for redirected streams too, and Console.isTerminal() (absent from Java 21, which this code
+   * targets) tells them apart.
+   */
+  private static boolean onTerminal() {
+    java.io.Console console = System.console();
+    if (console == null) {
+      return false;
+    }
+    try {
+      return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
+    } catch (ReflectiveOperationException e) {
+      return true;
+    }
   }
 
   /** Reports nothing. */
@@ -75,7 +92,7 @@ interface ProgressReporter extends AutoCloseable {
       this.keys = keys;
       if (bar != null) {
         bar.stepTo(done);
-        bar.setExtraMessage(String.format(Locale.ROOT, "%,d keys", keys));
+        bar.setExtraMessage(String.format(Locale.ROOT, " | %,d keys", keys));
       }
     }
 
@@ -83,7 +100,7 @@ interface ProgressReporter extends AutoCloseable {
     public void phase(String what) {
       if (bar != null) {
         bar.stepTo(bar.getMax());
-        bar.setExtraMessage(String.format(Locale.ROOT, "%,d keys; %s", keys, what));
+        bar.setExtraMessage(String.format(Locale.ROOT, " | %,d keys | %s", keys, what));
       }
     }
 
