@@ -19,6 +19,8 @@ import picocli.CommandLine.Command;
       FlagsCommand.class,
       MismatchesCommand.class,
       ReadinessCommand.class,
+      io.strangler.importer.SeedCommand.class,
+      io.strangler.importer.ImportCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -15,6 +15,7 @@ import io.strangler.flags.FlagSource;
 import io.strangler.flags.Mode;
 import io.strangler.flags.SetResult;
 import io.strangler.api.Operation;
+import io.strangler.dashboards.DashboardPage;
 import io.strangler.diff.report.DiffAdmin;
 import io.strangler.diff.report.DiffConfig;
 import io.strangler.diff.report.DiffPipeline;
@@ -108,6 +109,9 @@ public final class StranglerServer implements AutoCloseable {
               .add(flagRoutes(flags))
               .add(statsRoutes(counts))
               .add(diffRoutes(pipeline.admin(), telemetry))
+              .openGet(
+                  DashboardPage.PATH,
+                  req -> AdminResponse.bytes(200, "text/html; charset=utf-8", DashboardPage.html()).withHeaders(DashboardPage.headers()))
               .build();
       DispatchServer server =
           DispatchServer.builder(config)

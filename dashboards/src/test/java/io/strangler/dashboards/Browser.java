@@ -18,7 +18,7 @@ import org.openqa.selenium.logging.LoggingPreferences;
  * chromium-driver}). Both binaries are named explicitly, so Selenium Manager never looks for or
  * downloads a browser or a driver.
  */
-final class Browser {
+public final class Browser {
   // Selenium warns that it has no DevTools for this Chromium version; the tests use WebDriver only.
   // Held here because java.util.logging keeps loggers weakly.
   private static final Logger SELENIUM = Logger.getLogger("org.openqa.selenium");

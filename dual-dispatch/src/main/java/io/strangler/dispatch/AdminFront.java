@@ -144,9 +144,10 @@ final class AdminFront {
               () -> {
                 try {
                   AdminResponse r = found.handler().handle(call);
-                  pending.send(
-                      response(
-                          HttpResponseStatus.valueOf(r.status()), r.bodyBytes(), r.contentType()));
+                  FullHttpResponse out =
+                      response(HttpResponseStatus.valueOf(r.status()), r.bodyBytes(), r.contentType());
+                  r.headers().forEach((name, value) -> out.headers().set(name, value));
+                  pending.send(out);
                 } catch (Exception e) {
                   log.warn("admin route {} {} failed", call.method(), call.path(), e);
                   pending.send(

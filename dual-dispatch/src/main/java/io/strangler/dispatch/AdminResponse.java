@@ -2,6 +2,7 @@ package io.strangler.dispatch;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.Objects;
 
 /** What an admin route answers: a status and a body (JSON, or text such as a metrics scrape). */
@@ -9,14 +10,32 @@ public final class AdminResponse {
   private final int status;
   private final String contentType;
   private final byte[] body;
+  private final Map<String, String> headers;
 
   private AdminResponse(int status, String contentType, byte[] body) {
+    this(status, contentType, body, Map.of());
+  }
+
+  private AdminResponse(int status, String contentType, byte[] body, Map<String, String> headers) {
     if (status < 100 || status > 599) {
       throw new IllegalArgumentException("not an HTTP status: " + status);
     }
     this.status = status;
     this.contentType = Objects.requireNonNull(contentType, "contentType");
     this.body = Objects.requireNonNull(body, "body");
+    this.headers = Map.copyOf(headers);
+  }
+
+  /** This response with extra headers (for example a page's Content-Security-Policy). */
+  public AdminResponse withHeaders(Map<String, String> extra) {
+    Map<String, String> all = new java.util.LinkedHashMap<>(headers);
+    all.putAll(extra);
+    return new AdminResponse(status, contentType, body, all);
+  }
+
+  /** The extra headers to send, beyond Content-Type and Content-Length. */
+  public Map<String, String> headers() {
+    return headers;
   }
 
   /** 200 with a JSON body. */
