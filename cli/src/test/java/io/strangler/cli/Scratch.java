@@ -1,9 +1,14 @@
 package io.strangler.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.strangler.api.CallContext;
 import io.strangler.api.ControlApiJson;
 import io.strangler.api.ControlPlane;
 import io.strangler.api.model.Topology;
+import io.strangler.api.ops.ConnectReplRequest;
+import io.strangler.api.ops.CreateReplRequest;
+import io.strangler.api.ops.GetReplRequest;
+import io.strangler.api.ops.RegisterMachineRequest;
 import io.strangler.controlplane.PostgresControlPlane;
 import io.strangler.legacy.LegacyRedisControlPlane;
 import io.strangler.servers.RealServers.PostgresDb;
@@ -13,6 +18,9 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import redis.clients.jedis.Jedis;
 
 /** Store chores of the replay tests: empty stores with a topology, URLs for the command line, reports. */
 final class Scratch {
@@ -37,6 +45,39 @@ final class Scratch {
     String user = pg.user() == null ? "postgres" : pg.user();
     String auth = pg.password() == null || pg.password().isEmpty() ? user : user + ":" + pg.password();
     return "postgresql://" + auth + "@" + jdbc.getHost() + ":" + jdbc.getPort() + jdbc.getPath();
+  }
+
+  /**
+   * The same small world written into both stores with the same calls: region {@code us} with
+   * clusters us-1 and us-2 (the topology must be there), a machine in each, repls r-0.. (slugs
+   * app-0..), every other one running.
+   */
+  static void seedSmallWorld(int repls, ControlPlane... planes) {
+    Instant t = Instant.parse("2026-11-21T07:00:00Z");
+    for (ControlPlane p : planes) {
+      int n = 0;
+      for (String c : List.of("us-1", "us-2")) {
+        p.registerMachine(new RegisterMachineRequest("m-" + c, c, "10.0.0." + c.charAt(3), 10), new CallContext("seed-" + n++, t));
+      }
+      for (int i = 0; i < repls; i++) {
+        p.createRepl(new CreateReplRequest("r-" + i, "o", "app-" + i, "us"), new CallContext("seed-" + n++, t));
+        if (i % 2 == 0) {
+          p.connectRepl(new ConnectReplRequest("r-" + i), new CallContext("seed-" + n++, t));
+        }
+      }
+    }
+  }
+
+  /** Corrupts the legacy store: the repl's hash names the other cluster of {@code us}. */
+  static void moveReplInRedis(RedisDb redis, ControlPlane legacy, String replId) {
+    String cluster = legacy.getRepl(new GetReplRequest(replId), new CallContext("look", Instant.now())).cluster();
+    setClusterInRedis(redis, replId, cluster.equals("us-1") ? "us-2" : "us-1");
+  }
+
+  static void setClusterInRedis(RedisDb redis, String replId, String cluster) {
+    try (Jedis j = redis.connect()) {
+      j.hset("repl:" + replId, "cluster", cluster);
+    }
   }
 
   static JsonNode readJson(Path file) {

@@ -158,7 +158,7 @@ public final class Replayer {
     Double askedSpeed = settings.pacing() instanceof Pacing.Speed s ? s.factor() : null;
     Double achievedRate = span > 0 ? (sent - 1) * 1e9 / span : null;
     Double achievedSpeed =
-        span > 0 && lastTime.get() > firstTime.get() && firstTime.get() != Long.MAX_VALUE
+        askedSpeed != null && span > 0 && lastTime.get() > firstTime.get() && firstTime.get() != Long.MAX_VALUE
             ? (lastTime.get() - firstTime.get()) * 1e6 / span
             : null;
     synchronized (lateness) {
