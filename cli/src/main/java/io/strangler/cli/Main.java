@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
       io.strangler.importer.SeedCommand.class,
       io.strangler.importer.ImportCommand.class,
       io.strangler.cli.replay.ReplayCommand.class,
+      io.strangler.cli.simulate.SimulateCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

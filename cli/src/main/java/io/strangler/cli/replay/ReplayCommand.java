@@ -289,25 +289,11 @@ public final class ReplayCommand implements Callable<Integer> {
     System.out.println(json ? text : out.has("apis") ? ReplayReport.text(out) : MismatchReplay.text(out));
   }
 
-  /** {@code 10s}, {@code 5m}, {@code 1h}, {@code 250ms} or ISO-8601 {@code PT10S}. */
-  static Duration duration(String text, String option) {
-    String t = text.trim().toLowerCase(Locale.ROOT);
+  private Duration duration(String text, String option) {
     try {
-      if (t.startsWith("pt") || t.startsWith("p")) {
-        return Duration.parse(t.toUpperCase(Locale.ROOT));
-      }
-      if (t.endsWith("ms")) {
-        return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-      }
-      long n = Long.parseLong(t.substring(0, t.length() - 1));
-      return switch (t.charAt(t.length() - 1)) {
-        case 's' -> Duration.ofSeconds(n);
-        case 'm' -> Duration.ofMinutes(n);
-        case 'h' -> Duration.ofHours(n);
-        default -> throw new NumberFormatException();
-      };
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException(option + " is a duration like 10s, 5m, 1h, 250ms or PT10S, got '" + text + "'");
+      return Durations.parse(text, option);
+    } catch (IllegalArgumentException e) {
+      throw usage(e.getMessage());
     }
   }
 

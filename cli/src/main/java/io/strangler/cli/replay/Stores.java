@@ -30,6 +30,14 @@ public final class Stores {
     } catch (IllegalArgumentException e) {
       throw new ReplayException("--postgres: " + e.getMessage());
     }
+    return open(redis, pg, topologyFile == null ? null : readTopology(topologyFile), clock);
+  }
+
+  /**
+   * Both planes over {@code redis} and {@code pg}, given {@code topology} when not null (else the
+   * legacy store's, as above).
+   */
+  public static InProcessTarget open(String redis, PostgresEndpoint pg, Topology topology, Clock clock) {
     ControlPlane legacy;
     try {
       legacy = LegacyRedisControlPlane.create(redis);
@@ -44,7 +52,7 @@ public final class Stores {
       throw new ReplayException("--postgres: cannot open " + pg.jdbcUrl() + ": " + e.getMessage(), e);
     }
     try {
-      shareTopology(legacy, controlPlane, topologyFile);
+      shareTopology(legacy, controlPlane, topology);
     } catch (RuntimeException e) {
       legacy.close();
       controlPlane.close();
@@ -53,16 +61,22 @@ public final class Stores {
     return new InProcessTarget(legacy, controlPlane, clock, "in process: legacy " + redis + ", new " + pg.jdbcUrl());
   }
 
-  static void shareTopology(ControlPlane legacy, ControlPlane controlPlane, Path file) {
-    if (file != null) {
-      Topology t;
+  private static Topology readTopology(Path file) {
+    try {
+      return ControlApiJson.mapper().readValue(Files.readAllBytes(file), Topology.class);
+    } catch (IOException | RuntimeException e) {
+      throw new ReplayException("--topology " + file + ": not a topology {\"regions\": {\"region\": [\"cluster\", ...]}}: " + e.getMessage());
+    }
+  }
+
+  static void shareTopology(ControlPlane legacy, ControlPlane controlPlane, Topology topology) {
+    if (topology != null) {
       try {
-        t = ControlApiJson.mapper().readValue(Files.readAllBytes(file), Topology.class);
-      } catch (IOException | RuntimeException e) {
-        throw new ReplayException("--topology " + file + ": not a topology {\"regions\": {\"region\": [\"cluster\", ...]}}: " + e.getMessage());
+        legacy.applyTopology(topology);
+        controlPlane.applyTopology(topology);
+      } catch (RuntimeException e) {
+        throw new ReplayException("the stores refused the topology " + topology.regions() + ": " + e.getMessage(), e);
       }
-      legacy.applyTopology(t);
-      controlPlane.applyTopology(t);
       return;
     }
     Topology fromLegacy = legacy.topology();
