@@ -67,6 +67,9 @@ class RecordReplayTest {
       }
       assertThat(recorder.stats().dropped()).isZero();
       assertThat(recorder.stats().rotations()).isPositive();
+      JsonNode served = strangler.adminJson("/admin/recording");
+      assertThat(served.get("enabled").asBoolean()).isTrue();
+      assertThat(served.get("written").asLong()).isEqualTo(dispatched);
     }
 
     Scratch.freshStores(redis, pg, topology);

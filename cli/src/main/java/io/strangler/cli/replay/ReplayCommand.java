@@ -142,6 +142,7 @@ public final class ReplayCommand implements Callable<Integer> {
     if (logs.isEmpty()) {
       throw usage("give --log FILE... (or --mismatch ID)");
     }
+    checkWhere();
     Pacing pacing = pacing();
     if (failUnder != null && (failUnder < 0 || failUnder > 100)) {
       throw usage("--fail-under is a percentage 0..100, got " + failUnder);
@@ -212,6 +213,7 @@ public final class ReplayCommand implements Callable<Integer> {
     if (!logs.isEmpty()) {
       throw usage("--mismatch replays one stored call: give it without --log");
     }
+    checkWhere();
     if (admin == null) {
       throw usage("--mismatch needs --admin URL (and a token): the sample is read from GET /admin/mismatches/" + mismatch);
     }
@@ -229,11 +231,22 @@ public final class ReplayCommand implements Callable<Integer> {
     }
   }
 
+  /** Usage errors of where the calls go, found before anything is read or opened. */
+  private void checkWhere() {
+    if (where.target != null && (redis != null || postgres != null || topology != null)) {
+      throw usage("--redis, --postgres and --topology go with --inprocess, not --target");
+    }
+    if (where.inprocess && (redis == null || postgres == null)) {
+      throw usage("--inprocess needs --redis URL and --postgres URL (the stores it replays into)");
+    }
+    if (where.inprocess && admin != null && mismatch == null) {
+      throw usage("--admin reads a proxy's comparison: it goes with --target (or --mismatch)");
+    }
+    duration(timeout, "--timeout");
+  }
+
   private Target target() {
     if (where.target != null) {
-      if (redis != null || postgres != null || topology != null) {
-        throw usage("--redis, --postgres and --topology go with --inprocess, not --target");
-      }
       ProxyTarget t = new ProxyTarget(where.target, duration(timeout, "--timeout"));
       try {
         t.checkReachable();
@@ -242,9 +255,6 @@ public final class ReplayCommand implements Callable<Integer> {
         throw e;
       }
       return t;
-    }
-    if (redis == null || postgres == null) {
-      throw usage("--inprocess needs --redis URL and --postgres URL (the stores it replays into)");
     }
     return Stores.open(redis, postgres, topology, Clock.systemUTC());
   }
