@@ -66,7 +66,7 @@ class SimulateTest {
       int exit =
           simulate(
               report, "--target", "http://127.0.0.1:" + strangler.server.port(), "--rate", "150/s", "--duration", "8s",
-              "--seed", "42", "--out", log.toString());
+              "--seed", "42", "--out", log.toString(), "--admin", strangler.adminUrl(), "--admin-token", TestStrangler.TOKEN);
 
       JsonNode r = Scratch.readJson(report);
       LOG.info("placement {}, transfers {}, world {}, schedule {}", r.get("placement"), r.get("transfers"), r.get("world"), r.get("schedule"));
@@ -77,35 +77,22 @@ class SimulateTest {
       assertThat(transfers.get("wrong").asLong()).isZero();
       assertThat(transfers.get("verified").asLong()).isEqualTo(transfers.get("applied").asLong());
 
-      // Checked again here, in both stores directly, from the traffic log: every repl a connect
-      // moved after its lazy transfer is in its new cluster, with the tombstone of the move.
-      Map<String, String> from = new HashMap<>();
-      Map<String, String> to = new HashMap<>();
-      for (String line : Files.readAllLines(log)) {
-        JsonNode l = ControlApiJson.mapper().readTree(line);
-        JsonNode answer = l.get("answer");
-        if (answer == null) {
-          continue;
-        }
-        if (l.get("operation").asText().equals("TransferRepl")) {
-          from.put(answer.get("replId").asText(), answer.get("cluster").asText());
-        } else if (l.get("operation").asText().equals("ConnectRepl") && answer.get("transferred").asBoolean()) {
-          to.put(answer.at("/container/replId").asText(), answer.at("/container/cluster").asText());
-        }
-      }
-      assertThat(to).hasSize((int) transfers.get("applied").asLong());
-      CallContext now = new CallContext("check", Instant.now());
-      for (ControlPlane plane : List.of(strangler.legacyView, strangler.newView)) {
-        for (Map.Entry<String, String> moved : to.entrySet()) {
-          String replId = moved.getKey();
-          Repl repl = plane.getRepl(new GetReplRequest(replId), now);
-          assertThat(repl.cluster()).as("%s in %s", replId, plane.name()).isEqualTo(moved.getValue()).startsWith("asia-");
-          assertThat(repl.region()).isEqualTo("asia");
-          assertThat(repl.pendingTransferTo()).isNull();
-          ResolveClusterResponse resolved = plane.resolveCluster(new ResolveClusterRequest(replId), now);
-          assertThat(resolved.tombstone()).as("tombstone of %s in %s", replId, plane.name()).isNotNull();
-          assertThat(resolved.tombstone().from()).isEqualTo(from.get(replId));
-          assertThat(resolved.tombstone().to()).isEqualTo(moved.getValue());
+      // Checked again here, in the stores directly, from the traffic log: every repl a connect
+      // moved after its lazy transfer is in its new cluster, with the tombstone of the move. The
+      // legacy store answered the client (SHADOW): it must hold every move.
+      Moves moves = Moves.from(log);
+      assertThat(moves.to).hasSize((int) transfers.get("applied").asLong());
+      assertThat(moves.wrongIn(strangler.legacyView)).isEmpty();
+      // The new store got the same calls as shadow writes, ordered per entity only: a stop
+      // (keyed by container) may reach it after the connect (keyed by repl) that followed it, and
+      // then the repl does not move there. Such a divergence must not go unseen: the proxy
+      // compared that connect and kept it as a mismatch.
+      List<String> diverged = moves.wrongIn(strangler.newView);
+      LOG.info("proxy's comparison over the run: {}; moves not applied in the shadow store: {}", Scratch.api(r, "ConnectRepl").get("verdicts"), diverged);
+      if (!diverged.isEmpty()) {
+        JsonNode samples = strangler.adminJson("/admin/mismatches?api=ConnectRepl&limit=1000").get("mismatches");
+        for (String replId : diverged) {
+          assertThat(samples).as("a ConnectRepl mismatch of %s", replId).anySatisfy(m -> assertThat(m.at("/request/replId").asText()).isEqualTo(replId));
         }
       }
 
@@ -148,5 +135,57 @@ class SimulateTest {
     JsonNode r = Scratch.readJson(replayed);
     assertThat(r.at("/overall/calls").asLong()).isEqualTo(sim.at("/log/written").asLong()).isEqualTo(500);
     assertThat(r.at("/overall/reproducedPercent").asDouble()).as("%s", r.get("unreproducedExamples")).isEqualTo(100.0);
+    // Both stores got every call in order: both hold every move.
+    Moves moves = Moves.from(log);
+    assertThat(moves.to).isNotEmpty();
+    try (ControlPlane legacy = io.strangler.legacy.LegacyRedisControlPlane.create(redis.uri());
+        ControlPlane newer = new io.strangler.controlplane.PostgresControlPlane(pg.jdbcUrl(), pg.user(), pg.password())) {
+      assertThat(moves.wrongIn(legacy)).isEmpty();
+      assertThat(moves.wrongIn(newer)).isEmpty();
+    }
+  }
+
+  /** The lazy transfers a traffic log shows applied: repl to its cluster before, and after. */
+  private record Moves(Map<String, String> from, Map<String, String> to) {
+    static Moves from(Path log) throws Exception {
+      Map<String, String> from = new HashMap<>();
+      Map<String, String> to = new HashMap<>();
+      for (String line : Files.readAllLines(log)) {
+        JsonNode l = ControlApiJson.mapper().readTree(line);
+        JsonNode answer = l.get("answer");
+        if (answer == null) {
+          continue;
+        }
+        if (l.get("operation").asText().equals("TransferRepl")) {
+          from.put(answer.get("replId").asText(), answer.get("cluster").asText());
+        } else if (l.get("operation").asText().equals("ConnectRepl") && answer.get("transferred").asBoolean()) {
+          to.put(answer.at("/container/replId").asText(), answer.at("/container/cluster").asText());
+        }
+      }
+      return new Moves(from, to);
+    }
+
+    /** The moved repls that {@code plane} does not show in their new cluster with the move's tombstone. */
+    List<String> wrongIn(ControlPlane plane) {
+      CallContext now = new CallContext("check", Instant.now());
+      List<String> wrong = new java.util.ArrayList<>();
+      for (Map.Entry<String, String> moved : to.entrySet()) {
+        String replId = moved.getKey();
+        Repl repl = plane.getRepl(new GetReplRequest(replId), now);
+        ResolveClusterResponse resolved = plane.resolveCluster(new ResolveClusterRequest(replId), now);
+        boolean right =
+            repl.cluster().equals(moved.getValue())
+                && moved.getValue().startsWith("asia-")
+                && repl.region().equals("asia")
+                && repl.pendingTransferTo() == null
+                && resolved.tombstone() != null
+                && resolved.tombstone().from().equals(from.get(replId))
+                && resolved.tombstone().to().equals(moved.getValue());
+        if (!right) {
+          wrong.add(replId);
+        }
+      }
+      return wrong;
+    }
   }
 }

@@ -50,6 +50,20 @@ public final class ProxyAdmin implements AutoCloseable {
     }
   }
 
+  /** The diff reporter's counters now: take one before a run and one after, for {@link ReplayReport#proxyDiff}. */
+  public Counters counters() {
+    return new Counters(metrics());
+  }
+
+  /** A scrape of the proxy's metrics. */
+  public static final class Counters {
+    final PromText metrics;
+
+    Counters(PromText metrics) {
+      this.metrics = metrics;
+    }
+  }
+
   PromText metrics() {
     HttpResponse<String> r = send("metrics");
     check(r, "/metrics");
@@ -61,7 +75,7 @@ public final class ProxyAdmin implements AutoCloseable {
    * reporter has compared everything it was handed (its counts stop moving), at most {@code max}.
    * False if it did not settle in time.
    */
-  boolean awaitSettled(Duration max) {
+  public boolean awaitSettled(Duration max) {
     long deadline = System.nanoTime() + max.toNanos();
     long previous = -1;
     while (System.nanoTime() < deadline) {

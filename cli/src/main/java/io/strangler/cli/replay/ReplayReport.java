@@ -98,7 +98,11 @@ public final class ReplayReport implements Replayer.Listener {
     }
   }
 
-  /** Takes the proxy's own comparison over the replay (a replay through a proxy). */
+  /** Takes the proxy's own comparison between two scrapes of its counters (a run through a proxy). */
+  public void proxyDiff(ProxyAdmin.Counters before, ProxyAdmin.Counters after) {
+    proxyDiff(ProxyDiff.between(before.metrics, after.metrics));
+  }
+
   synchronized void proxyDiff(ProxyDiff diff) {
     this.proxy = diff;
     diff.verdicts()

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.strangler.api.ControlApiJson;
 import io.strangler.cli.replay.Durations;
 import io.strangler.cli.replay.Pacing;
+import io.strangler.cli.replay.ProxyAdmin;
 import io.strangler.cli.replay.ProxyTarget;
 import io.strangler.cli.replay.ReplayException;
 import io.strangler.cli.replay.ReplayReport;
@@ -119,6 +120,12 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10s", description = "With --target: per-call timeout (default ${DEFAULT-VALUE}).")
   String timeout;
 
+  @Option(names = "--admin", paramLabel = "URL", description = "With --target: the proxy's admin URL, to report its comparison of the two backends over the run.")
+  URI admin;
+
+  @Option(names = "--admin-token", paramLabel = "T", description = "Admin bearer token (default: $STRANGLER_ADMIN_TOKEN).")
+  String adminToken;
+
   @Option(names = "--out", paramLabel = "FILE", description = "Also write the traffic as a traffic log (JSON Lines) for `strangler replay`.")
   Path out;
 
@@ -178,6 +185,9 @@ public final class SimulateCommand implements Callable<Integer> {
     if (where.target == null && !where.inprocess) {
       throw new ParameterException(spec.commandLine(), "say where the traffic goes: --target URL (a proxy) or --inprocess");
     }
+    if (admin != null && where.target == null) {
+      throw new ParameterException(spec.commandLine(), "--admin reads a proxy's comparison: it goes with --target");
+    }
     World world = new World(config, Clock.systemUTC());
     ReplayReport calls = new ReplayReport(ReplayReport.Reproduction.EXACT);
     Replayer.Schedule schedule;
@@ -185,11 +195,13 @@ public final class SimulateCommand implements Callable<Integer> {
     ObjectNode transfers;
     String described;
     LogWriter logWriter = out == null ? null : new LogWriter(out);
+    ProxyAdmin proxyAdmin = admin == null ? null : new ProxyAdmin(admin, adminToken != null ? adminToken : System.getenv(ProxyAdmin.TOKEN_ENV));
     try (Target target = target()) {
       described = target.describe();
       Readback readback = new Readback(target, seed);
       readback.requireTopology(World.topology());
       log.info("simulating {} calls/s for {} against {}", config.rate(), config.duration(), described);
+      ProxyAdmin.Counters before = proxyAdmin == null ? null : proxyAdmin.counters();
       schedule =
           new Replayer(settings)
               .run(
@@ -202,11 +214,19 @@ public final class SimulateCommand implements Callable<Integer> {
                       logWriter.done(sent);
                     }
                   });
+      if (proxyAdmin != null) {
+        // Before the read-back, so that the figures are the simulated traffic's alone.
+        proxyAdmin.awaitSettled(Duration.ofSeconds(30));
+        calls.proxyDiff(before, proxyAdmin.counters());
+      }
       placement = readback.placement(World.topology());
       transfers = readback.transfers(world.moved(), world.transfersMarked(), world.transfersPending(), World.NEW_REGION);
     } finally {
       if (logWriter != null) {
         logWriter.close();
+      }
+      if (proxyAdmin != null) {
+        proxyAdmin.close();
       }
     }
     RecordingStats logged = logWriter == null ? null : logWriter.stats();
