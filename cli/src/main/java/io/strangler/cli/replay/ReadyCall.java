@@ -24,10 +24,14 @@ public record ReadyCall(TrafficCall call, Prepared prepared, BadRequest refused)
   }
 
   /**
-   * The lane the call waits in: calls of one entity ({@code Request.entityKey}) are sent one after
-   * the other, in order; a refused call touches nothing and waits for nothing.
+   * The lane the call waits in: calls of one entity ({@code Request.entityKey}, or the entity the
+   * call is known to change) are sent one after the other, in order; a refused call touches
+   * nothing and waits for nothing.
    */
   String laneKey() {
-    return prepared != null ? prepared.entityKey() : "refused:" + call.requestId();
+    if (prepared == null) {
+      return "refused:" + call.requestId();
+    }
+    return call.entity() != null ? call.entity() : prepared.entityKey();
   }
 }

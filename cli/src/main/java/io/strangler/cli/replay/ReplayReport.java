@@ -148,7 +148,7 @@ public final class ReplayReport implements Replayer.Listener {
     }
     out.put(
         "consistencySource",
-        proxy != null ? "the proxy's diff reporter (its /metrics over the replay)" : hasComparisons() ? "compared in process" : null);
+        proxy != null ? "by the proxy's diff reporter (its /metrics over the run)" : hasComparisons() ? "in process" : null);
     long calls = 0;
     long compared = 0;
     long consistent = 0;
@@ -216,10 +216,15 @@ public final class ReplayReport implements Replayer.Listener {
     putNumber(n, "achievedRate", s.achievedRate());
     putNumber(n, "askedSpeed", s.askedSpeed());
     putNumber(n, "achievedSpeed", s.achievedSpeed());
-    n.putObject("latenessMs")
-        .put("p50", round(s.latenessP50Ms(), 3))
-        .put("p99", round(s.latenessP99Ms(), 3))
-        .put("max", round(s.latenessMaxMs(), 3));
+    if (s.askedRate() != null || s.askedSpeed() != null) {
+      n.putObject("latenessMs")
+          .put("p50", round(s.latenessP50Ms(), 3))
+          .put("p99", round(s.latenessP99Ms(), 3))
+          .put("max", round(s.latenessMaxMs(), 3));
+    } else {
+      // Unpaced: every call is due at once, so how late it went says nothing.
+      n.putNull("latenessMs");
+    }
     return n;
   }
 
@@ -288,10 +293,16 @@ public final class ReplayReport implements Replayer.Listener {
         b.append(String.format(Locale.ROOT, ", %.3fx the recorded speed", s.get("achievedSpeed").asDouble()));
       }
       JsonNode late = s.path("latenessMs");
-      b.append(String.format(Locale.ROOT, "%n  lateness   p50 %.2f ms, p99 %.2f ms, max %.2f ms%s%n", late.path("p50").asDouble(), late.path("p99").asDouble(), late.path("max").asDouble(), s.path("stoppedByLimit").asBoolean() ? " (stopped at the call or time limit)" : ""));
+      b.append('\n');
+      if (late.isObject()) {
+        b.append(String.format(Locale.ROOT, "  lateness   p50 %.2f ms, p99 %.2f ms, max %.2f ms after the due time%n", late.path("p50").asDouble(), late.path("p99").asDouble(), late.path("max").asDouble()));
+      }
+      if (s.path("stoppedByLimit").asBoolean()) {
+        b.append("  stopped    at the call or time limit\n");
+      }
     }
     if (r.hasNonNull("consistencySource")) {
-      b.append("  compared   by ").append(r.get("consistencySource").asText()).append('\n');
+      b.append("  compared   ").append(r.get("consistencySource").asText()).append('\n');
     }
     b.append('\n');
     String head = String.format(Locale.ROOT, "%-19s %7s  %-34s %8s %12s %11s  %-17s %-17s %-17s%n", "API", "calls", "outcomes", "compared", "consistency", "reproduced", "client p50/p99 ms", "legacy p50/p99 ms", "new p50/p99 ms");
@@ -313,10 +324,19 @@ public final class ReplayReport implements Replayer.Listener {
     }
     JsonNode o = r.path("overall");
     b.append(String.format(Locale.ROOT, "%-19s %7d  %-34s %8d %12s %11s%n", "overall", o.path("calls").asLong(), "", o.path("compared").asLong(), percent(o.get("consistencyPercent")), percent(o.get("reproducedPercent"))));
-    b.append(String.format(Locale.ROOT, "%n  reproduced: %s%n", o.path("reproduction").asText().equals("exact") ? "the same answer JSON (or error code) as recorded" : "the same outcome as recorded (an answer, or the same error code)"));
+    if (o.path("reproducible").asLong() > 0) {
+      b.append(String.format(Locale.ROOT, "%n  reproduced: %s%n", o.path("reproduction").asText().equals("exact") ? "the same answer JSON (or error code) as recorded" : "the same outcome as recorded (an answer, or the same error code)"));
+    }
+    JsonNode examples = r.path("unreproducedExamples");
+    if (!examples.isEmpty()) {
+      b.append("\nnot as recorded (first ").append(examples.size()).append(")\n");
+      for (JsonNode e : examples) {
+        b.append(String.format(Locale.ROOT, "  %-24s %-19s %s: recorded %s, replayed %s%n", e.path("source").asText(), e.path("api").asText(), e.path("requestId").asText(), brief(e.path("recorded")), brief(e.path("replayed"))));
+      }
+    }
     JsonNode top = r.path("topDifferingFields");
     if (top.isEmpty()) {
-      b.append("  no differing fields\n");
+      b.append("\nno differing fields\n");
     } else {
       b.append("\ntop differing fields (inconsistent calls)\n");
       for (JsonNode f : top) {
@@ -328,6 +348,15 @@ public final class ReplayReport implements Replayer.Listener {
       b.append(String.format(Locale.ROOT, "%ngate: consistency %s %s --fail-under %s: %s%n", percent(o.get("consistencyPercent")), gate.path("passed").asBoolean() ? ">=" : "<", gate.path("failUnder").asText(), gate.path("passed").asBoolean() ? "PASS" : "FAIL (" + gate.path("reason").asText() + ")"));
     }
     return b.toString();
+  }
+
+  /** An answer in a few words: its error code, or the start of its JSON. */
+  private static String brief(JsonNode answer) {
+    if (answer.has("code")) {
+      return answer.get("code").asText();
+    }
+    String body = answer.path("body").toString();
+    return body.length() > 60 ? body.substring(0, 57) + "..." : body;
   }
 
   private static String outcomes(JsonNode outcomes) {

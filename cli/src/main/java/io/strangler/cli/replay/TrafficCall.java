@@ -12,6 +12,8 @@ import java.util.Objects;
  * @param mode the dispatch mode it was recorded in ({@code SHADOW}, ...), or null if unknown
  * @param recorded the authoritative answer it got when recorded, or null
  * @param source where it comes from, for messages ({@code traffic.jsonl:12})
+ * @param entity the entity the call is ordered by when it is known better than its request says
+ *     (a StopContainer names a container, but changes its repl); null to use the request's
  */
 public record TrafficCall(
     Instant time,
@@ -20,7 +22,8 @@ public record TrafficCall(
     String mode,
     JsonNode request,
     Answer recorded,
-    String source) {
+    String source,
+    String entity) {
 
   public TrafficCall {
     Objects.requireNonNull(operation, "operation");
@@ -29,8 +32,18 @@ public record TrafficCall(
     Objects.requireNonNull(source, "source");
   }
 
+  /** A call ordered by the request's own entity. */
+  public TrafficCall(Instant time, String operation, String requestId, String mode, JsonNode request, Answer recorded, String source) {
+    this(time, operation, requestId, mode, request, recorded, source, null);
+  }
+
   /** The same call under another request id (and so another container id, if it creates one). */
   public TrafficCall withRequestId(String id) {
-    return new TrafficCall(time, operation, id, mode, request, recorded, source);
+    return new TrafficCall(time, operation, id, mode, request, recorded, source, entity);
+  }
+
+  /** The same call, ordered with the calls of {@code entityKey}. */
+  public TrafficCall withEntity(String entityKey) {
+    return new TrafficCall(time, operation, requestId, mode, request, recorded, source, entityKey);
   }
 }

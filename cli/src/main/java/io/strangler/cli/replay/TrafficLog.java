@@ -15,7 +15,9 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Reads traffic logs (the JSON Lines the proxy's recorder and the simulator write) into the calls
@@ -39,7 +41,33 @@ public final class TrafficLog {
     }
     // A stable sort: equal times keep file and line order.
     calls.sort(Comparator.comparing(TrafficCall::time));
-    return calls;
+    return orderStopsWithTheirRepls(calls);
+  }
+
+  /**
+   * A StopContainer names its container, but it is the repl's container that stops: ordered by the
+   * container alone, a replay with several workers could stop it before the connect that started
+   * it, or connect again before it stopped. Where the log shows which repl a container ran (the
+   * answer of the connect that started it), the stop is ordered with that repl's calls.
+   */
+  static List<TrafficCall> orderStopsWithTheirRepls(List<TrafficCall> calls) {
+    Map<String, String> replOf = new HashMap<>();
+    List<TrafficCall> out = new ArrayList<>(calls.size());
+    for (TrafficCall c : calls) {
+      if (c.operation().equals("ConnectRepl") && c.recorded() instanceof Answer.Ok ok) {
+        JsonNode container = ok.body().path("container");
+        if (container.hasNonNull("containerId") && container.hasNonNull("replId")) {
+          replOf.put(container.get("containerId").asText(), container.get("replId").asText());
+        }
+      } else if (c.operation().equals("StopContainer")) {
+        String repl = replOf.get(c.request().path("containerId").asText());
+        if (repl != null) {
+          c = c.withEntity("repl:" + repl);
+        }
+      }
+      out.add(c);
+    }
+    return out;
   }
 
   private static void readInto(Path file, List<TrafficCall> calls) {

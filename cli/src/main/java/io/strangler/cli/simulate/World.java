@@ -76,8 +76,8 @@ final class World implements Replayer.Source, Replayer.Listener {
 
   private record Due(double at, String key) {}
 
-  /** A call decided on, not yet stamped. */
-  private record Planned(String operation, Request request) {}
+  /** A call decided on, not yet stamped; {@code entity} orders it when its request does not say. */
+  private record Planned(String operation, Request request, String entity) {}
 
   private final SimulationConfig config;
   private final Clock clock;
@@ -142,7 +142,7 @@ final class World implements Replayer.Source, Replayer.Listener {
     Planned p = pick(n / config.rate());
     // Stamped as it is decided: in process, this is the time both backends are given.
     return ReadyCall.of(
-        new TrafficCall(clock.instant(), p.operation(), idPrefix + n, "SHADOW", JSON.valueToTree(p.request()), null, "simulated call " + n));
+        new TrafficCall(clock.instant(), p.operation(), idPrefix + n, "SHADOW", JSON.valueToTree(p.request()), null, "simulated call " + n, p.entity()));
   }
 
   private Planned pick(double t) {
@@ -161,8 +161,10 @@ final class World implements Replayer.Source, Replayer.Listener {
     }
     if (!stops.isEmpty() && stops.peek().at <= t) {
       String containerId = stops.poll().key;
-      if (containers.containsKey(containerId)) {
-        return call("StopContainer", new StopContainerRequest(containerId));
+      String replId = containers.get(containerId);
+      if (replId != null) {
+        // Ordered with its repl's calls: it is the repl whose container stops.
+        return new Planned("StopContainer", new StopContainerRequest(containerId), "repl:" + replId);
       }
     }
     if (!heartbeats.isEmpty() && heartbeats.peek().at <= t) {
@@ -271,7 +273,7 @@ final class World implements Replayer.Source, Replayer.Listener {
   }
 
   private static Planned call(String operation, Request request) {
-    return new Planned(operation, request);
+    return new Planned(operation, request, null);
   }
 
   @Override

@@ -33,6 +33,24 @@ class TrafficLogTest {
   }
 
   @Test
+  void aStop_isOrderedWithTheReplWhoseContainerTheLogShowsItStops() throws Exception {
+    Path log = dir.resolve("t.jsonl");
+    Files.write(
+        log,
+        List.of(
+            "{\"time\":\"2026-11-21T07:00:00.001Z\",\"operation\":\"ConnectRepl\",\"requestId\":\"c\",\"mode\":\"SHADOW\",\"request\":{\"replId\":\"r-1\"},"
+                + "\"answer\":{\"container\":{\"containerId\":\"ctr-1\",\"replId\":\"r-1\"},\"created\":true,\"transferred\":false}}",
+            "{\"time\":\"2026-11-21T07:00:00.002Z\",\"operation\":\"StopContainer\",\"requestId\":\"s\",\"mode\":\"SHADOW\",\"request\":{\"containerId\":\"ctr-1\"},\"answer\":{}}",
+            "{\"time\":\"2026-11-21T07:00:00.003Z\",\"operation\":\"StopContainer\",\"requestId\":\"u\",\"mode\":\"SHADOW\",\"request\":{\"containerId\":\"ctr-unknown\"},\"answer\":{}}"));
+
+    List<ReadyCall> calls = TrafficLog.read(List.of(log)).stream().map(ReadyCall::of).toList();
+
+    assertThat(calls.get(0).laneKey()).isEqualTo("repl:r-1");
+    assertThat(calls.get(1).laneKey()).isEqualTo("repl:r-1");
+    assertThat(calls.get(2).laneKey()).isEqualTo("container:ctr-unknown");
+  }
+
+  @Test
   void aBadLine_namesItsFileAndLine() throws Exception {
     Path log = dir.resolve("bad.jsonl");
     Files.write(log, List.of(line("2026-11-21T07:00:00Z", "GetRepl", "a"), "{\"time\": 3}"));
