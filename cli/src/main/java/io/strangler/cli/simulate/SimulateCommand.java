@@ -56,7 +56,7 @@ import picocli.CommandLine.Spec;
       "  strangler simulate --print-topology > topology.json",
       "  strangler serve --topology topology.json --flags flags.json &",
       "  strangler simulate --target http://127.0.0.1:8080 --rate 200/s --duration 5m --seed 7",
-      "  strangler simulate --inprocess --rate 500/s --duration 1m --out sim.jsonl   # embedded stores"
+      "  strangler simulate --rate 500/s --duration 1m --out sim.jsonl   # in process, embedded stores"
     })
 public final class SimulateCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(SimulateCommand.class);
@@ -71,7 +71,7 @@ public final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--target", paramLabel = "URL", description = "A running proxy, e.g. http://127.0.0.1:8080, serving the simulation's topology (see --print-topology).")
     URI target;
 
-    @Option(names = "--inprocess", description = "Both backends in this process: --redis and --postgres, or embedded servers when not given.")
+    @Option(names = "--inprocess", description = "Both backends in this process: --redis and --postgres, or embedded servers when not given. The default with --out and no --target.")
     boolean inprocess;
   }
 
@@ -182,8 +182,8 @@ public final class SimulateCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
-    if (where.target == null && !where.inprocess) {
-      throw new ParameterException(spec.commandLine(), "say where the traffic goes: --target URL (a proxy) or --inprocess");
+    if (where.target == null && !where.inprocess && out == null) {
+      throw new ParameterException(spec.commandLine(), "say where the traffic goes: --target URL (a proxy), --inprocess, or --out FILE (a log, made in process)");
     }
     if (admin != null && where.target == null) {
       throw new ParameterException(spec.commandLine(), "--admin reads a proxy's comparison: it goes with --target");
