@@ -50,6 +50,12 @@ final class DemoWorld {
     return String.format("app-%06d", i);
   }
 
+  static final int CAPACITY = 400;
+
+  static String address(int m) {
+    return "10.20." + (m / 250) + "." + (m % 250);
+  }
+
   static String machineId(int i) {
     return String.format("machine-%03d", i);
   }
@@ -65,7 +71,7 @@ final class DemoWorld {
     Random random = new Random(seed);
     for (int m = 0; m < machines; m++) {
       String id = machineId(m);
-      RegisterMachineRequest r = new RegisterMachineRequest(id, clusters.get(m % clusters.size()), "10.20." + (m / 250) + "." + (m % 250), 400);
+      RegisterMachineRequest r = new RegisterMachineRequest(id, clusters.get(m % clusters.size()), address(m), CAPACITY);
       HeartbeatRequest beat = new HeartbeatRequest(id, Math.round(random.nextDouble() * 6000) / 100.0);
       apply(both, p -> p.registerMachine(r, ctx("seed-machine-" + id, now)));
       apply(both, p -> p.heartbeat(beat, ctx("seed-beat-" + id, now)));
@@ -125,25 +131,47 @@ final class DemoWorld {
     }
   }
 
+  /** What the world holds for repl {@code i}: a function of the seed and the index alone. */
+  private record Plan(int owner, int region, int roll, int transferTarget) {
+    boolean connected() {
+      return roll < 30;
+    }
+
+    boolean lazyTransfer() {
+      return roll >= 30 && roll < 33;
+    }
+  }
+
+  private Plan plan(int i) {
+    Random r = new Random(seed * 31 + i);
+    return new Plan(r.nextInt(Math.max(1, repls / 4)), r.nextInt(topology.regions().size()), r.nextInt(100), r.nextInt(clusterCount()));
+  }
+
+  private int clusterCount() {
+    return topology.regions().values().stream().mapToInt(List::size).sum();
+  }
+
+  /** Whether repl {@code i} has a running container once seeded. */
+  boolean running(int i) {
+    return plan(i).connected();
+  }
+
   /** Creates repl {@code i} in both stores; returns its cluster when it is to be connected. */
   private String createRepl(List<ControlPlane> both, int i, List<String> regions, List<String> clusters, Instant now) {
-    // Per-repl randomness from the seed and the index alone, so the world does not depend on
-    // which thread seeded which repl.
-    Random r = new Random(seed * 31 + i);
+    Plan plan = plan(i);
     String id = replId(i);
-    CreateReplRequest create = new CreateReplRequest(id, "owner-" + r.nextInt(Math.max(1, repls / 4)), slug(i), regions.get(r.nextInt(regions.size())));
+    CreateReplRequest create = new CreateReplRequest(id, "owner-" + plan.owner(), slug(i), regions.get(plan.region()));
     String[] cluster = {null};
     apply(both, p -> {
       Repl repl = p.createRepl(create, ctx("seed-create-" + id, now));
       cluster[0] = repl.cluster();
       return repl;
     });
-    int roll = r.nextInt(100);
-    if (roll < 30) {
+    if (plan.connected()) {
       return cluster[0];
     }
-    if (roll < 33) {
-      TransferReplRequest lazy = new TransferReplRequest(id, clusters.get(r.nextInt(clusters.size())), true);
+    if (plan.lazyTransfer()) {
+      TransferReplRequest lazy = new TransferReplRequest(id, clusters.get(plan.transferTarget()), true);
       apply(both, p -> p.transferRepl(lazy, ctx("seed-transfer-" + id, now)));
     }
     return null;

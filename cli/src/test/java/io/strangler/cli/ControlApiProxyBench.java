@@ -64,7 +64,7 @@ public final class ControlApiProxyBench {
               .meterProvider(telemetry.meterProvider())
               .build();
       try {
-        new ProxyBench(apis, legacyBackend, newBackend, workload(settings.clients(), repls, machines), settings, System.out)
+        new ProxyBench(apis, legacyBackend, newBackend, workload(settings.clients(), world, machines), settings, System.out)
             .sink(e -> DiffWiring.compared(e).ifPresent(pipeline::offer), () -> report(pipeline))
             .run();
       } finally {
@@ -88,15 +88,23 @@ public final class ControlApiProxyBench {
             compared, dropped, stats.dropped(), pipeline.processed(Verdict.MISMATCH), stats.queueCapacity()));
   }
 
-  /** Hosting and cluster reads dominate, as on the platform; a tenth are heartbeats and connects. */
-  private static ProxyBench.Workload workload(int clients, int repls, int machines) {
+  /**
+   * Hosting and cluster reads dominate, as on the platform; a tenth are writes. The writes change
+   * nothing (ConnectRepl of a running repl answers its container; RegisterMachine again with the
+   * same fields is idempotent) so that phases (a) and (c), which write to legacy only, leave both
+   * stores equal for (d): the diff reporter then compares what it compares in production, not a
+   * divergence the benchmark made.
+   */
+  private static ProxyBench.Workload workload(int clients, DemoWorld world, int machines) {
+    int[] running = java.util.stream.IntStream.range(0, world.repls).filter(world::running).toArray();
+    List<String> clusters = world.topology.regions().values().stream().flatMap(List::stream).sorted().toList();
     SplittableRandom[] randoms = new SplittableRandom[clients];
     for (int c = 0; c < clients; c++) {
       randoms[c] = new SplittableRandom(1000 + c);
     }
     return (client, seq) -> {
       SplittableRandom r = randoms[client];
-      int repl = r.nextInt(repls);
+      int repl = r.nextInt(world.repls);
       int roll = r.nextInt(100);
       String op;
       String body;
@@ -112,15 +120,17 @@ public final class ControlApiProxyBench {
       } else if (roll < 82) {
         op = "ListContainers";
         body = "{\"replId\":\"" + DemoWorld.replId(repl) + "\"}";
-      } else if (roll < 85) {
+      } else if (roll < 90) {
         op = "ListMachines";
-        body = "{\"cluster\":\"region-" + (1 + r.nextInt(3)) + "-c" + (1 + r.nextInt(2)) + "\"}";
+        body = "{\"cluster\":\"" + clusters.get(r.nextInt(clusters.size())) + "\"}";
       } else if (roll < 95) {
-        op = "Heartbeat";
-        body = "{\"machineId\":\"" + DemoWorld.machineId(r.nextInt(machines)) + "\",\"cpuPercent\":" + r.nextInt(100) + "}";
+        int m = r.nextInt(machines);
+        op = "RegisterMachine";
+        body = "{\"machineId\":\"" + DemoWorld.machineId(m) + "\",\"cluster\":\"" + clusters.get(m % clusters.size())
+            + "\",\"address\":\"" + DemoWorld.address(m) + "\",\"capacity\":" + DemoWorld.CAPACITY + "}";
       } else {
         op = "ConnectRepl";
-        body = "{\"replId\":\"" + DemoWorld.replId(repl) + "\"}";
+        body = "{\"replId\":\"" + DemoWorld.replId(running[r.nextInt(running.length)]) + "\"}";
       }
       return new ProxyBench.BenchCall(op, body.getBytes(StandardCharsets.UTF_8));
     };
