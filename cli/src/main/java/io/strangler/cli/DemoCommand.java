@@ -145,6 +145,8 @@ final class DemoCommand implements Callable<Integer> {
     System.out.println("  admin         " + admin + "/admin/flags");
     System.out.println("                curl -s -H 'Authorization: Bearer " + token + "' " + admin + "/admin/flags");
     System.out.println("  admin token   " + token);
+    System.out.println("  dashboard     " + admin + "/dashboard#token=" + token);
+    System.out.println("  metrics       " + admin + "/metrics   readiness " + admin + "/admin/readiness   mismatches " + admin + "/admin/mismatches");
     System.out.println("  flags file    " + flagsFile + "  (edit it, or: STRANGLER_ADMIN_TOKEN=" + token + " bin/strangler flags set GetRepl NEW_PRIMARY --admin " + admin + ")");
     System.out.println("  Ctrl-C stops the demo.");
     System.out.println();
