@@ -121,7 +121,7 @@ final class DemoCommand implements Callable<Integer> {
       long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
       while (!stop.await(Math.min(10_000, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)), TimeUnit.MILLISECONDS)
           && System.nanoTime() < deadline) {
-        System.out.printf("traffic: %,d calls sent, HTTP statuses %s%n", traffic.sent(), traffic.statuses());
+        System.out.printf("traffic: %,d calls sent, HTTP statuses %s; %s%n", traffic.sent(), traffic.statuses(), compared(server));
       }
     } finally {
       traffic.close();
@@ -133,6 +133,20 @@ final class DemoCommand implements Callable<Integer> {
       }
     }
     System.out.printf("demo stopped: %,d calls sent, HTTP statuses %s%n", traffic.sent(), traffic.statuses());
+  }
+
+  /** What the diff reporter made of the calls so far, in a few words. */
+  static String compared(StranglerServer server) {
+    java.util.Map<String, Long> verdicts = new java.util.TreeMap<>();
+    long total = 0;
+    for (io.strangler.diff.Verdict v : io.strangler.diff.Verdict.values()) {
+      long n = server.diff().processed(v);
+      total += n;
+      if (n > 0) {
+        verdicts.put(v.name(), n);
+      }
+    }
+    return String.format("compared %,d: %s", total, verdicts);
   }
 
   private static void printUrls(StranglerServer server, String token, Path flagsFile) {
