@@ -21,6 +21,8 @@ import picocli.CommandLine.Command;
       ReadinessCommand.class,
       io.strangler.importer.SeedCommand.class,
       io.strangler.importer.ImportCommand.class,
+      io.strangler.cli.replay.ReplayCommand.class,
+      io.strangler.cli.simulate.SimulateCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

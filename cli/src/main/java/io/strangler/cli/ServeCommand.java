@@ -25,6 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code strangler serve}: the dual-dispatch proxy in front of both backends. */
@@ -92,8 +93,11 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--max-body", defaultValue = "1048576", description = "Largest request body in bytes (default ${DEFAULT-VALUE}).")
   int maxBody;
 
+  @Mixin RecordOptions record = new RecordOptions();
+
   @Override
   public Integer call() throws Exception {
+    record.check();
     Stores stores = Stores.resolve(redis, postgres);
     String token = AdminTokens.resolve(adminToken);
     ControlPlane legacy = LegacyRedisControlPlane.create(stores.redisUri());
@@ -111,7 +115,8 @@ final class ServeCommand implements Callable<Integer> {
             .maxBodyBytes(maxBody)
             .shadowTimeout(shadowTimeout)
             .build();
-    StranglerServer server = StranglerServer.start(config, legacy, controlPlane, new ClosingFlags(flags, audit), StranglerServer.DiffSetup.defaults(stores.postgres()));
+    StranglerServer server =
+        StranglerServer.start(config, legacy, controlPlane, new ClosingFlags(flags, audit), StranglerServer.DiffSetup.defaults(stores.postgres()), record.start());
     printUrls(server, token, adminToken == null && System.getenv(AdminTokens.ENV) == null);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()

@@ -11,6 +11,7 @@ import io.strangler.dispatch.CountingSink;
 import io.strangler.dispatch.DispatchServer;
 import io.strangler.dispatch.OutcomeSink;
 import io.strangler.dispatch.ProxyConfig;
+import io.strangler.dispatch.TrafficRecorder;
 import io.strangler.flags.FlagSource;
 import io.strangler.flags.Mode;
 import io.strangler.flags.SetResult;
@@ -48,12 +49,14 @@ public final class StranglerServer implements AutoCloseable {
   private final DispatchServer server;
   private final CountingSink counts;
   private final DiffPipeline pipeline;
+  private final TrafficRecorder recorder;
   private final List<AutoCloseable> owned;
 
-  private StranglerServer(DispatchServer server, CountingSink counts, DiffPipeline pipeline, List<AutoCloseable> owned) {
+  private StranglerServer(DispatchServer server, CountingSink counts, DiffPipeline pipeline, TrafficRecorder recorder, List<AutoCloseable> owned) {
     this.server = server;
     this.counts = counts;
     this.pipeline = pipeline;
+    this.recorder = recorder;
     this.owned = owned;
   }
 
@@ -75,14 +78,22 @@ public final class StranglerServer implements AutoCloseable {
     }
   }
 
-  /** Starts serving; on failure closes what it was given. */
+  /** Starts serving without recording traffic; on failure closes what it was given. */
   public static StranglerServer start(
       ProxyConfig config, ControlPlane legacy, ControlPlane controlPlane, FlagSource flags, DiffSetup diff) {
+    return start(config, legacy, controlPlane, flags, diff, TrafficRecorder.disabled());
+  }
+
+  /** Starts serving, every call also handed to {@code recorder}; on failure closes what it was given. */
+  public static StranglerServer start(
+      ProxyConfig config, ControlPlane legacy, ControlPlane controlPlane, FlagSource flags, DiffSetup diff, TrafficRecorder recorder) {
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(diff, "diff");
-    // Closed in reverse: the proxy first (it drains shadow writes into the pipeline), then the
-    // pipeline, the sample store, telemetry, and last the backends and flags.
-    List<AutoCloseable> owned = new ArrayList<>(List.of(legacy, controlPlane, flags));
+    Objects.requireNonNull(recorder, "recorder");
+    // Closed in reverse: the proxy first (it drains shadow writes into the pipeline and the
+    // recorder), then the pipeline, the sample store, telemetry, the recorder, and last the
+    // backends and flags.
+    List<AutoCloseable> owned = new ArrayList<>(List.of(legacy, controlPlane, flags, recorder));
     try {
       ApiRegistry apis = ControlApiBinding.registry();
       Backend legacyBackend = ControlApiBinding.backend(legacy);
@@ -106,12 +117,13 @@ public final class StranglerServer implements AutoCloseable {
               .build();
       owned.add(pipeline);
       CountingSink counts = new CountingSink();
-      OutcomeSink sink = counts.andThen(e -> DiffWiring.compared(e).ifPresent(pipeline::offer));
+      OutcomeSink sink = counts.andThen(recorder).andThen(e -> DiffWiring.compared(e).ifPresent(pipeline::offer));
       AdminRoutes admin =
           AdminRoutes.builder()
               .add(flagRoutes(flags))
               .add(statsRoutes(counts))
               .add(diffRoutes(pipeline.admin(), telemetry))
+              .add(recorder.routes())
               .openGet(
                   DashboardPage.PATH,
                   req -> AdminResponse.bytes(200, "text/html; charset=utf-8", DashboardPage.html()).withHeaders(DashboardPage.headers()))
@@ -125,7 +137,7 @@ public final class StranglerServer implements AutoCloseable {
               .sink(sink)
               .admin(admin)
               .start();
-      return new StranglerServer(server, counts, pipeline, owned);
+      return new StranglerServer(server, counts, pipeline, recorder, owned);
     } catch (RuntimeException e) {
       closeAll(owned, e);
       throw e;
@@ -249,6 +261,11 @@ public final class StranglerServer implements AutoCloseable {
 
   public DiffPipeline diff() {
     return pipeline;
+  }
+
+  /** The traffic recorder ({@link TrafficRecorder#disabled()} when serving without one). */
+  public TrafficRecorder recorder() {
+    return recorder;
   }
 
   /** Stops accepting, finishes in-flight calls and shadow writes (bounded), then closes. */

@@ -7,6 +7,7 @@ import io.strangler.api.Operation;
 import io.strangler.api.model.Topology;
 import io.strangler.controlplane.PostgresControlPlane;
 import io.strangler.dispatch.ProxyConfig;
+import io.strangler.dispatch.TrafficRecorder;
 import io.strangler.flags.FileFlags;
 import io.strangler.flags.FlagAudit;
 import io.strangler.flags.FlagsFile;
@@ -48,6 +49,11 @@ final class TestStrangler implements AutoCloseable {
   }
 
   static TestStrangler start(RedisDb redis, PostgresDb pg, Path dir, Mode mode, Topology topology) throws Exception {
+    return start(redis, pg, dir, mode, topology, TrafficRecorder.disabled());
+  }
+
+  /** The same, every call also handed to {@code recorder} (which the server then owns). */
+  static TestStrangler start(RedisDb redis, PostgresDb pg, Path dir, Mode mode, Topology topology, TrafficRecorder recorder) throws Exception {
     redis.flush();
     try (var c = pg.database().connect(); var s = c.createStatement()) {
       s.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
@@ -63,7 +69,7 @@ final class TestStrangler implements AutoCloseable {
     ProxyConfig config =
         ProxyConfig.builder().bindAddress("127.0.0.1").port(0).adminBindAddress("127.0.0.1").adminPort(0).adminToken(TOKEN).build();
     StranglerServer server =
-        StranglerServer.start(config, legacy, controlPlane, new ClosingFlags(flags, audit), StranglerServer.DiffSetup.defaults(pg.database()));
+        StranglerServer.start(config, legacy, controlPlane, new ClosingFlags(flags, audit), StranglerServer.DiffSetup.defaults(pg.database()), recorder);
     return new TestStrangler(
         server, LegacyRedisControlPlane.create(redis.uri()), new PostgresControlPlane(pg.jdbcUrl(), pg.user(), pg.password()), flagsFile);
   }
