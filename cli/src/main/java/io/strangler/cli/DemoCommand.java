@@ -121,7 +121,7 @@ final class DemoCommand implements Callable<Integer> {
       long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
       while (!stop.await(Math.min(10_000, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)), TimeUnit.MILLISECONDS)
           && System.nanoTime() < deadline) {
-        System.out.printf("traffic: %,d calls sent, HTTP statuses %s%n", traffic.sent(), traffic.statuses());
+        System.out.printf("traffic: %,d calls sent, HTTP statuses %s; %s%n", traffic.sent(), traffic.statuses(), compared(server));
       }
     } finally {
       traffic.close();
@@ -135,6 +135,20 @@ final class DemoCommand implements Callable<Integer> {
     System.out.printf("demo stopped: %,d calls sent, HTTP statuses %s%n", traffic.sent(), traffic.statuses());
   }
 
+  /** What the diff reporter made of the calls so far, in a few words. */
+  static String compared(StranglerServer server) {
+    java.util.Map<String, Long> verdicts = new java.util.TreeMap<>();
+    long total = 0;
+    for (io.strangler.diff.Verdict v : io.strangler.diff.Verdict.values()) {
+      long n = server.diff().processed(v);
+      total += n;
+      if (n > 0) {
+        verdicts.put(v.name(), n);
+      }
+    }
+    return String.format("compared %,d: %s", total, verdicts);
+  }
+
   private static void printUrls(StranglerServer server, String token, Path flagsFile) {
     String api = "http://127.0.0.1:" + server.port();
     String admin = "http://127.0.0.1:" + server.adminPort();
@@ -145,6 +159,8 @@ final class DemoCommand implements Callable<Integer> {
     System.out.println("  admin         " + admin + "/admin/flags");
     System.out.println("                curl -s -H 'Authorization: Bearer " + token + "' " + admin + "/admin/flags");
     System.out.println("  admin token   " + token);
+    System.out.println("  dashboard     " + admin + "/dashboard#token=" + token);
+    System.out.println("  metrics       " + admin + "/metrics   readiness " + admin + "/admin/readiness   mismatches " + admin + "/admin/mismatches");
     System.out.println("  flags file    " + flagsFile + "  (edit it, or: STRANGLER_ADMIN_TOKEN=" + token + " bin/strangler flags set GetRepl NEW_PRIMARY --admin " + admin + ")");
     System.out.println("  Ctrl-C stops the demo.");
     System.out.println();

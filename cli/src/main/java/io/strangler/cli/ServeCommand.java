@@ -178,6 +178,8 @@ final class ServeCommand implements Callable<Integer> {
     if (printToken) {
       System.out.println("  admin token  " + token);
     }
+    System.out.println("  dashboard    " + admin + "/dashboard#token=<admin token>");
+    System.out.println("  metrics      " + admin + "/metrics");
     System.out.println();
   }
 }

@@ -26,6 +26,9 @@ import io.strangler.diff.report.Telemetry;
 import io.strangler.dispatch.ApiRegistry;
 import io.strangler.dispatch.Backend;
 import io.strangler.flags.ApiFlag;
+import io.strangler.flags.Decision;
+import io.strangler.flags.FlagsSnapshot;
+import io.strangler.flags.KillSwitches;
 import io.strangler.servers.PostgresEndpoint;
 import java.time.Clock;
 import java.time.Duration;
@@ -141,11 +144,18 @@ public final class StranglerServer implements AutoCloseable {
     }
   }
 
-  private static Map<String, String> modes(FlagSource flags) {
+  /**
+   * The mode each API is dispatched in, for the {@code strangler_api_mode} gauge: the configured
+   * mode with the kill switches applied ({@code UNAVAILABLE} when both are on). Under a partial
+   * rollout it is the mode of the keys in the rollout.
+   */
+  static Map<String, String> modes(FlagSource flags) {
+    FlagsSnapshot snapshot = flags.snapshot();
     Map<String, String> m = new TreeMap<>();
-    for (ApiFlag f : flags.snapshot().apis()) {
+    for (ApiFlag f : snapshot.apis()) {
       if (f.configured() != null) {
-        m.put(f.operation(), f.configured().name());
+        Decision d = KillSwitches.apply(new Decision(f.configured(), f.source()), snapshot.killLegacy(), snapshot.killNew());
+        m.put(f.operation(), d.isUnavailable() ? "UNAVAILABLE" : d.mode().name());
       }
     }
     return m;

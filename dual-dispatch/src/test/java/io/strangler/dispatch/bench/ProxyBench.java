@@ -89,6 +89,8 @@ public final class ProxyBench {
   private final Workload workload;
   private final Settings settings;
   private final PrintStream out;
+  private OutcomeSink sink = OutcomeSink.noop();
+  private java.util.function.Supplier<List<String>> report = List::of;
 
   public ProxyBench(
       ApiRegistry apis,
@@ -103,6 +105,16 @@ public final class ProxyBench {
     this.workload = workload;
     this.settings = settings;
     this.out = out;
+  }
+
+  /**
+   * The proxy's outcome sink in (c) and (d) (default: none), and lines about it printed after the
+   * table, before the ratios (for example what the diff reporter compared and dropped).
+   */
+  public ProxyBench sink(OutcomeSink sink, java.util.function.Supplier<List<String>> report) {
+    this.sink = sink;
+    this.report = report;
+    return this;
   }
 
   /** Runs the four phases and prints the table and the ratios. */
@@ -146,7 +158,7 @@ public final class ProxyBench {
             .flags(flags)
             .legacy(legacy)
             .newer(newer)
-            .sink(OutcomeSink.noop())
+            .sink(sink)
             .start();
     try {
       int port = server.port();
@@ -186,6 +198,7 @@ public final class ProxyBench {
           r.p50Nanos() / 1e6,
           r.p99Nanos() / 1e6);
     }
+    report.get().forEach(out::println);
     if (results.size() == 4) {
       out.println(ratio("c/a", results.get(2), results.get(0)));
       out.println(ratio("d/b", results.get(3), results.get(1)));
