@@ -1,6 +1,5 @@
 package io.strangler.cli;
 
-import io.strangler.api.ControlApiJson;
 import io.strangler.api.ControlPlane;
 import io.strangler.api.Operation;
 import io.strangler.api.model.Topology;
@@ -133,17 +132,12 @@ final class ServeCommand implements Callable<Integer> {
   }
 
   static void shareTopology(ControlPlane legacy, ControlPlane controlPlane, Path file) throws IOException {
-    if (file != null) {
-      Topology t = ControlApiJson.mapper().readValue(Files.readAllBytes(file), Topology.class);
-      legacy.applyTopology(t);
-      controlPlane.applyTopology(t);
-      log.info("applied the topology of {} to both backends: {}", file, t.regions());
-      return;
-    }
-    Topology fromLegacy = legacy.topology();
-    if (!fromLegacy.regions().isEmpty() && !fromLegacy.equals(controlPlane.topology())) {
-      controlPlane.applyTopology(fromLegacy);
-      log.info("applied the legacy store's topology to the control plane: {}", fromLegacy.regions());
+    Topology given = file == null ? null : Topologies.read(file);
+    switch (Topologies.share(legacy, controlPlane, given)) {
+      case GIVEN -> log.info("applied the topology of {} to both backends: {}", file, given.regions());
+      case COPIED_FROM_LEGACY -> log.info("applied the legacy store's topology to the control plane: {}", legacy.topology().regions());
+      case ALREADY_EQUAL -> {}
+      case NONE -> log.warn("no topology in the legacy store and no --topology: every call naming a region or cluster will fail");
     }
   }
 

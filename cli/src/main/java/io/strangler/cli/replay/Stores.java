@@ -1,13 +1,13 @@
 package io.strangler.cli.replay;
 
-import io.strangler.api.ControlApiJson;
+import io.strangler.cli.Topologies;
+
 import io.strangler.api.ControlPlane;
 import io.strangler.api.model.Topology;
 import io.strangler.controlplane.PostgresControlPlane;
 import io.strangler.legacy.LegacyRedisControlPlane;
 import io.strangler.servers.PostgresEndpoint;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 
@@ -63,28 +63,21 @@ public final class Stores {
 
   private static Topology readTopology(Path file) {
     try {
-      return ControlApiJson.mapper().readValue(Files.readAllBytes(file), Topology.class);
+      return Topologies.read(file);
     } catch (IOException | RuntimeException e) {
       throw new ReplayException("--topology " + file + ": not a topology {\"regions\": {\"region\": [\"cluster\", ...]}}: " + e.getMessage());
     }
   }
 
   static void shareTopology(ControlPlane legacy, ControlPlane controlPlane, Topology topology) {
-    if (topology != null) {
-      try {
-        legacy.applyTopology(topology);
-        controlPlane.applyTopology(topology);
-      } catch (RuntimeException e) {
-        throw new ReplayException("the stores refused the topology " + topology.regions() + ": " + e.getMessage(), e);
-      }
-      return;
+    Topologies.Shared shared;
+    try {
+      shared = Topologies.share(legacy, controlPlane, topology);
+    } catch (RuntimeException e) {
+      throw new ReplayException("the stores refused the topology " + (topology == null ? "of the legacy store" : topology.regions()) + ": " + e.getMessage(), e);
     }
-    Topology fromLegacy = legacy.topology();
-    if (fromLegacy.regions().isEmpty()) {
+    if (shared == Topologies.Shared.NONE) {
       throw new ReplayException("the legacy store has no topology: seed the stores first, or pass --topology FILE");
-    }
-    if (!fromLegacy.equals(controlPlane.topology())) {
-      controlPlane.applyTopology(fromLegacy);
     }
   }
 }
