@@ -11,6 +11,25 @@ import java.util.List;
 
 /** A flag source that also closes the audit log it writes to. */
 record ClosingFlags(FlagSource flags, FlagAudit audit) implements FlagSource {
+  /**
+   * The flags file {@code file} for every operation of the control API, its changes audited in
+   * {@code postgres}.
+   */
+  static ClosingFlags file(java.nio.file.Path file, io.strangler.servers.PostgresEndpoint postgres) {
+    FlagAudit audit = FlagAudit.postgres(postgres.jdbcUrl(), postgres.user(), postgres.password());
+    try {
+      return new ClosingFlags(
+          io.strangler.flags.FileFlags.builder(file)
+              .knownOperations(io.strangler.api.Operation.ALL.stream().map(io.strangler.api.Operation::name).toList())
+              .audit(audit)
+              .build(),
+          audit);
+    } catch (RuntimeException e) {
+      audit.close();
+      throw e;
+    }
+  }
+
   @Override
   public Decision decide(String operation, String routingKey) {
     return flags.decide(operation, routingKey);

@@ -4,8 +4,6 @@ import io.strangler.api.ControlPlane;
 import io.strangler.api.Operation;
 import io.strangler.controlplane.PostgresControlPlane;
 import io.strangler.dispatch.ProxyConfig;
-import io.strangler.flags.FileFlags;
-import io.strangler.flags.FlagAudit;
 import io.strangler.flags.FlagsFile;
 import io.strangler.flags.Mode;
 import io.strangler.legacy.LegacyRedisControlPlane;
@@ -99,8 +97,7 @@ final class DemoCommand implements Callable<Integer> {
     Path flagsFile = Files.createTempFile("strangler-demo-flags", ".json");
     flagsFile.toFile().deleteOnExit();
     Files.write(flagsFile, FlagsFile.allIn(Mode.SHADOW, operations).toJson());
-    FlagAudit audit = FlagAudit.postgres(stores.postgres().jdbcUrl(), stores.postgres().user(), stores.postgres().password());
-    FileFlags flags = FileFlags.builder(flagsFile).knownOperations(operations).audit(audit).build();
+    ClosingFlags flags = ClosingFlags.file(flagsFile, stores.postgres());
     String token = AdminTokens.resolve(adminToken);
     ProxyConfig config =
         ProxyConfig.builder()
@@ -110,7 +107,7 @@ final class DemoCommand implements Callable<Integer> {
             .adminPort(adminPort)
             .adminToken(token)
             .build();
-    StranglerServer server = StranglerServer.start(config, legacy, controlPlane, new ClosingFlags(flags, audit), StranglerServer.DiffSetup.defaults(stores.postgres()));
+    StranglerServer server = StranglerServer.start(config, legacy, controlPlane, flags, StranglerServer.DiffSetup.defaults(stores.postgres()));
     DemoTraffic traffic = new DemoTraffic(world, URI.create("http://127.0.0.1:" + server.port()), seed);
     CountDownLatch stop = new CountDownLatch(1);
     Thread hook = new Thread(stop::countDown, "demo-stop");

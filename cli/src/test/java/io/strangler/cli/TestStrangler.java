@@ -8,8 +8,6 @@ import io.strangler.api.model.Topology;
 import io.strangler.controlplane.PostgresControlPlane;
 import io.strangler.dispatch.ProxyConfig;
 import io.strangler.dispatch.TrafficRecorder;
-import io.strangler.flags.FileFlags;
-import io.strangler.flags.FlagAudit;
 import io.strangler.flags.FlagsFile;
 import io.strangler.flags.Mode;
 import io.strangler.legacy.LegacyRedisControlPlane;
@@ -64,12 +62,11 @@ final class TestStrangler implements AutoCloseable {
     controlPlane.applyTopology(topology);
     Path flagsFile = dir.resolve("flags.json");
     Files.write(flagsFile, FlagsFile.allIn(mode, OPERATIONS).toJson());
-    FlagAudit audit = FlagAudit.postgres(pg.jdbcUrl(), pg.user(), pg.password());
-    FileFlags flags = FileFlags.builder(flagsFile).knownOperations(OPERATIONS).audit(audit).build();
+    ClosingFlags flags = ClosingFlags.file(flagsFile, pg.database());
     ProxyConfig config =
         ProxyConfig.builder().bindAddress("127.0.0.1").port(0).adminBindAddress("127.0.0.1").adminPort(0).adminToken(TOKEN).build();
     StranglerServer server =
-        StranglerServer.start(config, legacy, controlPlane, new ClosingFlags(flags, audit), StranglerServer.DiffSetup.defaults(pg.database()), recorder);
+        StranglerServer.start(config, legacy, controlPlane, flags, StranglerServer.DiffSetup.defaults(pg.database()), recorder);
     return new TestStrangler(
         server, LegacyRedisControlPlane.create(redis.uri()), new PostgresControlPlane(pg.jdbcUrl(), pg.user(), pg.password()), flagsFile);
   }
