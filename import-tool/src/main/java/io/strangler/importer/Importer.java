@@ -82,7 +82,7 @@ public final class Importer {
         // control plane's tables, whatever the mode.
         requireLegacy(options, stagedCounts, read.stager().keys(), rejects);
         requireRejectShare(options, rejects, read.stager().keys());
-        Instant now = clock.instant();
+        Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         Move.Keep keep =
             new Move.Keep(
                 ReplacedTables.nameFor(now),
@@ -161,6 +161,12 @@ public final class Importer {
     }
   }
 
+  private static String withoutFullStop(String message) {
+    return message != null && message.endsWith(".")
+        ? message.substring(0, message.length() - 1)
+        : message;
+  }
+
   private static String rootMessage(Throwable e) {
     Throwable t = e;
     while (t.getCause() != null) {
@@ -181,7 +187,7 @@ public final class Importer {
           "cannot reach the Redis for verification (--verify-redis) at "
               + target.display()
               + ": "
-              + rootMessage(e)
+              + withoutFullStop(rootMessage(e))
               + "; start it, or import without --verify",
           e);
     }
@@ -220,8 +226,8 @@ public final class Importer {
             + keys
             + " keys"
             + (rejects.total() > 0 ? " (rejected: " + rejects.commonest(3) + ")" : "")
-            + "; is it a backup of the legacy control plane (docs/legacy-redis-layout.md), and"
-            + " is --db right?");
+            + "; check that it is a backup of the legacy control plane"
+            + " (docs/legacy-redis-layout.md) and that --db names its database");
   }
 
   /** Fails when the rejects pass the share of the keys read that the options allow. */
