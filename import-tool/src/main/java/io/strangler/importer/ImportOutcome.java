@@ -34,7 +34,9 @@ public sealed interface ImportOutcome {
     NOT_LEGACY,
     /** EMPTY mode, and the control plane already holds data. */
     TARGET_NOT_EMPTY,
-    /** More records were rejected than {@code --max-rejects} or {@code --max-reject-share} allow. */
+    /**
+     * More records were rejected than {@code --max-rejects} or {@code --max-reject-share} allow.
+     */
     TOO_MANY_REJECTS,
     /** PostgreSQL refused the load (the schema, a lock, a constraint). */
     DATABASE

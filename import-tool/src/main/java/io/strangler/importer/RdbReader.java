@@ -223,7 +223,10 @@ final class RdbReader {
     private long storedChecksum;
     private long otherDbKeys;
     private long events;
-    /** The offset after the last record handed out as an event: where the next one starts. */
+    /**
+     * The offset after the last record handed out as an event: where the next one starts. The
+     * first starts after the header, "REDIS" and four version digits.
+     */
     private long recordEnd = 9;
 
     Listener(KeySink sink) {

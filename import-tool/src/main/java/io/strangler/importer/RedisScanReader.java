@@ -87,9 +87,8 @@ final class RedisScanReader {
    * each); a server that cannot be reached, refuses the credentials or is still loading throws.
    */
   static void ping(RedisTarget target, int timeoutMillis) {
-    try (Jedis j = connect(target, timeoutMillis)) {
-      // connect() has PINGed it.
-    }
+    // connect() PINGs before it answers the connection.
+    connect(target, timeoutMillis).close();
   }
 
   private Jedis connect() {

@@ -85,7 +85,11 @@ public final class ReplacedTables {
       if (!schemas(c).contains(schema)) {
         return new Result.Failed(
             ImportOutcome.FailureKind.BAD_INPUT,
-            "there is no schema " + schema + " at " + db.jdbcUrl() + "; --list-replaced shows them");
+            "there is no schema "
+                + schema
+                + " at "
+                + db.jdbcUrl()
+                + "; --list-replaced shows them");
       }
       Kept kept = describe(c, schema);
       try (Statement s = c.createStatement()) {
@@ -114,8 +118,9 @@ public final class ReplacedTables {
    * for serving.
    */
   static String keep(PostgresLoader db, String baseName, String note) throws SQLException {
+    // The name is ours (PREFIX and digits): nothing in it needs escaping.
     String schema = baseName;
-    for (int n = 2; db.count("SELECT count(*) FROM pg_namespace WHERE nspname = '" + schema + "'") > 0; n++) {
+    for (int n = 2; exists(db, schema); n++) {
       schema = baseName + "_" + n;
     }
     db.exec("CREATE SCHEMA \"" + schema + "\"");
@@ -124,6 +129,10 @@ public final class ReplacedTables {
       db.exec("CREATE TABLE \"" + schema + "\"." + t + " AS TABLE " + t);
     }
     return schema;
+  }
+
+  private static boolean exists(PostgresLoader db, String schema) throws SQLException {
+    return db.count("SELECT count(*) FROM pg_namespace WHERE nspname = '" + schema + "'") > 0;
   }
 
   private static String literal(String s) {
