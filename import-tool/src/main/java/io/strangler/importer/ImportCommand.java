@@ -16,6 +16,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "import",
     mixinStandardHelpOptions = true,
+    versionProvider = ImportCommand.Version.class,
     sortOptions = false,
     usageHelpAutoWidth = true,
     description = {
@@ -41,13 +42,16 @@ import picocli.CommandLine.Spec;
       "  strangler import --rdb dump.rdb --postgres postgresql://postgres@db:5432/cp",
       "  strangler import --redis redis://10.0.0.9:6379/0 \\",
       "      --postgres postgresql://postgres@db:5432/cp --mode replace \\",
-      "      --rejects rejects.jsonl --max-rejects 100 --verify 1000"
+      "      --rejects rejects.jsonl --max-rejects 100 --verify 1000",
+      "  strangler import --postgres postgresql://postgres@db:5432/cp --list-replaced"
     })
 public final class ImportCommand implements Callable<Integer> {
 
   @Spec private CommandSpec spec;
 
-  @ArgGroup(exclusive = true, multiplicity = "1", heading = "%nSource (one of):%n")
+  // Optional for picocli so that --list-replaced and --drop-replaced need none; call() requires
+  // it for an import.
+  @ArgGroup(exclusive = true, multiplicity = "0..1", heading = "%nSource (one of):%n")
   private SourceOptions source;
 
   static final class SourceOptions {
@@ -104,6 +108,27 @@ public final class ImportCommand implements Callable<Integer> {
   private Long maxRejects;
 
   @Option(
+      names = "--max-reject-share",
+      paramLabel = "PERCENT",
+      description =
+          "Fail the import (changing nothing) when the rejected records pass PERCENT of the keys"
+              + " read. Default 1, unless --max-rejects is given; 100 allows any share.")
+  private Double maxRejectShare;
+
+  @Option(
+      names = "--list-replaced",
+      description =
+          "List the copies of earlier contents that --mode replace kept (schemas"
+              + " strangler_replaced_YYYYMMDDHHMMSS), then exit; needs only --postgres.")
+  private boolean listReplaced;
+
+  @Option(
+      names = "--drop-replaced",
+      paramLabel = "SCHEMA",
+      description = "Drop one copy that --mode replace kept (see --list-replaced), then exit.")
+  private String dropReplaced;
+
+  @Option(
       names = "--verify",
       paramLabel = "N",
       defaultValue = "0",
@@ -145,6 +170,14 @@ public final class ImportCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (listReplaced || dropReplaced != null) {
+      return replaced();
+    }
+    if (source == null) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "Missing required argument (specify one of these): (--rdb=FILE | --redis=URL)");
+    }
     ImportOptions options;
     try {
       ImportOptions.Builder b =
@@ -154,6 +187,7 @@ public final class ImportCommand implements Callable<Integer> {
               .mode(mode)
               .rejectsFile(rejects)
               .maxRejects(maxRejects == null ? -1 : maxRejects)
+              .maxRejectShare(maxRejectShare)
               .verify(verify)
               .verifyThreshold(verifyThreshold)
               .verifyRedis(verifyRedis)
@@ -185,6 +219,62 @@ public final class ImportCommand implements Callable<Integer> {
     out.flush();
     err.flush();
     return outcome.exitCode();
+  }
+
+  /** --list-replaced and --drop-replaced: the copies REPLACE keeps, listed or dropped. */
+  private int replaced() {
+    if (source != null || (listReplaced && dropReplaced != null)) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--list-replaced and --drop-replaced go alone (with --postgres), not with an import");
+    }
+    io.strangler.servers.PostgresEndpoint db;
+    try {
+      db = ImportOptions.parsePostgres(postgres);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    ReplacedTables.Result result =
+        listReplaced ? ReplacedTables.list(db) : ReplacedTables.drop(db, dropReplaced);
+    switch (result) {
+      case ReplacedTables.Result.Listed l -> {
+        if (l.kept().isEmpty()) {
+          out.println("no kept copies at " + db.jdbcUrl());
+        }
+        for (ReplacedTables.Kept k : l.kept()) {
+          out.println(k.schema() + "  " + rows(k) + "  (" + k.note() + ")");
+        }
+      }
+      case ReplacedTables.Result.Dropped d ->
+          out.println("dropped " + d.dropped().schema() + " (" + rows(d.dropped()) + ")");
+      case ReplacedTables.Result.Failed f ->
+          err.println(
+              (listReplaced ? "--list-replaced" : "--drop-replaced")
+                  + " failed ("
+                  + f.kind().name().toLowerCase(Locale.ROOT)
+                  + "): "
+                  + f.message());
+    }
+    out.flush();
+    err.flush();
+    return result.exitCode();
+  }
+
+  private static String rows(ReplacedTables.Kept k) {
+    java.util.StringJoiner j = new java.util.StringJoiner(", ");
+    k.rows().forEach((t, n) -> j.add(t + " " + n));
+    return j.toString();
+  }
+
+  /** The version of the jar this command came in, as {@code strangler --version} says it. */
+  static final class Version implements picocli.CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = ImportCommand.class.getPackage().getImplementationVersion();
+      return new String[] {"strangler import " + (v == null ? "dev" : v)};
+    }
   }
 
   static final class ModeConverter implements ITypeConverter<ImportMode> {

@@ -30,6 +30,14 @@ final class ImportException extends RuntimeException {
     return new ImportException(ImportOutcome.FailureKind.TARGET_NOT_EMPTY, message, null);
   }
 
+  static ImportException notLegacy(String message) {
+    return new ImportException(ImportOutcome.FailureKind.NOT_LEGACY, message, null);
+  }
+
+  static ImportException tooManyRejects(String message) {
+    return new ImportException(ImportOutcome.FailureKind.TOO_MANY_REJECTS, message, null);
+  }
+
   static ImportException database(String message, Throwable cause) {
     return new ImportException(ImportOutcome.FailureKind.DATABASE, message, cause);
   }

@@ -38,6 +38,9 @@ public final class ImportOptions {
     }
   }
 
+  /** The share of rejected keys (percent) that fails an import no limit was given for. */
+  public static final double DEFAULT_MAX_REJECT_SHARE = 1.0;
+
   /** How progress is shown. */
   public enum Progress {
     /** A bar on a terminal, log lines otherwise. */
@@ -54,6 +57,7 @@ public final class ImportOptions {
   private final ImportMode mode;
   private final Path rejectsFile;
   private final long maxRejects;
+  private final double maxRejectShare;
   private final int verifySamples;
   private final double verifyThreshold;
   private final String verifyRedisUrl;
@@ -69,6 +73,11 @@ public final class ImportOptions {
     this.mode = b.mode;
     this.rejectsFile = b.rejectsFile;
     this.maxRejects = b.maxRejects;
+    // The default share guards an import no one set a limit for; a limit given replaces it.
+    this.maxRejectShare =
+        b.maxRejectShare != null
+            ? b.maxRejectShare
+            : b.maxRejects >= 0 ? -1 : DEFAULT_MAX_REJECT_SHARE;
     this.verifySamples = b.verifySamples;
     this.verifyThreshold = b.verifyThreshold;
     this.verifySeed = b.verifySeed;
@@ -120,6 +129,15 @@ public final class ImportOptions {
     return maxRejects;
   }
 
+  /**
+   * The most rejects allowed, in percent of the keys read, before the import fails; -1 for no
+   * such limit. {@value #DEFAULT_MAX_REJECT_SHARE} unless a share or {@link #maxRejects()} is
+   * given.
+   */
+  public double maxRejectShare() {
+    return maxRejectShare;
+  }
+
   /** Repls sampled for verification; 0 to skip it. */
   public int verifySamples() {
     return verifySamples;
@@ -152,6 +170,20 @@ public final class ImportOptions {
     return clock;
   }
 
+  /** The --postgres URL as an endpoint; a message saying what is expected if it is none. */
+  static PostgresEndpoint parsePostgres(String url) {
+    try {
+      return PostgresEndpoint.parse(url);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "--postgres: expected postgresql://user@host:5432/db or"
+              + " jdbc:postgresql://host:5432/db, got '"
+              + url
+              + "'",
+          e);
+    }
+  }
+
   /** Collects options; {@link #build()} checks them. */
   public static final class Builder {
     private Source source;
@@ -161,6 +193,7 @@ public final class ImportOptions {
     private ImportMode mode = ImportMode.EMPTY;
     private Path rejectsFile;
     private long maxRejects = -1;
+    private Double maxRejectShare;
     private int verifySamples;
     private double verifyThreshold = 100.0;
     private String verifyRedisUrl;
@@ -216,6 +249,16 @@ public final class ImportOptions {
       return this;
     }
 
+    /**
+     * Fail the import (changing nothing) when rejects pass {@code percent} of the keys read;
+     * {@code null} for the default ({@value ImportOptions#DEFAULT_MAX_REJECT_SHARE} unless {@link
+     * #maxRejects} is given), 100 for no such limit.
+     */
+    public Builder maxRejectShare(Double percent) {
+      this.maxRejectShare = percent;
+      return this;
+    }
+
     public Builder verify(int samples) {
       this.verifySamples = samples;
       return this;
@@ -261,19 +304,20 @@ public final class ImportOptions {
             "say where the control plane is: --postgres postgresql://user@host:5432/db");
       }
       if (postgres == null) {
-        try {
-          postgres = PostgresEndpoint.parse(postgresUrl);
-        } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException(
-              "--postgres: expected postgresql://user@host:5432/db or"
-                  + " jdbc:postgresql://host:5432/db, got '"
-                  + postgresUrl
-                  + "'",
-              e);
-        }
+        postgres = parsePostgres(postgresUrl);
       }
-      if (source instanceof Source.RdbFile f && !Files.isRegularFile(f.path())) {
-        throw new IllegalArgumentException("--rdb: no such file: " + f.path());
+      if (source instanceof Source.RdbFile f) {
+        if (Files.isDirectory(f.path())) {
+          throw new IllegalArgumentException(
+              "--rdb: " + f.path() + " is a directory; give the RDB file in it (often dump.rdb)");
+        }
+        if (!Files.exists(f.path())) {
+          throw new IllegalArgumentException("--rdb: no such file: " + f.path());
+        }
+        if (!Files.isRegularFile(f.path()) || !Files.isReadable(f.path())) {
+          throw new IllegalArgumentException(
+              "--rdb: " + f.path() + " is not a readable file (check its type and permissions)");
+        }
       }
       if (db != null && (db < 0 || db > 15_999)) {
         throw new IllegalArgumentException("--db must be a logical database number, got " + db);
@@ -283,6 +327,10 @@ public final class ImportOptions {
       Objects.requireNonNull(clock, "clock");
       if (maxRejects < -1) {
         throw new IllegalArgumentException("--max-rejects must be >= 0, got " + maxRejects);
+      }
+      if (maxRejectShare != null && !(maxRejectShare >= 0 && maxRejectShare <= 100)) {
+        throw new IllegalArgumentException(
+            "--max-reject-share is a percentage in 0..100, got " + maxRejectShare);
       }
       if (verifySamples < 0) {
         throw new IllegalArgumentException("--verify must be >= 0, got " + verifySamples);

@@ -27,9 +27,16 @@ public sealed interface ImportOutcome {
     BAD_INPUT,
     /** Redis or PostgreSQL cannot be reached. */
     UNAVAILABLE,
+    /**
+     * The source holds no legacy control plane: no topology, or no repl, machine, container or
+     * tombstone (a backup of another application, or of another logical database).
+     */
+    NOT_LEGACY,
     /** EMPTY mode, and the control plane already holds data. */
     TARGET_NOT_EMPTY,
-    /** More records were rejected than {@code --max-rejects} allows. */
+    /**
+     * More records were rejected than {@code --max-rejects} or {@code --max-reject-share} allow.
+     */
     TOO_MANY_REJECTS,
     /** PostgreSQL refused the load (the schema, a lock, a constraint). */
     DATABASE

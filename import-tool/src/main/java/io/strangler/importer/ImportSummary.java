@@ -21,10 +21,10 @@ import java.util.TreeMap;
  * @param skippedExpired keys (mostly tombstones) already expired at the backup's time
  * @param imported rows written per control-plane table (inserted, or upserted by MERGE)
  * @param rejects rejected records per reason code
- * @param readTime reading and staging the source
- * @param loadTime checking and moving into the control plane, up to and with the commit
+ * @param keptPreviousIn REPLACE mode: the schema holding the control plane's contents as they
+ *     were before ({@link ReplacedTables}); null when they were empty, and in other modes
  * @param elapsed the whole import, without verification
- * @param phases the import's phases in order, with their durations
+ * @param phases the import's phases in order, with their durations: together, {@code elapsed}
  */
 public record ImportSummary(
     String source,
@@ -35,8 +35,7 @@ public record ImportSummary(
     long skippedExpired,
     Map<String, Long> imported,
     Map<String, Long> rejects,
-    Duration readTime,
-    Duration loadTime,
+    String keptPreviousIn,
     Duration elapsed,
     Map<String, Duration> phases) {
 
@@ -86,13 +85,19 @@ public record ImportSummary(
       b.append(r);
     }
     b.append('\n');
+    if (keptPreviousIn != null) {
+      b.append("  previous content kept in schema ")
+          .append(keptPreviousIn)
+          .append(" (drop it with --drop-replaced ")
+          .append(keptPreviousIn)
+          .append(")\n");
+    }
+    // One set of times: the phases cover the whole import, so they add up to the elapsed time.
     b.append(
         String.format(
             Locale.ROOT,
-            "  elapsed          %.1f s (read and stage %.1f s, check and load %.1f s), %,.0f keys/s%n",
+            "  elapsed          %.1f s, %,.0f keys/s%n",
             elapsed.toNanos() / 1e9,
-            readTime.toNanos() / 1e9,
-            loadTime.toNanos() / 1e9,
             keysPerSecond()));
     StringJoiner p = new StringJoiner(", ");
     phases.forEach(

@@ -51,8 +51,17 @@ public final class Importer {
     ImportSummary summary;
     List<String> sample;
     try (ProgressReporter progress = ProgressReporter.create(options.progress(), clock)) {
+      // One timer from the start: its phases are the summary's only times, and add up.
+      PhaseTimer phases = new PhaseTimer(progress::phase);
+      phases.start("opening the source");
       // A source that cannot even be opened fails before the database is touched.
       long sourceSize = preflight(options);
+      if (options.verifySamples() > 0) {
+        // Found out now, not after the commit as a parity of 0%.
+        phases.start("checking the verification's Redis");
+        checkVerifyRedis(options.verifyRedisUrl());
+      }
+      phases.start("preparing the control plane");
       applySchema(options.postgres());
       try (PostgresLoader pg = PostgresLoader.connect(options.postgres());
           Rejects rejects = new Rejects(options.rejectsFile(), options.maxRejects())) {
@@ -61,19 +70,31 @@ public final class Importer {
           pg.requireEmpty();
         }
         pg.prepare();
-        PhaseTimer phases = new PhaseTimer(progress::phase);
         phases.start("reading and staging");
         Read read = read(options, pg, rejects, progress, sourceSize);
-        Instant staged = clock.instant();
         EnumMap<Stage, Long> stagedCounts = read.stager().staged();
         if (read.mayRepeatKeys()) {
           phases.start("dropping keys the scan returned twice");
           pg.dedupe();
           stagedCounts = pg.stagedCounts();
         }
-        PostgresLoader.Moved moved = pg.checkAndMove(options.mode(), stagedCounts, phases);
+        // Both before the transaction: a source of another application never gets near the
+        // control plane's tables, whatever the mode.
+        requireLegacy(options, stagedCounts, read.stager().keys(), rejects);
+        requireRejectShare(options, rejects, read.stager().keys());
+        Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        Move.Keep keep =
+            new Move.Keep(
+                ReplacedTables.nameFor(now),
+                "the control-plane tables before strangler import --mode replace of "
+                    + options.source()
+                    + " at "
+                    + now);
+        PostgresLoader.Moved moved =
+            pg.checkAndMove(options.mode(), stagedCounts, phases, keep);
         phases.start("reading the rejects");
         pg.sqlRejects(rejects::add);
+        requireRejectShare(options, rejects, read.stager().keys());
         phases.start("committing");
         pg.commit();
         phases.stop();
@@ -90,8 +111,7 @@ public final class Importer {
                 read.stager().skippedExpired(),
                 moved.rows(),
                 byReason,
-                Duration.between(start, staged),
-                Duration.between(staged, end),
+                moved.keptIn(),
                 Duration.between(start, end),
                 phases.phases());
         sample =
@@ -141,12 +161,93 @@ public final class Importer {
     }
   }
 
+  private static String withoutFullStop(String message) {
+    return message != null && message.endsWith(".")
+        ? message.substring(0, message.length() - 1)
+        : message;
+  }
+
   private static String rootMessage(Throwable e) {
     Throwable t = e;
     while (t.getCause() != null) {
       t = t.getCause();
     }
     return t.getMessage();
+  }
+
+  /** How long the Redis for verification may take to connect and answer PING. */
+  private static final int VERIFY_PING_MILLIS = 5_000;
+
+  private static void checkVerifyRedis(String url) {
+    RedisScanReader.RedisTarget target = RedisScanReader.RedisTarget.parse(url, null);
+    try {
+      RedisScanReader.ping(target, VERIFY_PING_MILLIS);
+    } catch (RuntimeException e) {
+      throw ImportException.unavailable(
+          "cannot reach the Redis for verification (--verify-redis) at "
+              + target.display()
+              + ": "
+              + withoutFullStop(rootMessage(e))
+              + "; start it, or import without --verify",
+          e);
+    }
+  }
+
+  /**
+   * Refuses a source without the legacy layout's topology or without a single entity it could
+   * import: a backup of another application, or of the wrong logical database, would otherwise
+   * empty the control plane in REPLACE mode and report success.
+   */
+  private static void requireLegacy(
+      ImportOptions options, EnumMap<Stage, Long> staged, long keys, Rejects rejects) {
+    boolean topology = staged.get(Stage.REGION) > 0 && staged.get(Stage.REGION_CLUSTER) > 0;
+    long entities =
+        staged.get(Stage.REPL)
+            + staged.get(Stage.MACHINE)
+            + staged.get(Stage.CONTAINER)
+            + staged.get(Stage.TOMBSTONE);
+    if (topology && entities > 0) {
+      return;
+    }
+    List<String> missing = new java.util.ArrayList<>();
+    if (!topology) {
+      missing.add("no topology (topology:regions and a topology:region:{region} set)");
+    }
+    if (entities == 0) {
+      missing.add("no repl, machine, container or tombstone it could read");
+    }
+    throw ImportException.notLegacy(
+        options.source()
+            + " holds no legacy control plane in database "
+            + options.db()
+            + ": "
+            + String.join(" and ", missing)
+            + " among its "
+            + keys
+            + " keys"
+            + (rejects.total() > 0 ? " (rejected: " + rejects.commonest(3) + ")" : "")
+            + "; check that it is a backup of the legacy control plane"
+            + " (docs/legacy-redis-layout.md) and that --db names its database");
+  }
+
+  /** Fails when the rejects pass the share of the keys read that the options allow. */
+  private static void requireRejectShare(ImportOptions options, Rejects rejects, long keys) {
+    double share = options.maxRejectShare();
+    long n = rejects.total();
+    if (share < 0 || n == 0 || n * 100.0 <= share * keys) {
+      return;
+    }
+    throw ImportException.tooManyRejects(
+        String.format(
+            java.util.Locale.ROOT,
+            "%d of %d keys read were rejected (%.2f%%), more than --max-reject-share %s%% allows:"
+                + " %s; see them with --rejects FILE, and if they are expected raise"
+                + " --max-reject-share or give --max-rejects N",
+            n,
+            keys,
+            100.0 * n / keys,
+            java.math.BigDecimal.valueOf(share).stripTrailingZeros().toPlainString(),
+            rejects.commonest(3)));
   }
 
   private record Read(Stager stager, long keysInOtherDbs, boolean mayRepeatKeys) {}

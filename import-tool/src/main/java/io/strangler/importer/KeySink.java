@@ -24,5 +24,5 @@ interface KeySink {
   void zset(String key, String[] members, double[] scores, long expireAtMillis);
 
   /** A key of a type the layout never uses (a list, a stream, a module type). */
-  void other(String key, String type);
+  void other(String key, String type, long expireAtMillis);
 }

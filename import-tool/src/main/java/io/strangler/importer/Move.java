@@ -23,14 +23,24 @@ final class Move {
   private final boolean merge;
   private final EnumMap<Stage, Long> staged;
   private final PhaseTimer phase;
+  private final Keep keep;
   private final Map<String, Long> rows = new LinkedHashMap<>();
 
-  Move(PostgresLoader db, ImportMode mode, EnumMap<Stage, Long> staged, PhaseTimer phase) {
+  /** Where REPLACE keeps the tables' previous contents: a schema name and a note for it. */
+  record Keep(String schema, String note) {}
+
+  Move(
+      PostgresLoader db,
+      ImportMode mode,
+      EnumMap<Stage, Long> staged,
+      PhaseTimer phase,
+      Keep keep) {
     this.db = db;
     this.mode = mode;
     this.merge = mode == ImportMode.MERGE;
     this.staged = staged;
     this.phase = phase;
+    this.keep = keep;
   }
 
   PostgresLoader.Moved run() throws SQLException {
@@ -45,9 +55,16 @@ final class Move {
         "LOCK TABLE "
             + tables
             + (merge ? " IN SHARE ROW EXCLUSIVE MODE" : " IN ACCESS EXCLUSIVE MODE"));
+    String keptIn = null;
     if (mode == ImportMode.EMPTY) {
       db.requireEmpty();
     } else if (mode == ImportMode.REPLACE) {
+      // Copied in this transaction, under this lock: the copy is exactly what the load replaces,
+      // and it exists if and only if the load commits.
+      if (!db.nonEmptyTables().isEmpty()) {
+        phase.start("keeping the previous contents");
+        keptIn = ReplacedTables.keep(db, keep.schema(), keep.note());
+      }
       db.exec("TRUNCATE " + tables);
     }
     Ddl ddl = null;
@@ -82,7 +99,7 @@ final class Move {
     db.exec("RESET default_statistics_target");
     db.exec("ANALYZE " + tables);
     phase.stop();
-    return new PostgresLoader.Moved(Map.copyOf(rows));
+    return new PostgresLoader.Moved(Map.copyOf(rows), keptIn);
   }
 
   // ---------------------------------------------------------------- topology

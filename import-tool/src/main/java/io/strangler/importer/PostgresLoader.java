@@ -180,11 +180,12 @@ final class PostgresLoader implements AutoCloseable {
    * Opens the transaction and does everything but commit: checks, rejects, the move into the
    * live tables, the derived columns and the reports on index records.
    */
-  Moved checkAndMove(ImportMode mode, EnumMap<Stage, Long> staged, PhaseTimer phase) {
+  Moved checkAndMove(
+      ImportMode mode, EnumMap<Stage, Long> staged, PhaseTimer phase, Move.Keep keep) {
     return run(
         () -> {
           conn.setAutoCommit(false);
-          return new Move(this, mode, staged, phase).run();
+          return new Move(this, mode, staged, phase, keep).run();
         },
         "moving the staged rows into the control plane");
   }
@@ -271,8 +272,11 @@ final class PostgresLoader implements AutoCloseable {
     }
   }
 
-  /** Rows written into each live table (inserted, or upserted in MERGE mode). */
-  record Moved(Map<String, Long> rows) {}
+  /**
+   * Rows written into each live table (inserted, or upserted in MERGE mode), and the schema
+   * REPLACE kept the previous contents in (null when there were none, or in other modes).
+   */
+  record Moved(Map<String, Long> rows, String keptIn) {}
 
   // ---------------------------------------------------------------- plumbing
 

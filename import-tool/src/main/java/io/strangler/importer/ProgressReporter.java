@@ -65,9 +65,13 @@ interface ProgressReporter extends AutoCloseable {
     public void close() {}
   }
 
-  /** A progress bar on the terminal (standard error). */
+  /**
+   * A progress bar on the terminal (standard error). The libraries' INFO lines are held back
+   * while it runs ({@link LibraryLogs}): they would break the bar's line.
+   */
   final class Bar implements ProgressReporter {
     private ProgressBar bar;
+    private LibraryLogs quiet;
     private long keys;
 
     @Override
@@ -84,6 +88,7 @@ interface ProgressReporter extends AutoCloseable {
       } else {
         b.setUnit(" keys", 1);
       }
+      quiet = LibraryLogs.quiet();
       bar = b.build();
     }
 
@@ -108,6 +113,9 @@ interface ProgressReporter extends AutoCloseable {
     public void close() {
       if (bar != null) {
         bar.close();
+      }
+      if (quiet != null) {
+        quiet.close();
       }
     }
   }

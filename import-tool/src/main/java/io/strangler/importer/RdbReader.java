@@ -90,7 +90,7 @@ final class RdbReader {
         if (listener.failure != null) {
           throw listener.failure;
         }
-        throw corrupt(replicator.position(), e);
+        throw corrupt(replicator.position(), listener.recordEnd, size, e);
       }
       if (listener.failure != null) {
         throw listener.failure;
@@ -132,6 +132,9 @@ final class RdbReader {
    * size.
    */
   long checkHeader() {
+    if (Files.isDirectory(file)) {
+      throw ImportException.badInput(file + " is a directory, not an RDB file", null);
+    }
     long size;
     try {
       size = Files.size(file);
@@ -182,11 +185,21 @@ final class RdbReader {
     return version;
   }
 
-  private ImportException corrupt(long offset, Throwable e) {
+  /**
+   * @param offset where the parser stopped
+   * @param recordEnd where the last record the parser finished ends
+   * @param size the file's size
+   */
+  private ImportException corrupt(long offset, long recordEnd, long size, Throwable e) {
     String what;
     if (e instanceof EOFException) {
       return ImportException.badInput(
-          file + " is truncated: it ends inside the record starting before offset " + offset, e);
+          file
+              + " is truncated: it ends at offset "
+              + size
+              + " inside a record; the last whole record ends at offset "
+              + recordEnd,
+          e);
     } else if (e instanceof LengthPastEndException) {
       // A cut file and a damaged length look alike from here.
       return ImportException.badInput(
@@ -210,6 +223,11 @@ final class RdbReader {
     private long storedChecksum;
     private long otherDbKeys;
     private long events;
+    /**
+     * The offset after the last record handed out as an event: where the next one starts. The
+     * first starts after the header, "REDIS" and four version digits.
+     */
+    private long recordEnd = 9;
 
     Listener(KeySink sink) {
       this.sink = sink;
@@ -218,8 +236,9 @@ final class RdbReader {
     void onEvent(Event event, StrictReplicator replicator) {
       try {
         handle(event);
+        recordEnd = replicator.position();
         if ((++events & 0x3FF) == 0) {
-          progress.accept(replicator.position());
+          progress.accept(recordEnd);
         }
       } catch (RuntimeException e) {
         failure = e;
@@ -281,7 +300,7 @@ final class RdbReader {
           }
           sink.zset(text(z.getKey()), members, scores, expireAt);
         }
-        default -> sink.other(keyText(kv.getKey()), typeName(kv.getValueRdbType()));
+        default -> sink.other(keyText(kv.getKey()), typeName(kv.getValueRdbType()), expireAt);
       }
     }
   }
@@ -320,8 +339,17 @@ final class RdbReader {
 
     /** Bytes the parser has consumed: the offset of the next byte it will read. */
     long position() {
-      return inputStream.total() - (inputStream.tail() - inputStream.head());
+      return consumed(inputStream);
     }
+  }
+
+  /**
+   * Bytes of the file consumed from {@code in}: those read into its buffer less those still
+   * unread there. When {@code fill()} meets the end of the file it sets {@code tail} to -1 and
+   * keeps {@code total}: every byte read has then been consumed.
+   */
+  private static long consumed(RedisInputStream in) {
+    return in.tail() < 0 ? in.total() : in.total() - (in.tail() - in.head());
   }
 
   private static final class BoundedInputStream extends RedisInputStream {
@@ -334,7 +362,7 @@ final class RdbReader {
 
     @Override
     public ByteArray readBytes(long len) throws IOException {
-      long position = total() - (tail() - head());
+      long position = consumed(this);
       if (len < 0 || len > size - position) {
         throw new LengthPastEndException(
             "a length of " + len + " bytes at offset " + position + " runs past the end of the file");

@@ -82,7 +82,20 @@ final class RedisScanReader {
         "cannot read Redis at " + target.display() + ": " + e.getMessage(), e);
   }
 
+  /**
+   * Connects to {@code target} and PINGs it within {@code timeoutMillis} (connect and reply
+   * each); a server that cannot be reached, refuses the credentials or is still loading throws.
+   */
+  static void ping(RedisTarget target, int timeoutMillis) {
+    // connect() PINGs before it answers the connection.
+    connect(target, timeoutMillis).close();
+  }
+
   private Jedis connect() {
+    return connect(target, TIMEOUT_MILLIS);
+  }
+
+  private static Jedis connect(RedisTarget target, int timeoutMillis) {
     Jedis j =
         new Jedis(
             new HostAndPort(target.host(), target.port()),
@@ -90,8 +103,8 @@ final class RedisScanReader {
                 .database(target.db())
                 .user(target.user())
                 .password(target.password())
-                .connectionTimeoutMillis(TIMEOUT_MILLIS)
-                .socketTimeoutMillis(TIMEOUT_MILLIS)
+                .connectionTimeoutMillis(timeoutMillis)
+                .socketTimeoutMillis(timeoutMillis)
                 .clientName("strangler-import")
                 .build());
     try {
@@ -156,7 +169,7 @@ final class RedisScanReader {
         if ("none".equals(type)) {
           vanished++;
         } else {
-          sink.other(wrongType.get(i), type);
+          sink.other(wrongType.get(i), type, KeySink.NO_EXPIRY);
         }
       }
     }
@@ -172,7 +185,7 @@ final class RedisScanReader {
         if ("none".equals(type)) {
           return false;
         }
-        sink.other(key, type);
+        sink.other(key, type, none);
       }
       case String s -> sink.string(key, s, none);
       case Map<?, ?> m when !m.isEmpty() -> sink.hash(key, (Map<String, String>) m, none);

@@ -69,6 +69,15 @@ final class Rejects implements AutoCloseable {
     return total;
   }
 
+  /** The {@code n} commonest reasons with their counts, "unknown_key 120, wrong_type 3". */
+  String commonest(int n) {
+    return counts.entrySet().stream()
+        .sorted(Map.Entry.<RejectReason, Long>comparingByValue().reversed())
+        .limit(n)
+        .map(e -> e.getKey().code() + " " + e.getValue())
+        .collect(java.util.stream.Collectors.joining(", "));
+  }
+
   Map<RejectReason, Long> counts() {
     return Collections.unmodifiableMap(new EnumMap<>(counts));
   }

@@ -184,8 +184,11 @@ final class Stager implements KeySink {
   }
 
   @Override
-  public void other(String key, String type) {
+  public void other(String key, String type, long expireAt) {
     keys++;
+    if (expired(expireAt)) {
+      return;
+    }
     LegacyKey k = LegacyKey.parse(key);
     if (k == null) {
       reject(key, RejectReason.UNKNOWN_KEY, null);
@@ -301,6 +304,11 @@ final class Stager implements KeySink {
   /** Common checks; the parsed key, or null when the key was rejected or skipped. */
   private LegacyKey accept(String key, RedisType type, long expireAt) {
     keys++;
+    // Expiry first, whatever the key's name or type: a key gone at the backup's time is no
+    // record of anything, and a live server (--redis) would not even have shown it.
+    if (expired(expireAt)) {
+      return null;
+    }
     LegacyKey k = LegacyKey.parse(key);
     if (k == null) {
       reject(key, RejectReason.UNKNOWN_KEY, null);
@@ -310,11 +318,16 @@ final class Stager implements KeySink {
       reject(key, RejectReason.WRONG_TYPE, "expected a " + k.kind().type.lower() + ", got " + type.lower());
       return null;
     }
+    return k;
+  }
+
+  /** True, and counted as skipped, when the key had expired at the backup's time. */
+  private boolean expired(long expireAt) {
     if (expireAt != NO_EXPIRY && expireAt <= backupTime) {
       skippedExpired++;
-      return null;
+      return true;
     }
-    return k;
+    return false;
   }
 
   /** Starts a staging row of {@code stage}; the caller writes its 11 columns after the kind. */

@@ -116,14 +116,12 @@ public final class ImportBench {
         double importSeconds = sum.elapsed().toNanos() / 1e9;
         System.out.printf(
             Locale.ROOT,
-            "round %d import: %,d keys -> %,d rows in %.2f s (read and stage %.2f s, check and"
-                + " load %.2f s): %,.0f rows/s, %,.0f keys/s, %d rejects%n",
+            "round %d import: %,d keys -> %,d rows in %.2f s: %,.0f rows/s, %,.0f keys/s,"
+                + " %d rejects%n",
             round,
             sum.keysRead(),
             rows,
             importSeconds,
-            sum.readTime().toNanos() / 1e9,
-            sum.loadTime().toNanos() / 1e9,
             rows / importSeconds,
             sum.keysPerSecond(),
             sum.rejectedTotal());

@@ -68,6 +68,7 @@ class ImportCommandTest {
         .contains("--rdb=FILE", "--redis=URL", "--postgres=URL", "--db=N", "--mode=MODE")
         .contains("--rejects=FILE", "--max-rejects=N", "--verify=N", "--verify-threshold=PERCENT")
         .contains("--verify-redis=URL", "--verify-seed=S", "--progress=HOW")
+        .contains("--max-reject-share=PERCENT", "--list-replaced", "--drop-replaced=SCHEMA")
         .contains("Exit codes:", "3   imported, but the verification's parity is below");
   }
 

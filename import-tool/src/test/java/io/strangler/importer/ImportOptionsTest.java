@@ -59,5 +59,23 @@ class ImportOptionsTest {
     assertThatThrownBy(
             () -> ImportOptions.builder().rdb(rdb).postgres("postgresql://h/x").maxRejects(-2).build())
         .hasMessageContaining("--max-rejects must be >= 0");
+    assertThatThrownBy(
+            () ->
+                ImportOptions.builder()
+                    .rdb(rdb)
+                    .postgres("postgresql://h/x")
+                    .maxRejectShare(100.5)
+                    .build())
+        .hasMessageContaining("--max-reject-share is a percentage in 0..100, got 100.5");
+  }
+
+  @Test
+  void rejectShare_defaultsTo1Percent_unlessAShareOrACountIsGiven() throws IOException {
+    Path rdb = Files.write(dir.resolve("d.rdb"), new byte[] {1});
+    ImportOptions.Builder b = ImportOptions.builder().rdb(rdb).postgres("postgresql://h/x");
+    assertThat(b.build().maxRejectShare()).isEqualTo(1.0);
+    assertThat(b.maxRejects(50).build().maxRejectShare()).isEqualTo(-1);
+    assertThat(b.maxRejectShare(2.5).build().maxRejectShare()).isEqualTo(2.5);
+    assertThat(b.maxRejects(-1).maxRejectShare(null).build().maxRejectShare()).isEqualTo(1.0);
   }
 }

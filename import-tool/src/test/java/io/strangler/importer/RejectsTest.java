@@ -132,6 +132,8 @@ class RejectsTest {
                   .rdb(rdb)
                   .postgres(db)
                   .rejectsFile(file)
+                  // A third of this backup is damage, on purpose.
+                  .maxRejectShare(100.0)
                   .progress(ImportOptions.Progress.NONE)
                   .build());
 

@@ -84,8 +84,8 @@ class StagerTest {
   void unknownKeysAndWrongTypes_areRejected() {
     stager.string("session:1", "x", KeySink.NO_EXPIRY);
     stager.string("repl:r1", "x", KeySink.NO_EXPIRY);
-    stager.other("repl:r1:containers", "list");
-    stager.other("queue:jobs", "list");
+    stager.other("repl:r1:containers", "list", KeySink.NO_EXPIRY);
+    stager.other("queue:jobs", "list", KeySink.NO_EXPIRY);
 
     assertThat(rejects.counts())
         .containsOnly(entry(RejectReason.UNKNOWN_KEY, 2L), entry(RejectReason.WRONG_TYPE, 2L));
