@@ -109,17 +109,21 @@ public final class RedisProcess implements AutoCloseable {
    * started on it with {@code --key-load-delay} answers LOADING for as long as the test needs.
    */
   public static Path rdbWithKeys(int keys) {
-    try (RedisProcess source = start("--enable-debug-command", "yes")) {
-      Path dir = Files.createTempDirectory("strangler-rdb-");
-      try (Jedis j = source.connect()) {
-        j.sendCommand(DEBUG, "POPULATE", Integer.toString(keys));
-        j.configSet("dir", dir.toString());
-        j.save();
-      }
-      return dir;
+    Path dir;
+    try {
+      dir = Files.createTempDirectory("strangler-rdb-");
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create a directory for the RDB", e);
     }
+    RedisProcess source = startIn(dir, "--enable-debug-command", "yes");
+    try (Jedis j = source.connect()) {
+      j.sendCommand(DEBUG, "POPULATE", Integer.toString(keys));
+      j.save();
+    } finally {
+      // Killed, not closed: the directory and its dump.rdb are the caller's now.
+      source.kill();
+    }
+    return dir;
   }
 
   public RedisEndpoint endpoint() {
