@@ -786,7 +786,7 @@ public final class LegacyRedisControlPlane implements ControlPlane {
     try (Jedis j = pool.getResource()) {
       return call.apply(j);
     } catch (RuntimeException e) {
-      throw RedisErrors.translate(NAME, e);
+      throw RedisErrors.translate(NAME, e, pool);
     }
   }
 

@@ -4,6 +4,7 @@ import io.strangler.api.ControlPlaneException;
 import io.strangler.api.Errors;
 import java.util.List;
 import java.util.NoSuchElementException;
+import org.apache.commons.pool2.impl.GenericObjectPool;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
@@ -35,6 +36,12 @@ final class RedisErrors {
   private RedisErrors() {}
 
   static ControlPlaneException translate(String backend, RuntimeException e) {
+    return translate(backend, e, null);
+  }
+
+  /** As above; a pool timeout's message carries {@code pool}'s state when it is given. */
+  static ControlPlaneException translate(
+      String backend, RuntimeException e, GenericObjectPool<?> pool) {
     if (e instanceof ControlPlaneException c) {
       return c;
     }
@@ -50,8 +57,19 @@ final class RedisErrors {
       }
       if (t instanceof NoSuchElementException) {
         // The pool had no connection to spare within its maxWait.
+        String state =
+            pool == null
+                ? ""
+                : " (active="
+                    + pool.getNumActive()
+                    + ", idle="
+                    + pool.getNumIdle()
+                    + ", waiting="
+                    + pool.getNumWaiters()
+                    + ")";
         return Errors.unavailable(
-            backend, new JedisException("no pooled connection free: " + t.getMessage(), e));
+            backend,
+            new JedisException("no pooled connection free" + state + ": " + t.getMessage(), e));
       }
       if (t instanceof InterruptedException) {
         // Interrupted while waiting for a pooled connection: keep the caller's interrupt.

@@ -265,7 +265,8 @@ class LegacyStoreFaultsTest {
 
     List<Ended> ended = getReplFromEveryCaller(plane);
 
-    assertAllUnavailable(ended, UNAVAILABLE, "no pooled connection free", WITHIN);
+    assertAllUnavailable(
+        ended, UNAVAILABLE, "no pooled connection free (active=4, idle=0, waiting=", WITHIN);
     assertThat(ended)
         .allSatisfy(e -> assertThat(e.took()).isGreaterThanOrEqualTo(SETTINGS.maxWait()));
   }
