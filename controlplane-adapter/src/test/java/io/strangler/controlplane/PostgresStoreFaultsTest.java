@@ -30,8 +30,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * embedded server of the class's own frozen (SIGSTOP) or killed (SIGKILL). Every caller is
  * answered UNAVAILABLE, naming the backend, within the configured timeouts; none INTERNAL.
  *
- * <p>The embedded server takes seconds to start, so the class starts one: it is frozen and
- * resumed first, then killed, each test on a database of its own.
+ * <p>The embedded server takes seconds to start and migrate, so the class starts and seeds one:
+ * it is frozen and resumed first, then killed.
  */
 @ExtendWith(RealServers.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -63,6 +63,12 @@ class PostgresStoreFaultsTest {
   @BeforeAll
   static void startPostgres() {
     pg = PostgresProcess.start();
+    PostgresEndpoint server = pg.endpoint().createDatabase("faults");
+    // Migrated and seeded once: the tests' planes over it start quickly.
+    try (PostgresControlPlane plane =
+        new PostgresControlPlane(server.jdbcUrl(), server.user(), server.password(), SETTINGS)) {
+      seed(plane, new Calls("seed"));
+    }
   }
 
   @AfterAll
@@ -70,13 +76,11 @@ class PostgresStoreFaultsTest {
     pg.close();
   }
 
-  /** A plane over a new database of the class's own server. */
-  private PostgresControlPlane planeOnOwnServer(String database) {
-    PostgresEndpoint server = pg.endpoint().createDatabase(database);
+  /** A plane over the seeded database of the class's own server. */
+  private PostgresControlPlane planeOnOwnServer() {
+    PostgresEndpoint server = pg.endpoint().withDatabase("faults");
     return closing(
-        seeded(
-            new PostgresControlPlane(
-                server.jdbcUrl(), server.user(), server.password(), SETTINGS)));
+        new PostgresControlPlane(server.jdbcUrl(), server.user(), server.password(), SETTINGS));
   }
 
   @AfterEach
@@ -91,7 +95,7 @@ class PostgresStoreFaultsTest {
     return c;
   }
 
-  private PostgresControlPlane seeded(PostgresControlPlane plane) {
+  private static PostgresControlPlane seed(PostgresControlPlane plane, Calls calls) {
     plane.applyTopology(Calls.TOPOLOGY);
     plane.createRepl(new CreateReplRequest("r-1", "o", "app", "us"), calls.next());
     return plane;
@@ -112,7 +116,7 @@ class PostgresStoreFaultsTest {
     TestDatabase.truncate(db);
     HikariDataSource pool =
         closing(PostgresControlPlane.newPool(db.jdbcUrl(), db.user(), db.password(), SETTINGS));
-    PostgresControlPlane plane = closing(seeded(new PostgresControlPlane(pool)));
+    PostgresControlPlane plane = closing(seed(new PostgresControlPlane(pool), calls));
     for (int i = 0; i < SETTINGS.maxPoolSize(); i++) {
       closing(pool.getConnection());
     }
@@ -128,7 +132,7 @@ class PostgresStoreFaultsTest {
   @Order(1)
   void calls_toAFrozenPostgres_areUnavailableWithinTheTimeouts_andWorkAgainOnceItResumes()
       throws Exception {
-    PostgresControlPlane plane = planeOnOwnServer("frozen");
+    PostgresControlPlane plane = planeOnOwnServer();
 
     pg.pause();
     List<Ended> ended = getReplFromEveryCaller(plane);
@@ -148,7 +152,7 @@ class PostgresStoreFaultsTest {
   @Test
   @Order(2)
   void calls_toAKilledPostgres_areUnavailableWithinTheTimeouts() throws Exception {
-    PostgresControlPlane plane = planeOnOwnServer("killed");
+    PostgresControlPlane plane = planeOnOwnServer();
 
     pg.kill();
 

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,8 +84,8 @@ public final class PostgresProcess implements AutoCloseable {
   public void kill() {
     List<ProcessHandle> all =
         ProcessHandle.of(postmasterPid)
-            .map(p -> java.util.stream.Stream.concat(java.util.stream.Stream.of(p), p.descendants()))
-            .orElseGet(java.util.stream.Stream::empty)
+            .map(p -> Stream.concat(Stream.of(p), p.descendants()))
+            .orElseGet(Stream::empty)
             .toList();
     all.forEach(ProcessHandle::destroyForcibly);
     for (ProcessHandle p : all) {

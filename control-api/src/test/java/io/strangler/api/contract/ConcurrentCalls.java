@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
 
 /**
@@ -36,9 +37,9 @@ public final class ConcurrentCalls {
    */
   public static List<Ended> run(int callers, IntFunction<?> call, Duration atMost)
       throws Exception {
+    AtomicInteger names = new AtomicInteger();
     ExecutorService threads =
-        Executors.newFixedThreadPool(
-            callers, r -> new Thread(r, "caller-" + Integer.toHexString(r.hashCode())));
+        Executors.newFixedThreadPool(callers, r -> new Thread(r, "caller-" + names.incrementAndGet()));
     try {
       CountDownLatch go = new CountDownLatch(1);
       List<Future<Ended>> futures = new ArrayList<>();
