@@ -104,7 +104,13 @@ public final class PostgresControlPlane implements ControlPlane {
   }
 
   public PostgresControlPlane(String jdbcUrl, String user, String password, int maxPoolSize) {
-    this(newPool(jdbcUrl, user, password, maxPoolSize), true);
+    this(jdbcUrl, user, password, PostgresPoolSettings.of(maxPoolSize));
+  }
+
+  /** A plane with a pool of its own sized and timed by {@code settings}. */
+  public PostgresControlPlane(
+      String jdbcUrl, String user, String password, PostgresPoolSettings settings) {
+    this(newPool(jdbcUrl, user, password, settings), true);
   }
 
   /**
@@ -133,33 +139,36 @@ public final class PostgresControlPlane implements ControlPlane {
     }
   }
 
-  private static HikariDataSource newPool(
-      String jdbcUrl, String user, String password, int maxPoolSize) {
+  static HikariDataSource newPool(
+      String jdbcUrl, String user, String password, PostgresPoolSettings settings) {
     Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+    Objects.requireNonNull(settings, "settings");
     if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
       throw new IllegalArgumentException(
           "expected a PostgreSQL JDBC URL like jdbc:postgresql://127.0.0.1:5432/strangler, got '"
               + jdbcUrl
               + "'");
     }
-    if (maxPoolSize < 1) {
-      throw new IllegalArgumentException("maxPoolSize must be >= 1, got " + maxPoolSize);
-    }
     HikariConfig config = new HikariConfig();
     config.setPoolName(NAME);
     config.setJdbcUrl(jdbcUrl);
     config.setUsername(user);
     config.setPassword(password);
-    config.setMaximumPoolSize(maxPoolSize);
-    config.setMinimumIdle(Math.min(2, maxPoolSize));
+    config.setMaximumPoolSize(settings.maxPoolSize());
+    config.setMinimumIdle(Math.min(2, settings.maxPoolSize()));
     // A call waits at most this long for a connection, then answers UNAVAILABLE.
-    config.setConnectionTimeout(5_000);
+    config.setConnectionTimeout(settings.connectionTimeout().toMillis());
+    // HikariCP checks a connection idle for a while before lending it; on a hung server that
+    // check would otherwise wait 5 s, longer than the caller's whole budget.
+    config.setValidationTimeout(Math.min(1_000, settings.connectionTimeout().toMillis()));
     config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
     config.addDataSourceProperty("ApplicationName", "strangler-controlplane");
     // Seconds: a server that stops answering breaks the connection (UNAVAILABLE) instead of
     // holding the caller forever.
-    config.addDataSourceProperty("connectTimeout", "5");
-    config.addDataSourceProperty("socketTimeout", "30");
+    config.addDataSourceProperty(
+        "connectTimeout", Long.toString(settings.connectTimeout().toSeconds()));
+    config.addDataSourceProperty(
+        "socketTimeout", Long.toString(settings.socketTimeout().toSeconds()));
     config.addDataSourceProperty("tcpKeepAlive", "true");
     try {
       return new HikariDataSource(config);
@@ -199,7 +208,7 @@ public final class PostgresControlPlane implements ControlPlane {
           .migrate();
     } catch (RuntimeException e) {
       var sql = SqlErrors.sqlCause(e);
-      if (sql != null && SqlErrors.isConnectionFailure(sql)) {
+      if (sql != null && SqlErrors.isUnavailable(sql)) {
         throw Errors.unavailable(NAME, sql);
       }
       throw new IllegalStateException(

@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import redis.clients.jedis.Jedis;
 import redis.embedded.RedisServer;
 
 /**
@@ -92,19 +91,7 @@ public final class Servers {
   }
 
   private static void awaitRedis(RedisEndpoint endpoint) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (true) {
-      try (Jedis j = new Jedis(endpoint.host(), endpoint.port())) {
-        if ("PONG".equals(j.ping())) {
-          return;
-        }
-      } catch (RuntimeException e) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("embedded Redis did not answer PING within 20 s", e);
-        }
-      }
-      java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
-    }
+    RedisProcess.awaitAnswer(endpoint, null, Duration.ofSeconds(20));
   }
 
   private static void stopQuietly(RedisServer server) {

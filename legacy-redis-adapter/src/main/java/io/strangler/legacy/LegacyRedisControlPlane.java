@@ -43,7 +43,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
@@ -56,8 +55,7 @@ import redis.clients.jedis.JedisPoolConfig;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.params.ScanParams;
-import redis.clients.jedis.exceptions.JedisConnectionException;
-import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.resps.ScanResult;
 
 /**
@@ -76,8 +74,6 @@ public final class LegacyRedisControlPlane implements ControlPlane {
   /** Pool size when built from a URI: the proxy runs ~64 concurrent callers per backend. */
   public static final int DEFAULT_MAX_CONNECTIONS = 128;
 
-  private static final Duration POOL_MAX_WAIT = Duration.ofSeconds(2);
-  private static final int TIMEOUT_MILLIS = 2_000;
   private static final Duration LAZY_TRANSFER_TOMBSTONE_TTL =
       Duration.ofSeconds(TransferReplRequest.DEFAULT_TOMBSTONE_TTL_SECONDS);
   private static final int SCAN_BATCH = 500;
@@ -116,21 +112,33 @@ public final class LegacyRedisControlPlane implements ControlPlane {
   }
 
   public static LegacyRedisControlPlane create(String redisUri, int maxConnections) {
-    return new LegacyRedisControlPlane(newPool(redisUri, maxConnections), true, RaceHook.NONE);
+    return create(redisUri, RedisPoolSettings.of(maxConnections));
+  }
+
+  /** A plane whose pool and timeouts are {@code settings}; closes its pool. */
+  public static LegacyRedisControlPlane create(String redisUri, RedisPoolSettings settings) {
+    return new LegacyRedisControlPlane(newPool(redisUri, settings), true, RaceHook.NONE);
   }
 
   static JedisPool newPool(String redisUri, int maxConnections) {
-    if (maxConnections < 1) {
-      throw new IllegalArgumentException("maxConnections must be >= 1, got " + maxConnections);
-    }
+    return newPool(redisUri, RedisPoolSettings.of(maxConnections));
+  }
+
+  static JedisPool newPool(String redisUri, RedisPoolSettings settings) {
+    Objects.requireNonNull(settings, "settings");
     URI uri = parseUri(redisUri);
     JedisPoolConfig config = new JedisPoolConfig();
-    config.setMaxTotal(maxConnections);
-    config.setMaxIdle(maxConnections);
+    config.setMaxTotal(settings.maxConnections());
+    config.setMaxIdle(settings.maxConnections());
     config.setMinIdle(0);
-    config.setMaxWait(POOL_MAX_WAIT);
+    // Finite: with every connection in use, a call waits this long and is then UNAVAILABLE.
+    config.setMaxWait(settings.maxWait());
     config.setJmxEnabled(false);
-    return new JedisPool(config, uri, TIMEOUT_MILLIS, TIMEOUT_MILLIS);
+    return new JedisPool(
+        config,
+        uri,
+        Math.toIntExact(settings.connectTimeout().toMillis()),
+        Math.toIntExact(settings.socketTimeout().toMillis()));
   }
 
   private static URI parseUri(String redisUri) {
@@ -187,7 +195,7 @@ public final class LegacyRedisControlPlane implements ControlPlane {
                       p.sadd(LegacyKeys.REGIONS, region);
                       p.sadd(LegacyKeys.region(region), clusters.toArray(String[]::new));
                     });
-            p.sync();
+            sync(p);
           }
           return null;
         });
@@ -277,7 +285,7 @@ public final class LegacyRedisControlPlane implements ControlPlane {
           try (Pipeline p = j.pipelined()) {
             p.hset(LegacyKeys.repl(repl.replId()), LegacyCodec.replHash(repl));
             p.set(LegacyKeys.slug(repl.slug()), repl.replId());
-            p.sync();
+            sync(p);
           }
           return repl;
         });
@@ -340,7 +348,7 @@ public final class LegacyRedisControlPlane implements ControlPlane {
             p.hset(replKey, Map.of(Field.REGION, targetRegion, Field.CLUSTER, target));
             p.hdel(replKey, Field.PENDING_TRANSFER_TO);
             writeTombstone(p, tombstone);
-            p.sync();
+            sync(p);
           }
           return repl.withCluster(targetRegion, target);
         });
@@ -429,7 +437,7 @@ public final class LegacyRedisControlPlane implements ControlPlane {
             try (Pipeline p = j.pipelined()) {
               p.hset(key, LegacyCodec.machineHash(m));
               p.sadd(LegacyKeys.clusterMachines(m.cluster()), m.machineId());
-              p.sync();
+              sync(p);
             }
             return m;
           }
@@ -608,7 +616,7 @@ public final class LegacyRedisControlPlane implements ControlPlane {
                   new Tombstone(
                       replId, repl.cluster(), cluster, now, now.plus(LAZY_TRANSFER_TOMBSTONE_TTL)));
             }
-            p.sync();
+            sync(p);
           }
           return new ConnectReplResponse(container, true, transfer);
         });
@@ -630,7 +638,7 @@ public final class LegacyRedisControlPlane implements ControlPlane {
           String currentId = j.get(LegacyKeys.replCurrent(container.replId()));
           try (Pipeline p = j.pipelined()) {
             stop(p, container, ctx.now(), container.containerId().equals(currentId));
-            p.sync();
+            sync(p);
           }
           return container.stopped(ctx.now());
         });
@@ -770,29 +778,28 @@ public final class LegacyRedisControlPlane implements ControlPlane {
   // ---------------------------------------------------------------- plumbing
 
   /**
-   * Runs one call on one pooled connection, turning store failures into the contract's errors:
-   * a connection that cannot be made or used (or a pool with none to spare) is UNAVAILABLE,
-   * anything else unexpected INTERNAL.
+   * Runs one call on one pooled connection, turning store failures into the contract's errors
+   * (see {@link RedisErrors}): a store that cannot serve the call now is UNAVAILABLE, anything
+   * else unexpected INTERNAL.
    */
   private <T> T withRedis(Function<Jedis, T> call) {
     try (Jedis j = pool.getResource()) {
       return call.apply(j);
-    } catch (ControlPlaneException e) {
-      throw e;
-    } catch (JedisConnectionException e) {
-      throw Errors.unavailable(NAME, e);
-    } catch (JedisException e) {
-      if (e.getCause() instanceof InterruptedException) {
-        // Interrupted while waiting for a pooled connection: keep the caller's interrupt.
-        Thread.currentThread().interrupt();
-        throw Errors.unavailable(NAME, e);
-      }
-      if (e.getCause() instanceof NoSuchElementException) {
-        throw Errors.unavailable(NAME, e);
-      }
-      throw Errors.internal(NAME, e);
     } catch (RuntimeException e) {
-      throw Errors.internal(NAME, e);
+      throw RedisErrors.translate(NAME, e, pool);
+    }
+  }
+
+  /**
+   * Sends a pipeline and fails on its first error reply. {@link Pipeline#sync()} leaves error
+   * replies in Responses, and nobody reads a write's Response, so a write the server refused
+   * (READONLY on a demoted primary, OOM, MISCONF) would pass as done.
+   */
+  private static void sync(Pipeline p) {
+    for (Object reply : p.syncAndReturnAll()) {
+      if (reply instanceof JedisDataException refused) {
+        throw refused;
+      }
     }
   }
 }
