@@ -44,7 +44,7 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--port", defaultValue = "8080", description = "API port (default ${DEFAULT-VALUE}).")
   int port;
 
-  @Option(names = "--bind", defaultValue = "0.0.0.0", description = "API bind address (default ${DEFAULT-VALUE}).")
+  @Option(names = "--bind", defaultValue = "0.0.0.0", description = "API bind address (default ${DEFAULT-VALUE}: reachable from other hosts; restrict it or set --api-token).")
   String bind;
 
   @Option(names = "--admin-port", defaultValue = "8081", description = "Admin port (default ${DEFAULT-VALUE}).")
