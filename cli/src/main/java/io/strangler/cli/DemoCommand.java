@@ -152,7 +152,7 @@ final class DemoCommand implements Callable<Integer> {
     System.out.println();
     System.out.println("strangler demo is running: every API in SHADOW (legacy answers, the control plane shadows)");
     System.out.println("  control API   " + api + "/v1/{Operation}");
-    System.out.println("                curl -s -XPOST " + api + "/v1/GetHostingMetadata -d '{\"slug\":\"app-000001\"}'");
+    System.out.println("                curl -s -H 'Content-Type: application/json' " + api + "/v1/GetHostingMetadata -d '{\"slug\":\"app-000001\"}'");
     System.out.println("  admin         " + admin + "/admin/flags");
     System.out.println("                curl -s -H 'Authorization: Bearer " + token + "' " + admin + "/admin/flags");
     System.out.println("  admin token   " + token);

@@ -39,11 +39,12 @@ import picocli.CommandLine.Option;
     })
 final class ServeCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
+  static final String API_TOKEN_ENV = "STRANGLER_API_TOKEN";
 
   @Option(names = "--port", defaultValue = "8080", description = "API port (default ${DEFAULT-VALUE}).")
   int port;
 
-  @Option(names = "--bind", defaultValue = "0.0.0.0", description = "API bind address (default ${DEFAULT-VALUE}).")
+  @Option(names = "--bind", defaultValue = "0.0.0.0", description = "API bind address (default ${DEFAULT-VALUE}: reachable from other hosts; restrict it or set --api-token).")
   String bind;
 
   @Option(names = "--admin-port", defaultValue = "8081", description = "Admin port (default ${DEFAULT-VALUE}).")
@@ -54,6 +55,18 @@ final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--admin-token", description = "Admin bearer token (default: $STRANGLER_ADMIN_TOKEN, else a random one, printed).")
   String adminToken;
+
+  @Option(names = "--api-token", description = "Bearer token every /v1/* call must carry, at least 16 characters (default: $STRANGLER_API_TOKEN, else none: the API is open to whoever reaches --bind).")
+  String apiToken;
+
+  @Option(names = "--deadline", defaultValue = "PT5S", description = "Overall deadline of a call, ISO-8601; a client's X-Timeout-Ms may only shorten it (default ${DEFAULT-VALUE}).")
+  Duration deadline;
+
+  @Option(names = "--pool-size", defaultValue = "16", description = "Connections of each store for authoritative calls (default ${DEFAULT-VALUE}).")
+  int poolSize;
+
+  @Option(names = "--shadow-pool-size", defaultValue = "8", description = "Connections of each store for shadow calls and re-reads, apart from the authoritative ones (default ${DEFAULT-VALUE}).")
+  int shadowPoolSize;
 
   @Option(names = "--redis", description = "Legacy Redis, redis://host:port/db (default: an embedded Redis).")
   String redis;
@@ -99,11 +112,8 @@ final class ServeCommand implements Callable<Integer> {
     record.check();
     Stores stores = Stores.resolve(redis, postgres);
     String token = AdminTokens.resolve(adminToken);
-    ControlPlane legacy = LegacyRedisControlPlane.create(stores.redisUri());
-    ControlPlane controlPlane = new PostgresControlPlane(stores.postgres().jdbcUrl(), stores.postgres().user(), stores.postgres().password());
-    shareTopology(legacy, controlPlane, topology);
-    FlagAudit audit = FlagAudit.postgres(stores.postgres().jdbcUrl(), stores.postgres().user(), stores.postgres().password());
-    FlagSource flags = openFlags(flagSource, audit);
+    String api = apiToken != null && !apiToken.isBlank() ? apiToken : System.getenv(API_TOKEN_ENV);
+    // Checked before any store is opened: a bad option costs nothing.
     ProxyConfig config =
         ProxyConfig.builder()
             .bindAddress(bind)
@@ -111,11 +121,29 @@ final class ServeCommand implements Callable<Integer> {
             .adminBindAddress(adminBind)
             .adminPort(adminPort)
             .adminToken(token)
+            .apiToken(api == null || api.isBlank() ? null : api)
+            .deadline(deadline)
             .maxBodyBytes(maxBody)
             .shadowTimeout(shadowTimeout)
+            .authoritativeConnections(poolSize)
+            .shadowConnections(shadowPoolSize)
             .build();
+    // Two planes per store, each with its own pool: the shadow side's stall cannot take the
+    // authoritative side's connections (bulkheads).
+    String jdbc = stores.postgres().jdbcUrl();
+    String user = stores.postgres().user();
+    String password = stores.postgres().password();
+    ControlPlane legacy = LegacyRedisControlPlane.create(stores.redisUri(), config.authoritativeConnections());
+    ControlPlane controlPlane = new PostgresControlPlane(jdbc, user, password, config.authoritativeConnections());
+    shareTopology(legacy, controlPlane, topology);
+    // After the topology is shared: a plane reads the stored topology when it opens.
+    ControlPlane legacyShadow = LegacyRedisControlPlane.create(stores.redisUri(), config.shadowConnections());
+    ControlPlane controlPlaneShadow = new PostgresControlPlane(jdbc, user, password, config.shadowConnections());
+    FlagAudit audit = FlagAudit.postgres(jdbc, user, password);
+    FlagSource flags = openFlags(flagSource, audit);
     StranglerServer server =
-        StranglerServer.start(config, legacy, controlPlane, new ClosingFlags(flags, audit), StranglerServer.DiffSetup.defaults(stores.postgres()), record.start());
+        StranglerServer.start(
+            config, legacy, legacyShadow, controlPlane, controlPlaneShadow, new ClosingFlags(flags, audit), StranglerServer.DiffSetup.defaults(stores.postgres()), record.start());
     printUrls(server, token, adminToken == null && System.getenv(AdminTokens.ENV) == null);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()

@@ -87,17 +87,43 @@ public final class StranglerServer implements AutoCloseable {
   /** Starts serving, every call also handed to {@code recorder}; on failure closes what it was given. */
   public static StranglerServer start(
       ProxyConfig config, ControlPlane legacy, ControlPlane controlPlane, FlagSource flags, DiffSetup diff, TrafficRecorder recorder) {
+    return start(config, legacy, legacy, controlPlane, controlPlane, flags, diff, recorder);
+  }
+
+  /**
+   * Starts serving with a separate plane (and so a separate connection pool) per store for shadow
+   * calls and re-reads, so that a stalled shadow side cannot take the authoritative side's
+   * connections; on failure closes what it was given.
+   */
+  public static StranglerServer start(
+      ProxyConfig config,
+      ControlPlane legacy,
+      ControlPlane legacyShadow,
+      ControlPlane controlPlane,
+      ControlPlane controlPlaneShadow,
+      FlagSource flags,
+      DiffSetup diff,
+      TrafficRecorder recorder) {
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(diff, "diff");
     Objects.requireNonNull(recorder, "recorder");
     // Closed in reverse: the proxy first (it drains shadow writes into the pipeline and the
     // recorder), then the pipeline, the sample store, telemetry, the recorder, and last the
     // backends and flags.
-    List<AutoCloseable> owned = new ArrayList<>(List.of(legacy, controlPlane, flags, recorder));
+    List<AutoCloseable> owned = new ArrayList<>(List.of(legacy, controlPlane));
+    if (legacyShadow != legacy) {
+      owned.add(legacyShadow);
+    }
+    if (controlPlaneShadow != controlPlane) {
+      owned.add(controlPlaneShadow);
+    }
+    owned.addAll(List.of(flags, recorder));
     try {
       ApiRegistry apis = ControlApiBinding.registry();
       Backend legacyBackend = ControlApiBinding.backend(legacy);
       Backend newBackend = ControlApiBinding.backend(controlPlane);
+      Backend legacyShadowBackend = legacyShadow == legacy ? legacyBackend : ControlApiBinding.backend(legacyShadow);
+      Backend newShadowBackend = controlPlaneShadow == controlPlane ? newBackend : ControlApiBinding.backend(controlPlaneShadow);
       Telemetry telemetry = Telemetry.create();
       owned.add(telemetry);
       SampleStore samples =
@@ -110,7 +136,7 @@ public final class StranglerServer implements AutoCloseable {
       DiffPipeline pipeline =
           DiffPipeline.builder(diff.config())
               .clock(diff.clock())
-              .rereader(DiffWiring.rereader(apis, legacyBackend, newBackend, diff.clock()))
+              .rereader(DiffWiring.rereader(apis, legacyShadowBackend, newShadowBackend, diff.clock()))
               .meterProvider(telemetry.meterProvider())
               .modes(() -> modes(flags))
               .samples(samples)
@@ -132,8 +158,8 @@ public final class StranglerServer implements AutoCloseable {
           DispatchServer.builder(config)
               .apis(apis)
               .flags(flags)
-              .legacy(legacyBackend)
-              .newer(newBackend)
+              .legacy(legacyBackend, legacyShadowBackend)
+              .newer(newBackend, newShadowBackend)
               .sink(sink)
               .admin(admin)
               .start();
@@ -169,23 +195,13 @@ public final class StranglerServer implements AutoCloseable {
         .get(
             "/admin/mismatches",
             req -> {
-              int limit;
-              try {
-                limit = req.queryParam("limit").map(Integer::parseInt).orElse(DiffAdmin.DEFAULT_LIMIT);
-                return AdminResponse.ok(diff.mismatches(req.queryParam("api").filter(a -> !a.isBlank()), limit));
-              } catch (IllegalArgumentException e) {
-                return AdminResponse.error(400, "INVALID_ARGUMENT", "limit must be 1.." + DiffAdmin.MAX_LIMIT);
-              }
+              int limit = req.intParam("limit", 1, DiffAdmin.MAX_LIMIT, DiffAdmin.DEFAULT_LIMIT);
+              return AdminResponse.ok(diff.mismatches(req.queryParam("api").filter(a -> !a.isBlank()), limit));
             })
         .get(
             "/admin/mismatches/{id}",
             req -> {
-              long id;
-              try {
-                id = Long.parseLong(req.pathParam("id"));
-              } catch (NumberFormatException e) {
-                return AdminResponse.error(400, "INVALID_ARGUMENT", "a mismatch id is a number");
-              }
+              long id = req.longPathParam("id");
               return diff.mismatch(id)
                   .map(AdminResponse::ok)
                   .orElseGet(() -> AdminResponse.error(404, "NOT_FOUND", "no mismatch sample " + id));
@@ -199,9 +215,9 @@ public final class StranglerServer implements AutoCloseable {
         .get(
             "/admin/flags/audit",
             req -> {
-              int limit = req.queryParam("limit").map(Integer::parseInt).orElse(100);
+              int limit = req.intParam("limit", 1, 1000, 100);
               ObjectNode body = JSON.createObjectNode();
-              body.set("entries", JSON.valueToTree(flags.audit(Math.max(1, Math.min(limit, 1000)))));
+              body.set("entries", JSON.valueToTree(flags.audit(limit)));
               return AdminResponse.ok(body);
             })
         .put(

@@ -175,6 +175,24 @@ class ServerEndToEndTest {
   }
 
   @Test
+  void adminQueryParameters_thatAreNotNumbersInRange_are400() throws Exception {
+    for (String path :
+        new String[] {
+          "/admin/flags/audit?limit=abc",
+          "/admin/flags/audit?limit=0",
+          "/admin/flags/audit?limit=1001",
+          "/admin/mismatches?limit=abc",
+          "/admin/mismatches/abc"
+        }) {
+      HttpResponse<String> r = admin("GET", path, null, TOKEN);
+
+      assertThat(r.statusCode()).as(path).isEqualTo(400);
+      assertThat(json(r.body()).get("code").asText()).isEqualTo("INVALID_ARGUMENT");
+    }
+    assertThat(admin("GET", "/admin/flags/audit?limit=5", null, TOKEN).statusCode()).isEqualTo(200);
+  }
+
+  @Test
   void flagsGet_fromTheCli_printsEveryApi() {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     PrintStream old = System.out;

@@ -148,6 +148,8 @@ final class AdminFront {
                       response(HttpResponseStatus.valueOf(r.status()), r.bodyBytes(), r.contentType());
                   r.headers().forEach((name, value) -> out.headers().set(name, value));
                   pending.send(out);
+                } catch (BadRequest e) {
+                  pending.send(error(e.httpStatus(), e.code(), e.getMessage()));
                 } catch (Exception e) {
                   log.warn("admin route {} {} failed", call.method(), call.path(), e);
                   pending.send(

@@ -45,6 +45,49 @@ public record AdminRequest(
     return v == null || v.isEmpty() ? Optional.empty() : Optional.of(v.get(0));
   }
 
+  /**
+   * An integer query parameter in {@code min..max}, or {@code fallback} when absent.
+   *
+   * @throws BadRequest (400 {@code INVALID_ARGUMENT}, naming the parameter) for any other value;
+   *     the admin port answers it as such
+   */
+  public int intParam(String name, int min, int max, int fallback) throws BadRequest {
+    Optional<String> given = queryParam(name);
+    if (given.isEmpty()) {
+      return fallback;
+    }
+    String v = given.get();
+    try {
+      int n = Integer.parseInt(v.trim());
+      if (n >= min && n <= max) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // answered below, with the value given
+    }
+    throw BadRequest.invalid(
+        "query parameter '"
+            + name
+            + "' must be an integer "
+            + min
+            + ".."
+            + max
+            + ", got '"
+            + ApiFront.clip(v)
+            + "'");
+  }
+
+  /** A long path parameter, e.g. an id; 400 {@code INVALID_ARGUMENT} naming it otherwise. */
+  public long longPathParam(String name) throws BadRequest {
+    String v = pathParam(name);
+    try {
+      return Long.parseLong(v);
+    } catch (NumberFormatException e) {
+      throw BadRequest.invalid(
+          "path parameter '" + name + "' must be an integer, got '" + ApiFront.clip(v) + "'");
+    }
+  }
+
   public Optional<String> header(String name) {
     return Optional.ofNullable(headers.get(name.toLowerCase(java.util.Locale.ROOT)));
   }

@@ -12,6 +12,8 @@ import io.strangler.flags.Decision;
 import io.strangler.flags.Flags;
 import io.strangler.flags.Mode;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
@@ -31,6 +33,9 @@ import org.slf4j.LoggerFactory;
 final class ApiFront {
   private static final Logger log = LoggerFactory.getLogger(ApiFront.class);
   static final String REQUEST_ID = "X-Request-Id";
+
+  /** A client's own deadline in milliseconds; it may shorten the configured one, never lengthen. */
+  static final String TIMEOUT_MS = "X-Timeout-Ms";
   private static final int MAX_REQUEST_ID = 128;
   private static final Duration READY_PROBE_TIMEOUT = Duration.ofSeconds(2);
 
@@ -39,6 +44,7 @@ final class ApiFront {
   private final Dispatcher dispatcher;
   private final Clock clock;
   private final Supplier<String> ids;
+  private final byte[] expectedAuthorization;
   private final Permits requests = new Permits("requests", Integer.MAX_VALUE);
   private final AtomicReference<CompletableFuture<Ready>> readiness = new AtomicReference<>();
   private final RateLimitedLog prepareErrors = new RateLimitedLog(log, Duration.ofSeconds(10));
@@ -49,12 +55,15 @@ final class ApiFront {
       Flags flags,
       Dispatcher dispatcher,
       Clock clock,
-      Supplier<String> ids) {
+      Supplier<String> ids,
+      String apiToken) {
     this.routes = Map.copyOf(routes);
     this.flags = flags;
     this.dispatcher = dispatcher;
     this.clock = clock;
     this.ids = ids;
+    this.expectedAuthorization =
+        apiToken == null ? null : ("Bearer " + apiToken).getBytes(StandardCharsets.UTF_8);
   }
 
   OrderedHttpHandler newHandler() {
@@ -130,6 +139,14 @@ final class ApiFront {
         return;
       }
       String id = requestId;
+      if (!authorized(request)) {
+        // Before the operation is looked up: without the token, not even the names are told.
+        FullHttpResponse r =
+            error(401, ErrorCodes.UNAUTHENTICATED, "a valid bearer token is required");
+        r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
+        pending.send(withId(r, id));
+        return;
+      }
       Dispatcher.Route route = routes.get(operation);
       if (route == null) {
         pending.send(
@@ -141,6 +158,37 @@ final class ApiFront {
       if (!request.method().equals(HttpMethod.POST)) {
         pending.send(withId(notAllowed(request.method(), "/v1/" + operation, "POST"), id));
         return;
+      }
+      if (!isJson(request.headers().get(HttpHeaderNames.CONTENT_TYPE))) {
+        // A browser sends text/plain or a form cross-origin without asking first; demanding JSON
+        // makes it ask (a preflight), which this port never grants.
+        pending.send(
+            withId(
+                error(
+                    415,
+                    ErrorCodes.INVALID_ARGUMENT,
+                    "Content-Type must be application/json, got "
+                        + clip(String.valueOf(request.headers().get(HttpHeaderNames.CONTENT_TYPE)))),
+                id));
+        return;
+      }
+      Duration deadline = route.deadline();
+      String asked = request.headers().get(TIMEOUT_MS);
+      if (asked != null) {
+        long ms = parseMillis(asked);
+        if (ms < 1) {
+          pending.send(
+              withId(
+                  error(
+                      400,
+                      ErrorCodes.INVALID_ARGUMENT,
+                      "header " + TIMEOUT_MS + " must be a whole number of milliseconds >= 1"),
+                  id));
+          return;
+        }
+        if (ms < deadline.toMillis()) {
+          deadline = Duration.ofMillis(ms);
+        }
       }
       if (draining) {
         pending.send(withId(error(503, ErrorCodes.UNAVAILABLE, "the proxy is shutting down"), id));
@@ -203,9 +251,45 @@ final class ApiFront {
       requests.tryAcquire();
       pending.afterWrite(requests::release);
       dispatcher.dispatch(
-          new Dispatcher.Call(route, prepared, stamp, decision.mode()),
+          new Dispatcher.Call(route, prepared, stamp, decision.mode(), deadline),
           (call, outcome, backend) -> pending.send(withId(toResponse(outcome, backend), id)));
     }
+  }
+
+  private boolean authorized(FullHttpRequest request) {
+    if (expectedAuthorization == null) {
+      return true;
+    }
+    String given = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+    // Constant-time: the comparison must not tell how much of a guess was right.
+    return given != null
+        && MessageDigest.isEqual(expectedAuthorization, given.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** {@code application/json}, in any case, with or without parameters such as a charset. */
+  static boolean isJson(String contentType) {
+    if (contentType == null) {
+      return false;
+    }
+    int semicolon = contentType.indexOf(';');
+    String type = (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).trim();
+    return type.equalsIgnoreCase("application/json");
+  }
+
+  /** A positive number of milliseconds, or -1 for anything else. */
+  private static long parseMillis(String s) {
+    if (s.isEmpty() || s.length() > 9) {
+      return -1;
+    }
+    long v = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      v = v * 10 + (c - '0');
+    }
+    return v;
   }
 
   private static FullHttpResponse toResponse(Outcome outcome, String backend) {
@@ -213,7 +297,20 @@ final class ApiFront {
       case Outcome.Answer a -> json(HttpResponseStatus.OK, Json.bytes(a.body()));
       case Outcome.Failure f -> error(f.httpStatus(), f.code(), f.message());
       case Outcome.TimedOut t ->
-          error(503, ErrorCodes.UNAVAILABLE, backend + " did not answer within " + t.after());
+          error(
+              503,
+              ErrorCodes.UNAVAILABLE,
+              backend
+                  + " did not answer within the call's deadline of "
+                  + t.after().toMillis()
+                  + " ms (a write may still take effect)");
+      case Outcome.Dropped d when d.reason() == Outcome.DropReason.DEADLINE_EXCEEDED ->
+          error(
+              503,
+              ErrorCodes.UNAVAILABLE,
+              "the call waited for "
+                  + backend
+                  + " past its deadline and was not run");
       case Outcome.Dropped d when d.reason() == Outcome.DropReason.OVERLOADED ->
           error(503, ErrorCodes.UNAVAILABLE, "the proxy is overloaded: " + backend);
       case Outcome.Dropped d ->

@@ -12,6 +12,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -23,6 +24,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,6 +56,9 @@ public final class DispatchServer implements AutoCloseable {
   private final EventLoopGroup workers;
   private final ChannelGroup connections =
       new DefaultChannelGroup("dispatch-connections", GlobalEventExecutor.INSTANCE);
+  private final AtomicInteger openConnections = new AtomicInteger();
+  private final LongAdder refusedConnections = new LongAdder();
+  private final LongAdder readTimeouts = new LongAdder();
   private Channel apiChannel;
   private Channel adminChannel;
   private final Object closeLock = new Object();
@@ -62,18 +68,28 @@ public final class DispatchServer implements AutoCloseable {
     this.config = b.config;
     Map<String, Dispatcher.Route> routes = new LinkedHashMap<>();
     for (ApiSpec spec : b.apis.all()) {
-      routes.put(spec.name(), new Dispatcher.Route(spec, config.shadowTimeout(spec.name())));
+      routes.put(
+          spec.name(),
+          new Dispatcher.Route(
+              spec, config.shadowTimeout(spec.name()), config.deadline(spec.name())));
     }
     this.dispatcher =
         new Dispatcher(
-            b.legacy,
-            b.newer,
+            new Dispatcher.Backends(b.legacy, b.legacyShadow, b.newer, b.newerShadow),
             b.sink,
             config.maxInFlightCalls(),
             config.callThreads(),
             config.shadowBudget(),
-            config.shadowThreads());
-    this.api = new ApiFront(routes, b.flags, dispatcher, config.clock(), config.idSupplier());
+            config.shadowThreads(),
+            config.shadowDeadline());
+    this.api =
+        new ApiFront(
+            routes,
+            b.flags,
+            dispatcher,
+            config.clock(),
+            config.idSupplier(),
+            config.apiToken());
     AdminRoutes adminRoutes =
         AdminRoutes.builder()
             .add(b.admin)
@@ -100,13 +116,13 @@ public final class DispatchServer implements AutoCloseable {
             "API",
             config.bindAddress(),
             config.port(),
-            new Initializer(maxBody, idleSeconds, api::newHandler));
+            new Initializer(maxBody, idleSeconds, config.maxConnections(), api::newHandler));
     adminChannel =
         bind(
             "admin",
             config.adminBindAddress(),
             config.adminPort(),
-            new Initializer(64 * 1024, idleSeconds, admin::newHandler));
+            new Initializer(64 * 1024, idleSeconds, Integer.MAX_VALUE, admin::newHandler));
     log.info(
         "proxy serving on {}, admin on {} ({})",
         apiChannel.localAddress(),
@@ -137,21 +153,41 @@ public final class DispatchServer implements AutoCloseable {
   private final class Initializer extends ChannelInitializer<SocketChannel> {
     private final int maxBody;
     private final int idleSeconds;
+    private final int maxConnections;
     private final Supplier<OrderedHttpHandler> handlers;
 
-    Initializer(int maxBody, int idleSeconds, Supplier<OrderedHttpHandler> handlers) {
+    /** {@code maxConnections} of {@code Integer.MAX_VALUE}: not limited (the admin port). */
+    Initializer(
+        int maxBody, int idleSeconds, int maxConnections, Supplier<OrderedHttpHandler> handlers) {
       this.maxBody = maxBody;
       this.idleSeconds = idleSeconds;
+      this.maxConnections = maxConnections;
       this.handlers = handlers;
     }
 
     @Override
     protected void initChannel(SocketChannel ch) {
       connections.add(ch);
+      if (maxConnections != Integer.MAX_VALUE) {
+        if (openConnections.incrementAndGet() > maxConnections) {
+          openConnections.decrementAndGet();
+          refusedConnections.increment();
+          OrderedHttpHandler.refuse(
+              ch,
+              HttpResponseStatus.SERVICE_UNAVAILABLE,
+              ErrorCodes.UNAVAILABLE,
+              "the proxy has its maximum of " + maxConnections + " connections open");
+          return;
+        }
+        ch.closeFuture().addListener(f -> openConnections.decrementAndGet());
+      }
+      ReadDeadline reading = new ReadDeadline(config.requestReadTimeout().toNanos(), readTimeouts);
       ch.pipeline()
           .addLast(new IdleStateHandler(0, 0, idleSeconds, TimeUnit.SECONDS))
+          .addLast(reading.bytes())
           .addLast(new HttpServerCodec(4096, 8192, 8192))
           .addLast(new JsonBodyAggregator(maxBody))
+          .addLast(reading.requests())
           .addLast(handlers.get());
     }
   }
@@ -174,7 +210,12 @@ public final class DispatchServer implements AutoCloseable {
   }
 
   public DispatchStats stats() {
-    return dispatcher.stats();
+    return dispatcher.stats(
+        new DispatchStats.Connections(
+            openConnections.get(),
+            config.maxConnections(),
+            refusedConnections.sum(),
+            readTimeouts.sum()));
   }
 
   private ObjectNode statsJson() {
@@ -187,10 +228,18 @@ public final class DispatchServer implements AutoCloseable {
     n.put("shadowBudget", s.shadowBudget());
     n.put("busyEntities", s.busyEntities());
     n.put("overloaded", s.overloaded());
+    n.put("deadlineExpired", s.deadlineExpired());
+    n.put("deadlineAnswered", s.deadlineAnswered());
     n.put("shadowDropped", s.shadowDropped());
     n.put("shadowNotSent", s.shadowNotSent());
     n.put("shadowTimedOut", s.shadowTimedOut());
+    n.put("shadowExpired", s.shadowExpired());
     n.put("sinkFailures", s.sinkFailures());
+    ObjectNode c = n.putObject("connections");
+    c.put("open", s.connections().open());
+    c.put("max", s.connections().max());
+    c.put("refused", s.connections().refused());
+    c.put("readTimeouts", s.connections().readTimeouts());
     return n;
   }
 
@@ -245,7 +294,9 @@ public final class DispatchServer implements AutoCloseable {
     private ApiRegistry apis;
     private Flags flags;
     private Backend legacy;
+    private Backend legacyShadow;
     private Backend newer;
+    private Backend newerShadow;
     private OutcomeSink sink = OutcomeSink.noop();
     private AdminRoutes admin = AdminRoutes.empty();
 
@@ -263,13 +314,31 @@ public final class DispatchServer implements AutoCloseable {
       return this;
     }
 
+    /** The legacy backend, for both its authoritative and its shadow calls. */
     public Builder legacy(Backend legacy) {
-      this.legacy = legacy;
+      return legacy(legacy, legacy);
+    }
+
+    /**
+     * The legacy backend as two instances: one for its authoritative calls, one for its shadow
+     * calls (a bulkhead: give each its own connection pool, so a stalled shadow side cannot take
+     * the authoritative side's connections).
+     */
+    public Builder legacy(Backend authoritative, Backend shadow) {
+      this.legacy = authoritative;
+      this.legacyShadow = shadow;
       return this;
     }
 
+    /** The new backend, for both its authoritative and its shadow calls. */
     public Builder newer(Backend newer) {
-      this.newer = newer;
+      return newer(newer, newer);
+    }
+
+    /** The new backend as two instances, as {@link #legacy(Backend, Backend)}. */
+    public Builder newer(Backend authoritative, Backend shadow) {
+      this.newer = authoritative;
+      this.newerShadow = shadow;
       return this;
     }
 
@@ -288,7 +357,9 @@ public final class DispatchServer implements AutoCloseable {
       require(apis != null, "apis (the ApiRegistry to serve) are required");
       require(flags != null, "flags are required");
       require(legacy != null, "the legacy backend is required");
+      require(legacyShadow != null, "the legacy shadow backend must not be null");
       require(newer != null, "the new backend is required");
+      require(newerShadow != null, "the new shadow backend must not be null");
       require(sink != null, "sink must not be null (use OutcomeSink.noop())");
       require(admin != null, "admin routes must not be null (use AdminRoutes.empty())");
       for (String op : config.shadowTimeouts().keySet()) {
@@ -298,6 +369,11 @@ public final class DispatchServer implements AutoCloseable {
                 + op
                 + "', which is not an operation of the API "
                 + apis.names());
+      }
+      for (String op : config.deadlines().keySet()) {
+        require(
+            apis.find(op).isPresent(),
+            "a deadline is set for '" + op + "', which is not an operation of the API " + apis.names());
       }
       DispatchServer server = new DispatchServer(this);
       try {

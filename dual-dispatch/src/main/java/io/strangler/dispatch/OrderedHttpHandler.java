@@ -1,10 +1,13 @@
 package io.strangler.dispatch;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -15,7 +18,9 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -142,6 +147,51 @@ abstract class OrderedHttpHandler extends ChannelInboundHandlerAdapter {
         .set(HttpHeaderNames.CONTENT_TYPE, type)
         .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
     return r;
+  }
+
+  /**
+   * Answers a connection with an error below the HTTP codec and ends it: the response is written as
+   * raw bytes, the output shut down, and whatever the client still sends is read and dropped until
+   * it closes (at most a second), so that closing does not reset the connection before the client
+   * has read the answer.
+   */
+  static void refuse(Channel channel, HttpResponseStatus status, String code, String message) {
+    byte[] body = Json.bytes(Json.error(code, message));
+    byte[] head =
+        ("HTTP/1.1 "
+                + status.code()
+                + " "
+                + status.reasonPhrase()
+                + "\r\nContent-Type: application/json\r\nContent-Length: "
+                + body.length
+                + "\r\nConnection: close\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII);
+    ChannelPipeline p = channel.pipeline();
+    // Only a sink stays: the client's bytes are no request any more.
+    while (p.last() != null) {
+      p.removeLast();
+    }
+    p.addLast(
+        new ChannelInboundHandlerAdapter() {
+          @Override
+          public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ReferenceCountUtil.release(msg);
+          }
+
+          @Override
+          public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+          }
+        });
+    channel
+        .writeAndFlush(Unpooled.wrappedBuffer(head, body))
+        .addListener(
+            f -> {
+              if (channel instanceof SocketChannel s) {
+                s.shutdownOutput();
+              }
+              channel.eventLoop().schedule(() -> channel.close(), 1, TimeUnit.SECONDS);
+            });
   }
 
   static FullHttpResponse error(int status, String code, String message) {

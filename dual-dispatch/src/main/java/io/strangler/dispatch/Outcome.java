@@ -41,7 +41,11 @@ public sealed interface Outcome {
     }
   }
 
-  /** The shadow backend did not answer within its timeout; its late answer is not reported. */
+  /**
+   * The backend did not answer in time: a shadow call past its timeout, or an authoritative call
+   * still running at the call's deadline (the client was answered 503 then; the late result, if
+   * any, is what the sink gets instead). A late shadow answer is not reported.
+   */
   record TimedOut(Duration after) implements Outcome {
     public TimedOut {
       Objects.requireNonNull(after, "after");
@@ -82,7 +86,12 @@ public sealed interface Outcome {
     /** A write failed on the authoritative backend, so its shadow write is not sent. */
     AUTHORITATIVE_FAILED,
     /** The proxy had its maximum of authoritative calls in flight. */
-    OVERLOADED;
+    OVERLOADED,
+    /**
+     * The call was still queued at its deadline (an authoritative call: the call's deadline; a
+     * shadow call: the shadow deadline), so it was never run.
+     */
+    DEADLINE_EXCEEDED;
 
     private final String label = "dropped_" + name().toLowerCase(Locale.ROOT);
 

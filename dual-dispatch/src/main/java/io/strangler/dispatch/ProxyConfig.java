@@ -28,16 +28,24 @@ public final class ProxyConfig {
   private final String adminBindAddress;
   private final int adminPort;
   private final String adminToken;
+  private final String apiToken;
   private final int maxBodyBytes;
+  private final Duration defaultDeadline;
+  private final Map<String, Duration> deadlines;
   private final Duration defaultShadowTimeout;
   private final Map<String, Duration> shadowTimeouts;
+  private final Duration shadowDeadline;
   private final int shadowBudget;
   private final int maxInFlightCalls;
   private final int callThreads;
   private final int shadowThreads;
+  private final int authoritativeConnections;
+  private final int shadowConnections;
   private final int ioThreads;
   private final int adminConcurrency;
   private final Duration idleTimeout;
+  private final Duration requestReadTimeout;
+  private final int maxConnections;
   private final Duration shutdownGrace;
   private final Clock clock;
   private final Supplier<String> idSupplier;
@@ -48,16 +56,24 @@ public final class ProxyConfig {
     this.adminBindAddress = b.adminBindAddress;
     this.adminPort = b.adminPort;
     this.adminToken = b.adminToken;
+    this.apiToken = b.apiToken;
     this.maxBodyBytes = b.maxBodyBytes;
+    this.defaultDeadline = b.defaultDeadline;
+    this.deadlines = Map.copyOf(b.deadlines);
     this.defaultShadowTimeout = b.defaultShadowTimeout;
     this.shadowTimeouts = Map.copyOf(b.shadowTimeouts);
+    this.shadowDeadline = b.shadowDeadline;
     this.shadowBudget = b.shadowBudget;
     this.maxInFlightCalls = b.maxInFlightCalls;
     this.callThreads = b.callThreads;
     this.shadowThreads = b.shadowThreads;
+    this.authoritativeConnections = b.authoritativeConnections;
+    this.shadowConnections = b.shadowConnections;
     this.ioThreads = b.ioThreads;
     this.adminConcurrency = b.adminConcurrency;
     this.idleTimeout = b.idleTimeout;
+    this.requestReadTimeout = b.requestReadTimeout;
+    this.maxConnections = b.maxConnections;
     this.shutdownGrace = b.shutdownGrace;
     this.clock = b.clock;
     this.idSupplier = b.idSupplier;
@@ -89,8 +105,35 @@ public final class ProxyConfig {
     return adminToken;
   }
 
+  /** The bearer token {@code /v1/*} calls must carry, or null when the API is open. */
+  String apiToken() {
+    return apiToken;
+  }
+
+  public boolean hasApiToken() {
+    return apiToken != null;
+  }
+
   public int maxBodyBytes() {
     return maxBodyBytes;
+  }
+
+  /**
+   * The overall deadline of one call of {@code operation}: its own, else the default. A client may
+   * shorten it (header {@code X-Timeout-Ms}), never lengthen it.
+   */
+  public Duration deadline(String operation) {
+    return deadlines.getOrDefault(operation, defaultDeadline);
+  }
+
+  /** Operations with a deadline of their own. */
+  public Map<String, Duration> deadlines() {
+    return deadlines;
+  }
+
+  /** How long a shadow call may wait in its queue or lane before it is dropped unsent. */
+  public Duration shadowDeadline() {
+    return shadowDeadline;
   }
 
   /** The shadow timeout of one operation: its own, else the default. */
@@ -119,6 +162,19 @@ public final class ProxyConfig {
     return shadowThreads;
   }
 
+  /**
+   * The connection pool size the composition root gives each store's authoritative backend (the
+   * proxy builds no backend itself; it only carries the number).
+   */
+  public int authoritativeConnections() {
+    return authoritativeConnections;
+  }
+
+  /** The connection pool size of each store's shadow backend (see {@link #authoritativeConnections}). */
+  public int shadowConnections() {
+    return shadowConnections;
+  }
+
   public int ioThreads() {
     return ioThreads;
   }
@@ -129,6 +185,16 @@ public final class ProxyConfig {
 
   public Duration idleTimeout() {
     return idleTimeout;
+  }
+
+  /** The longest a request may take to arrive, from its first byte to its last. */
+  public Duration requestReadTimeout() {
+    return requestReadTimeout;
+  }
+
+  /** The most API connections open at once; more are answered 503 and closed. */
+  public int maxConnections() {
+    return maxConnections;
   }
 
   public Duration shutdownGrace() {
@@ -153,12 +219,20 @@ public final class ProxyConfig {
         + adminBindAddress
         + ":"
         + adminPort
+        + ", apiToken="
+        + (apiToken == null ? "none" : "set")
         + ", maxBodyBytes="
         + maxBodyBytes
+        + ", deadline="
+        + defaultDeadline
+        + ", deadlines="
+        + deadlines
         + ", shadowTimeout="
         + defaultShadowTimeout
         + ", shadowTimeouts="
         + shadowTimeouts
+        + ", shadowDeadline="
+        + shadowDeadline
         + ", shadowBudget="
         + shadowBudget
         + ", maxInFlightCalls="
@@ -167,10 +241,18 @@ public final class ProxyConfig {
         + callThreads
         + ", shadowThreads="
         + shadowThreads
+        + ", authoritativeConnections="
+        + authoritativeConnections
+        + ", shadowConnections="
+        + shadowConnections
         + ", ioThreads="
         + ioThreads
         + ", idleTimeout="
         + idleTimeout
+        + ", requestReadTimeout="
+        + requestReadTimeout
+        + ", maxConnections="
+        + maxConnections
         + ", shutdownGrace="
         + shutdownGrace
         + "}";
@@ -183,16 +265,24 @@ public final class ProxyConfig {
     private String adminBindAddress = "127.0.0.1";
     private int adminPort = 8081;
     private String adminToken;
+    private String apiToken;
     private int maxBodyBytes = 1 << 20;
+    private Duration defaultDeadline = Duration.ofSeconds(5);
+    private final Map<String, Duration> deadlines = new LinkedHashMap<>();
     private Duration defaultShadowTimeout = Duration.ofSeconds(1);
     private final Map<String, Duration> shadowTimeouts = new LinkedHashMap<>();
+    private Duration shadowDeadline = Duration.ofSeconds(10);
     private int shadowBudget = 1024;
     private int maxInFlightCalls = 1024;
     private int callThreads = 64;
     private int shadowThreads = 64;
+    private int authoritativeConnections = 16;
+    private int shadowConnections = 8;
     private int ioThreads = Runtime.getRuntime().availableProcessors();
     private int adminConcurrency = 8;
     private Duration idleTimeout = Duration.ofSeconds(60);
+    private Duration requestReadTimeout = Duration.ofSeconds(10);
+    private int maxConnections = 10_000;
     private Duration shutdownGrace = Duration.ofSeconds(10);
     private Clock clock = Clock.systemUTC();
     private Supplier<String> idSupplier = RANDOM_IDS;
@@ -226,6 +316,42 @@ public final class ProxyConfig {
     /** The bearer token every admin call must carry. Required, at least 16 characters. */
     public Builder adminToken(String adminToken) {
       this.adminToken = adminToken;
+      return this;
+    }
+
+    /**
+     * A bearer token every {@code /v1/*} call must carry ({@code Authorization: Bearer <token>}; 401
+     * otherwise), at least 16 characters; null (the default) leaves the API open.
+     */
+    public Builder apiToken(String apiToken) {
+      this.apiToken = apiToken;
+      return this;
+    }
+
+    /**
+     * The overall deadline of a call, from the moment the proxy has read it: a call not started by
+     * then is answered 503 and never run; a call still running is answered 503 at the deadline and
+     * its late result only reported. Default 5 s.
+     */
+    public Builder deadline(Duration deadline) {
+      this.defaultDeadline = deadline;
+      return this;
+    }
+
+    /** The deadline of one operation. */
+    public Builder deadline(String operation, Duration deadline) {
+      Objects.requireNonNull(operation, "operation");
+      deadlines.put(operation, deadline);
+      return this;
+    }
+
+    /**
+     * How long a shadow call may wait (in the shadow pool's queue or behind earlier writes of its
+     * entity) before it is dropped unsent and reported {@code dropped_deadline_exceeded}. Default 10
+     * s.
+     */
+    public Builder shadowDeadline(Duration shadowDeadline) {
+      this.shadowDeadline = shadowDeadline;
       return this;
     }
 
@@ -283,6 +409,21 @@ public final class ProxyConfig {
       return this;
     }
 
+    /**
+     * Connections of each store's authoritative backend, for the composition root that builds the
+     * backends (see {@link DispatchServer.Builder#legacy(Backend, Backend)}). Default 16.
+     */
+    public Builder authoritativeConnections(int authoritativeConnections) {
+      this.authoritativeConnections = authoritativeConnections;
+      return this;
+    }
+
+    /** Connections of each store's shadow backend, kept apart from the authoritative ones. Default 8. */
+    public Builder shadowConnections(int shadowConnections) {
+      this.shadowConnections = shadowConnections;
+      return this;
+    }
+
     /** Network threads; default one per processor. They never block. */
     public Builder ioThreads(int ioThreads) {
       this.ioThreads = ioThreads;
@@ -298,6 +439,24 @@ public final class ProxyConfig {
     /** A connection idle this long is closed. Default 60 s. */
     public Builder idleTimeout(Duration idleTimeout) {
       this.idleTimeout = idleTimeout;
+      return this;
+    }
+
+    /**
+     * The longest a request may take to arrive, from its first byte to its last (headers and body);
+     * a slower one is answered 408 and its connection closed. Default 10 s.
+     */
+    public Builder requestReadTimeout(Duration requestReadTimeout) {
+      this.requestReadTimeout = requestReadTimeout;
+      return this;
+    }
+
+    /**
+     * The most API connections open at once; a connection beyond it is answered 503 UNAVAILABLE and
+     * closed. Default 10,000.
+     */
+    public Builder maxConnections(int maxConnections) {
+      this.maxConnections = maxConnections;
       return this;
     }
 
@@ -334,18 +493,32 @@ public final class ProxyConfig {
       require(
           adminToken.length() >= 16,
           "adminToken must be at least 16 characters, got " + adminToken.length());
+      require(
+          apiToken == null || apiToken.length() >= 16,
+          "apiToken must be at least 16 characters, got "
+              + (apiToken == null ? 0 : apiToken.length()));
       require(maxBodyBytes >= 1024, "maxBodyBytes must be at least 1024, got " + maxBodyBytes);
+      checkPositive("deadline", defaultDeadline);
+      deadlines.forEach((op, t) -> checkPositive("deadline of " + op, t));
       checkPositive("shadowTimeout", defaultShadowTimeout);
       shadowTimeouts.forEach((op, t) -> checkPositive("shadowTimeout of " + op, t));
+      checkPositive("shadowDeadline", shadowDeadline);
       require(shadowBudget >= 1, "shadowBudget must be at least 1, got " + shadowBudget);
       require(
           maxInFlightCalls >= 1, "maxInFlightCalls must be at least 1, got " + maxInFlightCalls);
       require(callThreads >= 1, "callThreads must be at least 1, got " + callThreads);
       require(shadowThreads >= 1, "shadowThreads must be at least 1, got " + shadowThreads);
+      require(
+          authoritativeConnections >= 1,
+          "authoritativeConnections must be at least 1, got " + authoritativeConnections);
+      require(
+          shadowConnections >= 1, "shadowConnections must be at least 1, got " + shadowConnections);
       require(ioThreads >= 1, "ioThreads must be at least 1, got " + ioThreads);
       require(
           adminConcurrency >= 1, "adminConcurrency must be at least 1, got " + adminConcurrency);
       checkPositive("idleTimeout", idleTimeout);
+      checkPositive("requestReadTimeout", requestReadTimeout);
+      require(maxConnections >= 1, "maxConnections must be at least 1, got " + maxConnections);
       require(
           shutdownGrace != null && !shutdownGrace.isNegative(),
           "shutdownGrace must be zero or more, got " + shutdownGrace);

@@ -51,6 +51,13 @@ class AdminTest {
                 "/metrics",
                 r -> AdminResponse.text(200, "text/plain; version=0.0.4", "calls_total 3\n"))
             .get(
+                "/admin/page",
+                r ->
+                    AdminResponse.ok(
+                        TestProxy.JSON
+                            .createObjectNode()
+                            .put("limit", r.intParam("limit", 1, 1000, 100))))
+            .get(
                 "/admin/broken",
                 r -> {
                   throw new IllegalStateException("no database");
@@ -86,6 +93,24 @@ class AdminTest {
   private HttpRequest.Builder authed(String path) {
     return HttpRequest.newBuilder(proxy.adminUri(path))
         .header("Authorization", "Bearer " + TestProxy.TOKEN);
+  }
+
+  @Test
+  void queryParameterThatIsNotAnIntegerInRange_is400NamingIt() {
+    for (String bad : new String[] {"abc", "0", "1001", "-1", "1e3", "99999999999", ""}) {
+      HttpResponse<String> r = admin(authed("/admin/page?limit=" + bad));
+
+      assertThat(r.statusCode()).as(bad).isEqualTo(400);
+      assertThat(json(r).get("code").asText()).isEqualTo("INVALID_ARGUMENT");
+      assertThat(json(r).get("message").asText())
+          .contains("query parameter 'limit' must be an integer 1..1000");
+    }
+  }
+
+  @Test
+  void queryParameterInRangeOrAbsent_isUsed() {
+    assertThat(json(admin(authed("/admin/page?limit=7"))).get("limit").asInt()).isEqualTo(7);
+    assertThat(json(admin(authed("/admin/page"))).get("limit").asInt()).isEqualTo(100);
   }
 
   @Test

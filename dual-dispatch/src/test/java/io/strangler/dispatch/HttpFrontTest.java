@@ -66,7 +66,18 @@ class HttpFrontTest {
     stores.close();
   }
 
-  record Case(String name, String method, String path, String body, int status, String code) {
+  record Case(
+      String name,
+      String method,
+      String path,
+      String body,
+      int status,
+      String code,
+      String contentType) {
+    Case(String name, String method, String path, String body, int status, String code) {
+      this(name, method, path, body, status, code, "application/json");
+    }
+
     @Override
     public String toString() {
       return name;
@@ -100,6 +111,32 @@ class HttpFrontTest {
         new Case("wrong method", "GET", "/v1/Get", "", 405, "INVALID_ARGUMENT"),
         new Case("PUT on an operation", "PUT", "/v1/Put", put("a", "b"), 405, "INVALID_ARGUMENT"),
         new Case("POST to healthz", "POST", "/healthz", "{}", 405, "INVALID_ARGUMENT"),
+        // A browser page may send these cross-origin without a preflight: refused unread.
+        new Case(
+            "text/plain body",
+            "POST",
+            "/v1/Put",
+            put("a", "b"),
+            415,
+            "INVALID_ARGUMENT",
+            "text/plain"),
+        new Case(
+            "form body",
+            "POST",
+            "/v1/Put",
+            "key=a&value=b",
+            415,
+            "INVALID_ARGUMENT",
+            "application/x-www-form-urlencoded"),
+        new Case("no content type", "POST", "/v1/Put", put("a", "b"), 415, "INVALID_ARGUMENT", null),
+        new Case(
+            "JSON-like type",
+            "POST",
+            "/v1/Put",
+            put("a", "b"),
+            415,
+            "INVALID_ARGUMENT",
+            "application/jsonx"),
         new Case(
             "body over the limit",
             "POST",
@@ -112,11 +149,13 @@ class HttpFrontTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("badRequests")
   void badRequest_getsTheContractErrorAndTouchesNoBackend(Case c) {
-    HttpResponse<String> r =
-        proxy.send(
-            HttpRequest.newBuilder(proxy.uri(c.path()))
-                .method(c.method(), HttpRequest.BodyPublishers.ofString(c.body()))
-                .build());
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(proxy.uri(c.path()))
+            .method(c.method(), HttpRequest.BodyPublishers.ofString(c.body()));
+    if (c.contentType() != null) {
+      b.header("Content-Type", c.contentType());
+    }
+    HttpResponse<String> r = proxy.send(b.build());
 
     assertThat(r.statusCode()).as(r.body()).isEqualTo(c.status());
     assertThat(r.headers().firstValue("Content-Type")).hasValue("application/json");
@@ -144,6 +183,47 @@ class HttpFrontTest {
 
     assertThat(r.statusCode()).isEqualTo(405);
     assertThat(r.headers().firstValue("Allow")).hasValue("POST");
+  }
+
+  @Test
+  void jsonWithACharset_isServed() {
+    HttpResponse<String> r =
+        proxy.send(
+            HttpRequest.newBuilder(proxy.uri("/v1/Put"))
+                .header("Content-Type", "Application/JSON; charset=utf-8")
+                .POST(HttpRequest.BodyPublishers.ofString(put("cs", "v")))
+                .build());
+
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+  }
+
+  @Test
+  void preflight_getsNoCorsGrant() {
+    HttpResponse<String> r =
+        proxy.send(
+            HttpRequest.newBuilder(proxy.uri("/v1/Put"))
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                .header("Origin", "https://evil.example")
+                .header("Access-Control-Request-Method", "POST")
+                .header("Access-Control-Request-Headers", "content-type")
+                .build());
+
+    assertThat(r.statusCode()).isEqualTo(405);
+    assertThat(r.headers().map().keySet())
+        .noneMatch(h -> h.toLowerCase(java.util.Locale.ROOT).startsWith("access-control-"));
+    assertThat(legacy.calls() + newer.calls()).isZero();
+  }
+
+  @Test
+  void timeoutHeaderThatIsNotAPositiveNumber_isABadRequest() {
+    for (String bad : List.of("abc", "0", "-5", "1.5", "99999999999")) {
+      HttpResponse<String> r =
+          proxy.send(proxy.request("Get", TestProxy.get("a")).header("X-Timeout-Ms", bad).build());
+
+      assertThat(r.statusCode()).as(bad).isEqualTo(400);
+      assertThat(json(r).get("message").asText()).contains("X-Timeout-Ms");
+    }
+    assertThat(legacy.calls() + newer.calls()).isZero();
   }
 
   @Test

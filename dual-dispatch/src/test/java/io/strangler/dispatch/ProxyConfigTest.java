@@ -28,6 +28,39 @@ class ProxyConfigTest {
   }
 
   @Test
+  void hardeningDefaults_areTheDocumentedOnes() {
+    ProxyConfig c = valid().deadline("Get", Duration.ofMillis(300)).build();
+
+    assertThat(c.deadline("Get")).isEqualTo(Duration.ofMillis(300));
+    assertThat(c.deadline("Put")).isEqualTo(Duration.ofSeconds(5));
+    assertThat(c.shadowDeadline()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(c.requestReadTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(c.maxConnections()).isEqualTo(10_000);
+    assertThat(c.authoritativeConnections()).isEqualTo(16);
+    assertThat(c.shadowConnections()).isEqualTo(8);
+    assertThat(c.hasApiToken()).isFalse();
+    assertThat(valid().apiToken("api-token-0123456789").build().toString())
+        .contains("apiToken=set")
+        .doesNotContain("api-token-0123456789");
+  }
+
+  @Test
+  void hardeningValuesOutOfRange_failWithTheValueGiven() {
+    assertThatThrownBy(() -> valid().apiToken("short").build())
+        .hasMessage("apiToken must be at least 16 characters, got 5");
+    assertThatThrownBy(() -> valid().deadline(Duration.ZERO).build())
+        .hasMessage("deadline must be positive, got PT0S");
+    assertThatThrownBy(() -> valid().deadline("Get", Duration.ofSeconds(-1)).build())
+        .hasMessage("deadline of Get must be positive, got PT-1S");
+    assertThatThrownBy(() -> valid().maxConnections(0).build())
+        .hasMessage("maxConnections must be at least 1, got 0");
+    assertThatThrownBy(() -> valid().shadowConnections(0).build())
+        .hasMessage("shadowConnections must be at least 1, got 0");
+    assertThatThrownBy(() -> valid().requestReadTimeout(null).build())
+        .hasMessage("requestReadTimeout must be positive, got null");
+  }
+
+  @Test
   void missingAdminToken_failsSayingWhy() {
     assertThatThrownBy(() -> ProxyConfig.builder().build())
         .isInstanceOf(IllegalArgumentException.class)

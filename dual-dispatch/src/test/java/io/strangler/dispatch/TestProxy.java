@@ -62,6 +62,11 @@ final class TestProxy implements AutoCloseable {
             .start());
   }
 
+  /** A client for a server the test built itself; closing it closes the server. */
+  static TestProxy wrap(DispatchServer server) {
+    return new TestProxy(server);
+  }
+
   URI uri(String path) {
     return URI.create("http://127.0.0.1:" + server.port() + path);
   }
