@@ -105,4 +105,93 @@ class SerialLanesTest {
     await().until(() -> ran.size() == 2);
     assertThat(ran).containsExactly("reported boom", "next");
   }
+
+  @Test
+  void aTaskOfTwoKeys_waitsForBothLanes_andLaterTasksOfEitherWaitForIt() throws InterruptedException {
+    CountDownLatch release = new CountDownLatch(1);
+    List<String> ran = new CopyOnWriteArrayList<>();
+    lanes.submit(
+        "a",
+        Mode.Backend.NEW,
+        () -> {
+          try {
+            release.await(10, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          ran.add("a first");
+        });
+    lanes.submit(List.of("a", "b"), Mode.Backend.NEW, () -> ran.add("a and b"));
+    lanes.submit("b", Mode.Backend.NEW, () -> ran.add("b after"));
+
+    assertThat(lanes.busyLanes()).isEqualTo(2);
+    assertThat(ran).as("b's lane waits behind the task that also waits for a").isEmpty();
+    release.countDown();
+
+    await().until(() -> ran.size() == 3);
+    assertThat(ran).containsExactly("a first", "a and b", "b after");
+    await().until(() -> lanes.busyLanes() == 0);
+  }
+
+  @Test
+  void eightThreadsSubmittingOverlappingKeySets_neverDeadlock_andKeepEachKeyExclusiveAndInOrder()
+      throws InterruptedException {
+    int threads = 8;
+    int perThread = 400;
+    int keys = 12;
+    java.util.concurrent.ConcurrentHashMap<String, AtomicInteger> running = new java.util.concurrent.ConcurrentHashMap<>();
+    java.util.concurrent.ConcurrentHashMap<String, Integer> lastSeen = new java.util.concurrent.ConcurrentHashMap<>();
+    AtomicInteger overlaps = new AtomicInteger();
+    AtomicInteger outOfOrder = new AtomicInteger();
+    AtomicInteger done = new AtomicInteger();
+    CountDownLatch start = new CountDownLatch(1);
+    List<Thread> submitters = new java.util.ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int id = t;
+      submitters.add(
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    java.util.Random random = new java.util.Random(id);
+                    try {
+                      start.await();
+                    } catch (InterruptedException e) {
+                      return;
+                    }
+                    for (int i = 0; i < perThread; i++) {
+                      int seq = i;
+                      List<String> set =
+                          random.ints(1 + random.nextInt(3), 0, keys).mapToObj(k -> "k" + k).distinct().toList();
+                      lanes.submit(
+                          set,
+                          Mode.Backend.NEW,
+                          () -> {
+                            for (String k : set) {
+                              if (running.computeIfAbsent(k, x -> new AtomicInteger()).incrementAndGet() != 1) {
+                                overlaps.incrementAndGet();
+                              }
+                              Integer prev = lastSeen.put(id + "/" + k, seq);
+                              if (prev != null && prev >= seq) {
+                                outOfOrder.incrementAndGet();
+                              }
+                            }
+                            Thread.yield();
+                            for (String k : set) {
+                              running.get(k).decrementAndGet();
+                            }
+                            done.incrementAndGet();
+                          });
+                    }
+                  }));
+    }
+    start.countDown();
+    for (Thread t : submitters) {
+      t.join();
+    }
+
+    await().atMost(java.time.Duration.ofSeconds(20)).until(() -> done.get() == threads * perThread);
+    assertThat(overlaps.get()).as("two tasks of one key at once").isZero();
+    assertThat(outOfOrder.get()).as("a key's tasks out of submission order").isZero();
+    await().until(() -> lanes.busyLanes() == 0);
+  }
 }

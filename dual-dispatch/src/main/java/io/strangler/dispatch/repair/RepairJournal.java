@@ -1,0 +1,516 @@
+package io.strangler.dispatch.repair;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.strangler.dispatch.ApiSpec;
+import io.strangler.dispatch.Exchange;
+import io.strangler.dispatch.Outcome;
+import io.strangler.dispatch.OutcomeSink;
+import io.strangler.flags.Mode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The durable record of shadow writes that did not land: an {@link OutcomeSink} that appends one
+ * line per write whose shadow failed, timed out or was never sent (or whose answers differ) to a
+ * local append-only file, named with the entities the write touched. A {@link Repairer} reads it
+ * and copies those entities from the authoritative store to the other one.
+ *
+ * <p>The journal is a local file on purpose: the store it would otherwise live in may be the one
+ * that is down. The proxy's threads only classify the exchange and offer it to a bounded queue;
+ * naming the entities, serialising and writing happen on one writer thread, which forces the file
+ * to disk whenever its queue runs dry. When the queue or the file is full the write's API is
+ * marked as needing a drift scan (kept in a file beside the journal), so no loss goes unnoticed.
+ *
+ * <p>Files in {@link Config#dir()}: {@code repairs.jsonl} (the entries), {@code repairs.offset}
+ * (how far the repairer has got, replaced atomically) and {@code needs-scan.txt} (the APIs that
+ * lost entries).
+ */
+public final class RepairJournal implements OutcomeSink, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(RepairJournal.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int FORCE_EVERY = 256;
+
+  /**
+   * Where and how much.
+   *
+   * @param dir the journal's directory (created when missing)
+   * @param queueCapacity writes waiting for the writer thread at most
+   * @param maxBytes the journal file's size at most; past it entries are lost and their API marked
+   * @param compactBytes once the repairer has caught up, a file at least this long is emptied
+   */
+  public record Config(Path dir, int queueCapacity, long maxBytes, long compactBytes) {
+    public Config {
+      Objects.requireNonNull(dir, "dir");
+      if (queueCapacity < 1) {
+        throw new IllegalArgumentException("queueCapacity must be at least 1, got " + queueCapacity);
+      }
+      if (maxBytes < 1024) {
+        throw new IllegalArgumentException("maxBytes must be at least 1024, got " + maxBytes);
+      }
+      if (compactBytes < 0) {
+        throw new IllegalArgumentException("compactBytes must not be negative");
+      }
+    }
+
+    /** 64k queued writes, a 256 MiB file, emptied from 1 MiB once drained. */
+    public static Config in(Path dir) {
+      return new Config(dir, 65_536, 256L << 20, 1L << 20);
+    }
+  }
+
+  /**
+   * One write to repair.
+   *
+   * @param end the journal offset just past this entry's line (what {@link #commit} takes)
+   * @param from the backend that was authoritative for the write: the state to copy
+   */
+  public record Entry(
+      long end, Instant at, String operation, Mode.Backend from, String reason, List<String> keys) {}
+
+  /** What the journal holds and has lost. */
+  public record Stats(
+      long recorded,
+      long pending,
+      long lostQueueFull,
+      long lostFileFull,
+      long writeFailures,
+      Set<String> needsScan) {}
+
+  private record Pending(Exchange exchange, String reason) {}
+
+  private final Config config;
+  private final TouchedEntities touched;
+  private final Clock clock;
+  private final Path file;
+  private final Path offsetFile;
+  private final Path scanFile;
+  private final BlockingQueue<Pending> queue;
+  private final Thread writer;
+  private final Object lock = new Object();
+
+  private final LongAdder lostQueueFull = new LongAdder();
+  private final LongAdder lostFileFull = new LongAdder();
+  private final LongAdder writeFailures = new LongAdder();
+  private volatile boolean closing;
+
+  // Guarded by lock: the file's durable length and line count, and how far the repairer has got.
+  private final FileChannel channel;
+  private long durableEnd;
+  private long durableLines;
+  private long committed;
+  private long committedLines;
+  private long recorded;
+  private final Set<String> needsScan = new TreeSet<>();
+
+  // Writer thread only: what is written but not yet forced to disk.
+  private long writtenEnd;
+  private long writtenLines;
+
+  public RepairJournal(Config config, TouchedEntities touched, Clock clock) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.touched = Objects.requireNonNull(touched, "touched");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.file = config.dir().resolve("repairs.jsonl");
+    this.offsetFile = config.dir().resolve("repairs.offset");
+    this.scanFile = config.dir().resolve("needs-scan.txt");
+    this.queue = new ArrayBlockingQueue<>(config.queueCapacity());
+    try {
+      Files.createDirectories(config.dir());
+      channel =
+          FileChannel.open(
+              file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      recover();
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot open the repair journal in " + config.dir().toAbsolutePath() + ": " + e.getMessage(), e);
+    }
+    this.writer = Thread.ofPlatform().name("repair-journal").daemon(true).unstarted(this::run);
+    writer.start();
+  }
+
+  /** Reads back what a previous run left: the offset, the entries after it, the marked APIs. */
+  private void recover() throws IOException {
+    long size = channel.size();
+    long offset = 0;
+    if (Files.exists(offsetFile)) {
+      String text = Files.readString(offsetFile, StandardCharsets.UTF_8).trim();
+      try {
+        offset = Math.min(size, Math.max(0, Long.parseLong(text)));
+      } catch (NumberFormatException e) {
+        log.warn("repair journal offset file {} is unreadable ({}); repairing from the start", offsetFile, text);
+      }
+    }
+    // A line cut short by a crash is not an entry: the file ends at the last newline.
+    long end = lastNewline(size);
+    if (end < size) {
+      log.warn("repair journal {} ends in a partial line; {} bytes dropped", file, size - end);
+      channel.truncate(end);
+    }
+    offset = Math.min(offset, end);
+    long lines = 0;
+    for (Entry ignored : readRange(offset, end, Integer.MAX_VALUE)) {
+      lines++;
+    }
+    if (Files.exists(scanFile)) {
+      for (String line : Files.readAllLines(scanFile, StandardCharsets.UTF_8)) {
+        if (!line.isBlank()) {
+          needsScan.add(line.trim());
+        }
+      }
+    }
+    channel.position(end);
+    durableEnd = end;
+    writtenEnd = end;
+    committed = offset;
+    durableLines = lines;
+    writtenLines = lines;
+    committedLines = 0;
+    if (lines > 0) {
+      log.info("repair journal {}: {} entries still to repair", file, lines);
+    }
+  }
+
+  private long lastNewline(long size) throws IOException {
+    long pos = size;
+    ByteBuffer one = ByteBuffer.allocate(1);
+    while (pos > 0) {
+      one.clear();
+      channel.read(one, pos - 1);
+      if (one.get(0) == '\n') {
+        return pos;
+      }
+      pos--;
+    }
+    return 0;
+  }
+
+  @Override
+  public void accept(Exchange e) {
+    // On the proxy's threads: a few type checks and a non-blocking offer, never an exception.
+    String reason = reason(e);
+    if (reason == null) {
+      return;
+    }
+    if (closing || !queue.offer(new Pending(e, reason))) {
+      lostQueueFull.increment();
+      markNeedsScan(e.operation());
+    }
+  }
+
+  /** Why a write needs a repair, or null when both stores took it alike (or it is no write). */
+  static String reason(Exchange e) {
+    if (e.kind() != ApiSpec.Kind.WRITE || !e.mode().isDual()) {
+      return null;
+    }
+    return switch (e.authoritative()) {
+      case Outcome.Answer a ->
+          switch (e.shadow()) {
+            case Outcome.Answer s -> s.body().equals(a.body()) ? null : "answers_differ";
+            case Outcome.Failure f -> "shadow_failed";
+            case Outcome.TimedOut t -> "shadow_timed_out";
+            case Outcome.Dropped d -> "shadow_" + d.label();
+            case Outcome.NotCalled n -> null;
+          };
+      // The authoritative store failed on its side (not the request's fault): its write may
+      // have been applied in part, and the shadow was not told.
+      case Outcome.Failure f -> f.httpStatus() >= 500 ? "authoritative_failed" : null;
+      case Outcome.TimedOut t -> "authoritative_timed_out";
+      case Outcome.Dropped d -> null;
+      case Outcome.NotCalled n -> null;
+    };
+  }
+
+  private void run() {
+    try {
+      while (true) {
+        Pending p;
+        try {
+          p = queue.poll(100, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+        if (p == null) {
+          if (closing) {
+            return;
+          }
+          compactIfDrained();
+          continue;
+        }
+        append(p);
+        // Forced when the queue runs dry, and every few hundred entries under a steady stream,
+        // so the repairer never waits long for what is already written.
+        if (queue.isEmpty() || writtenLines - durableLines >= FORCE_EVERY) {
+          force();
+        }
+      }
+    } finally {
+      force();
+    }
+  }
+
+  private void append(Pending p) {
+    Exchange e = p.exchange();
+    List<String> keys;
+    try {
+      JsonNode answer = e.authoritative() instanceof Outcome.Answer a ? a.body() : null;
+      keys = touched.of(e.operation(), e.request(), answer);
+    } catch (RuntimeException ex) {
+      writeFailures.increment();
+      log.warn("cannot name the entities of a {} write to repair; marking it for a drift scan", e.operation(), ex);
+      markNeedsScan(e.operation());
+      return;
+    }
+    if (keys == null || keys.isEmpty()) {
+      return;
+    }
+    ObjectNode line = JSON.createObjectNode();
+    line.put("at", clock.instant().toString());
+    line.put("op", e.operation());
+    line.put("from", e.mode().authoritative().name());
+    line.put("reason", p.reason());
+    line.put("requestId", e.requestId());
+    ArrayNode k = line.putArray("keys");
+    keys.forEach(k::add);
+    byte[] data;
+    try {
+      data = (JSON.writeValueAsString(line) + "\n").getBytes(StandardCharsets.UTF_8);
+    } catch (IOException ex) {
+      writeFailures.increment();
+      markNeedsScan(e.operation());
+      return;
+    }
+    if (writtenEnd + data.length > config.maxBytes()) {
+      lostFileFull.increment();
+      markNeedsScan(e.operation());
+      return;
+    }
+    try {
+      ByteBuffer buf = ByteBuffer.wrap(data);
+      while (buf.hasRemaining()) {
+        channel.write(buf, writtenEnd + buf.position());
+      }
+      writtenEnd += data.length;
+      writtenLines++;
+    } catch (IOException ex) {
+      writeFailures.increment();
+      log.warn("cannot append to the repair journal {}; marking {} for a drift scan", file, e.operation(), ex);
+      markNeedsScan(e.operation());
+    }
+  }
+
+  /** Makes what was appended durable and visible to the repairer. */
+  private void force() {
+    synchronized (lock) {
+      if (writtenEnd == durableEnd) {
+        return;
+      }
+      try {
+        channel.force(false);
+      } catch (IOException ex) {
+        writeFailures.increment();
+        log.warn("cannot sync the repair journal {}", file, ex);
+      }
+      recorded += writtenLines - durableLines;
+      durableEnd = writtenEnd;
+      durableLines = writtenLines;
+      lock.notifyAll();
+    }
+  }
+
+  /** Empties a long journal once everything in it is repaired, so it does not grow for ever. */
+  private void compactIfDrained() {
+    synchronized (lock) {
+      if (committed < durableEnd || durableEnd < Math.max(1, config.compactBytes()) || writtenEnd != durableEnd) {
+        return;
+      }
+      try {
+        channel.truncate(0);
+        channel.force(true);
+        committed = 0;
+        committedLines = 0;
+        durableEnd = 0;
+        durableLines = 0;
+        writtenEnd = 0;
+        writtenLines = 0;
+        writeOffset(0);
+      } catch (IOException ex) {
+        log.warn("cannot compact the repair journal {}", file, ex);
+      }
+    }
+  }
+
+  /**
+   * The next entries after what the repairer has committed, at most {@code max}; waits up to
+   * {@code wait} for one when there is none.
+   */
+  public List<Entry> next(int max, java.time.Duration wait) throws InterruptedException {
+    long deadline = System.nanoTime() + wait.toNanos();
+    synchronized (lock) {
+      while (committed >= durableEnd && !closing) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return List.of();
+        }
+        TimeUnit.NANOSECONDS.timedWait(lock, left);
+      }
+      try {
+        return readRange(committed, durableEnd, max);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read the repair journal " + file, e);
+      }
+    }
+  }
+
+  private List<Entry> readRange(long from, long to, int max) throws IOException {
+    List<Entry> out = new ArrayList<>();
+    long pos = from;
+    ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+    java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+    while (pos < to && out.size() < max) {
+      buf.clear();
+      buf.limit((int) Math.min(buf.capacity(), to - pos));
+      int n = channel.read(buf, pos);
+      if (n <= 0) {
+        break;
+      }
+      for (int i = 0; i < n && out.size() < max; i++) {
+        byte b = buf.get(i);
+        if (b == '\n') {
+          out.add(parse(line.toByteArray(), pos + i + 1));
+          line.reset();
+          if (out.size() == max) {
+            return out;
+          }
+        } else {
+          line.write(b);
+        }
+      }
+      pos += n;
+    }
+    return out;
+  }
+
+  private static Entry parse(byte[] line, long end) throws IOException {
+    JsonNode n = JSON.readTree(line);
+    List<String> keys = new ArrayList<>();
+    n.path("keys").forEach(k -> keys.add(k.asText()));
+    return new Entry(
+        end,
+        Instant.parse(n.path("at").asText()),
+        n.path("op").asText(),
+        Mode.Backend.valueOf(n.path("from").asText()),
+        n.path("reason").asText(),
+        List.copyOf(keys));
+  }
+
+  /** The repairer is done with every entry up to {@code end} ({@link Entry#end} of the last one). */
+  public void commit(long end, int entries) {
+    synchronized (lock) {
+      if (end <= committed || end > durableEnd) {
+        return;
+      }
+      committed = end;
+      committedLines += entries;
+      try {
+        writeOffset(end);
+      } catch (IOException e) {
+        // The entries will be repaired again after a restart: repairs are idempotent.
+        log.warn("cannot save the repair journal offset in {}", offsetFile, e);
+      }
+    }
+  }
+
+  private void writeOffset(long end) throws IOException {
+    Path tmp = offsetFile.resolveSibling("repairs.offset.tmp");
+    Files.writeString(tmp, Long.toString(end), StandardCharsets.UTF_8);
+    Files.move(tmp, offsetFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  private void markNeedsScan(String operation) {
+    synchronized (lock) {
+      if (!needsScan.add(operation)) {
+        return;
+      }
+      log.warn("repair journal lost an entry of {}: it needs a drift scan", operation);
+      try {
+        Files.write(scanFile, needsScan, StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        log.warn("cannot save {}", scanFile, e);
+      }
+    }
+  }
+
+  /** A drift scan and repair of these APIs' entities was made: they no longer need one. */
+  public void scanned(Set<String> operations) {
+    synchronized (lock) {
+      if (needsScan.removeAll(operations)) {
+        try {
+          Files.write(scanFile, needsScan, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+          log.warn("cannot save {}", scanFile, e);
+        }
+      }
+    }
+  }
+
+  /** Entries written and not yet repaired (queued writes not counted). */
+  public long pending() {
+    synchronized (lock) {
+      return durableLines - committedLines;
+    }
+  }
+
+  public Stats stats() {
+    synchronized (lock) {
+      return new Stats(
+          recorded,
+          durableLines - committedLines,
+          lostQueueFull.sum(),
+          lostFileFull.sum(),
+          writeFailures.sum(),
+          Set.copyOf(needsScan));
+    }
+  }
+
+  @Override
+  public void close() {
+    closing = true;
+    synchronized (lock) {
+      lock.notifyAll();
+    }
+    try {
+      writer.join(5_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    try {
+      channel.close();
+    } catch (IOException e) {
+      log.warn("cannot close the repair journal {}", file, e);
+    }
+  }
+}

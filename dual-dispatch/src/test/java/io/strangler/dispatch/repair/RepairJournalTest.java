@@ -1,0 +1,188 @@
+package io.strangler.dispatch.repair;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.strangler.dispatch.ApiSpec;
+import io.strangler.dispatch.Exchange;
+import io.strangler.dispatch.Outcome;
+import io.strangler.flags.Mode;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RepairJournalTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration WAIT = Duration.ofSeconds(10);
+  private static final Outcome OK = new Outcome.Answer(JSON.createObjectNode().put("ok", true), Duration.ZERO);
+  /** The binding's part, as a test sees it: the entity is the request's "key" field. */
+  private static final TouchedEntities BY_KEY = (op, request, answer) -> List.of("k:" + request.path("key").asText());
+
+  @TempDir Path dir;
+
+  private static Exchange write(String key, Mode mode, Outcome authoritative, Outcome shadow) {
+    JsonNode body = JSON.createObjectNode().put("key", key);
+    return new Exchange("Put", ApiSpec.Kind.WRITE, mode, body, "req-" + key, Instant.EPOCH, authoritative, shadow);
+  }
+
+  private RepairJournal open(RepairJournal.Config config) {
+    return new RepairJournal(config, BY_KEY, Clock.systemUTC());
+  }
+
+  private static List<RepairJournal.Entry> drain(RepairJournal journal, int expected) throws InterruptedException {
+    List<RepairJournal.Entry> all = new ArrayList<>();
+    await().atMost(WAIT).until(() -> journal.pending() >= expected);
+    all.addAll(journal.next(expected + 1, Duration.ofMillis(50)));
+    return all;
+  }
+
+  @Test
+  void writesWhoseShadowDidNotLand_areRecordedWithTheirEntities_andNothingElse() throws Exception {
+    try (RepairJournal journal = open(RepairJournal.Config.in(dir))) {
+      Outcome otherAnswer = new Outcome.Answer(JSON.createObjectNode().put("ok", false), Duration.ZERO);
+      journal.accept(write("good", Mode.SHADOW, OK, OK));
+      journal.accept(write("single", Mode.LEGACY_ONLY, OK, Outcome.NOT_CALLED));
+      journal.accept(write("refused", Mode.SHADOW, new Outcome.Failure("NOT_FOUND", 404, "no", Duration.ZERO), new Outcome.Dropped(Outcome.DropReason.AUTHORITATIVE_FAILED)));
+      journal.accept(
+          new Exchange("Get", ApiSpec.Kind.READ, Mode.SHADOW, JSON.createObjectNode().put("key", "read"), "r", Instant.EPOCH, OK, new Outcome.TimedOut(Duration.ofMillis(1))));
+      journal.accept(write("failed", Mode.SHADOW, OK, new Outcome.Failure("UNAVAILABLE", 503, "down", Duration.ZERO)));
+      journal.accept(write("slow", Mode.NEW_PRIMARY, OK, new Outcome.TimedOut(Duration.ofMillis(200))));
+      journal.accept(write("budget", Mode.SHADOW, OK, new Outcome.Dropped(Outcome.DropReason.SHADOW_BUDGET_FULL)));
+      journal.accept(write("differ", Mode.SHADOW, OK, otherAnswer));
+      journal.accept(write("partial", Mode.SHADOW, new Outcome.Failure("UNAVAILABLE", 503, "down", Duration.ZERO), new Outcome.Dropped(Outcome.DropReason.AUTHORITATIVE_FAILED)));
+
+      List<RepairJournal.Entry> entries = drain(journal, 5);
+
+      assertThat(entries)
+          .extracting(e -> e.keys().getFirst() + " " + e.reason() + " " + e.from())
+          .containsExactly(
+              "k:failed shadow_failed LEGACY",
+              "k:slow shadow_timed_out NEW",
+              "k:budget shadow_dropped_shadow_budget_full LEGACY",
+              "k:differ answers_differ LEGACY",
+              "k:partial authoritative_failed LEGACY");
+      assertThat(journal.stats().recorded()).isEqualTo(5);
+    }
+  }
+
+  @Test
+  void entriesNotYetRepaired_surviveARestart_andACutLineIsDropped() throws Exception {
+    RepairJournal.Config config = RepairJournal.Config.in(dir);
+    try (RepairJournal journal = open(config)) {
+      for (int i = 0; i < 3; i++) {
+        journal.accept(write("e" + i, Mode.SHADOW, OK, new Outcome.TimedOut(Duration.ZERO)));
+      }
+      List<RepairJournal.Entry> entries = drain(journal, 3);
+      journal.commit(entries.getFirst().end(), 1);
+      assertThat(journal.pending()).isEqualTo(2);
+    }
+    // A crash in the middle of a line.
+    Files.writeString(dir.resolve("repairs.jsonl"), "{\"at\":\"2026-", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+
+    try (RepairJournal journal = open(config)) {
+      assertThat(journal.pending()).isEqualTo(2);
+      assertThat(journal.next(10, Duration.ZERO)).extracting(e -> e.keys().getFirst()).containsExactly("k:e1", "k:e2");
+    }
+  }
+
+  @Test
+  void aFullJournal_marksTheApiForADriftScan_untilOneIsDone() throws Exception {
+    RepairJournal.Config tiny = new RepairJournal.Config(dir, 1_000, 1024, 0);
+    try (RepairJournal journal = open(tiny)) {
+      for (int i = 0; i < 50; i++) {
+        journal.accept(write("e" + i, Mode.SHADOW, OK, new Outcome.TimedOut(Duration.ZERO)));
+      }
+      await().atMost(WAIT).until(() -> journal.stats().lostFileFull() + journal.stats().recorded() == 50);
+      assertThat(journal.stats().lostFileFull()).isPositive();
+      assertThat(journal.stats().needsScan()).containsExactly("Put");
+    }
+    try (RepairJournal journal = open(tiny)) {
+      assertThat(journal.stats().needsScan()).as("kept across a restart").containsExactly("Put");
+      journal.scanned(Set.of("Put"));
+      assertThat(journal.stats().needsScan()).isEmpty();
+    }
+    try (RepairJournal journal = open(tiny)) {
+      assertThat(journal.stats().needsScan()).isEmpty();
+    }
+  }
+
+  @Test
+  void eightConcurrentWriters_loseNoEntry() throws Exception {
+    int threads = 8;
+    int each = 500;
+    try (RepairJournal journal = open(RepairJournal.Config.in(dir));
+        ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+      CountDownLatch start = new CountDownLatch(1);
+      for (int t = 0; t < threads; t++) {
+        int id = t;
+        pool.submit(
+            () -> {
+              start.await();
+              for (int i = 0; i < each; i++) {
+                journal.accept(write(id + "-" + i, Mode.SHADOW, OK, new Outcome.Failure("UNAVAILABLE", 503, "down", Duration.ZERO)));
+              }
+              return null;
+            });
+      }
+      start.countDown();
+      await().atMost(WAIT).until(() -> journal.pending() == threads * each);
+      Set<String> keys = ConcurrentHashMap.newKeySet();
+      journal.next(threads * each, Duration.ZERO).forEach(e -> keys.addAll(e.keys()));
+      assertThat(keys).hasSize(threads * each);
+      assertThat(journal.stats().lostQueueFull()).isZero();
+    }
+  }
+
+  @Test
+  void repairer_waitsOutAStoreThatIsDown_thenRepairsEachEntityOnce_andEmptiesTheJournal() throws Exception {
+    AtomicBoolean storeUp = new AtomicBoolean(false);
+    AtomicInteger tries = new AtomicInteger();
+    Set<String> repairedKeys = ConcurrentHashMap.newKeySet();
+    AtomicInteger repairs = new AtomicInteger();
+    EntityRepair repair =
+        (key, from) -> {
+          tries.incrementAndGet();
+          if (!storeUp.get()) {
+            return new RepairResult.Retry("store down");
+          }
+          repairs.incrementAndGet();
+          return repairedKeys.add(key + "<-" + from) ? RepairResult.REPAIRED : RepairResult.ALREADY_EQUAL;
+        };
+    RepairJournal.Config config = new RepairJournal.Config(dir, 1_000, 1L << 20, 1);
+    Repairer.Config fast = new Repairer.Config(64, 10_000, Duration.ZERO, Duration.ofMillis(10), Duration.ofMillis(50));
+    try (RepairJournal journal = open(config);
+        Repairer repairer = new Repairer(journal, repair, fast, Clock.systemUTC())) {
+      for (int i = 0; i < 20; i++) {
+        // Ten entities, each written twice.
+        journal.accept(write("e" + (i % 10), Mode.SHADOW, OK, new Outcome.Failure("UNAVAILABLE", 503, "down", Duration.ZERO)));
+      }
+      await().atMost(WAIT).until(() -> tries.get() >= 3);
+      assertThat(journal.pending()).as("nothing committed while the store is down").isEqualTo(20);
+
+      storeUp.set(true);
+
+      await().atMost(WAIT).until(() -> journal.pending() == 0);
+      assertThat(repairedKeys).hasSize(10).allMatch(k -> k.endsWith("<-LEGACY"));
+      assertThat(repairs.get()).as("each entity once per batch").isLessThanOrEqualTo(20);
+      assertThat(repairer.stats().retries()).isPositive();
+      await().atMost(WAIT).until(() -> Files.size(dir.resolve("repairs.jsonl")) == 0);
+    }
+  }
+}
