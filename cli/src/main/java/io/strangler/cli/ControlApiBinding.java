@@ -47,7 +47,7 @@ public final class ControlApiBinding {
 
   static ApiSpec spec(Operation<?> op) {
     ApiSpec.Kind kind = op.isWrite() ? ApiSpec.Kind.WRITE : ApiSpec.Kind.READ;
-    return ApiSpec.of(op.name(), kind, body -> prepare(op, body));
+    return ApiSpec.of(op.name(), kind, body -> prepare(op, body), ControlApiShadows.of(op));
   }
 
   static Prepared prepare(Operation<?> op, JsonNode body) throws BadRequest {
@@ -65,6 +65,7 @@ public final class ControlApiBinding {
     } catch (ControlPlaneException e) {
       throw new BadRequest(e.code().name(), e.code().httpStatus(), e.getMessage());
     }
+    ControlApiShadows.rejectProxyOnlyFields(request);
     return new Prepared(body, request, request.routingKey(), request.entityKey());
   }
 
@@ -88,10 +89,19 @@ public final class ControlApiBinding {
 
   /** The proxy's side over one control plane. */
   public static Backend backend(ControlPlane plane) {
-    return new PlaneBackend(plane);
+    return backend(plane, ControlApiShadows.OwnDecisions.NONE);
   }
 
-  private record PlaneBackend(ControlPlane plane) implements Backend {
+  /**
+   * The proxy's side over one control plane, telling {@code decisions} when the plane, as a
+   * shadow told where to place a container, would have placed it elsewhere itself.
+   */
+  public static Backend backend(ControlPlane plane, ControlApiShadows.OwnDecisions decisions) {
+    return new PlaneBackend(plane, decisions);
+  }
+
+  private record PlaneBackend(ControlPlane plane, ControlApiShadows.OwnDecisions decisions)
+      implements Backend {
     @Override
     public String name() {
       return plane.name();
@@ -104,8 +114,9 @@ public final class ControlApiBinding {
         return Reply.failed(ErrorCode.INTERNAL.name(), 500, "no such operation " + operation);
       }
       try {
-        Object answer =
-            op.call(plane, request.request(Request.class), new CallContext(stamp.requestId(), stamp.now()));
+        Request typed = request.request(Request.class);
+        Object answer = op.call(plane, typed, new CallContext(stamp.requestId(), stamp.now()));
+        ControlApiShadows.noteOwnDecision(operation, typed, answer, decisions);
         return Reply.ok(JSON.valueToTree(answer));
       } catch (ControlPlaneException e) {
         return Reply.failed(e.code().name(), e.code().httpStatus(), e.getMessage());

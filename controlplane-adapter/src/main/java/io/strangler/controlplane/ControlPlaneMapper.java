@@ -89,7 +89,8 @@ interface ControlPlaneMapper {
       @Param("cluster") String cluster,
       @Param("machineId") String machineId,
       @Param("containerId") String containerId,
-      @Param("now") Instant now);
+      @Param("now") Instant now,
+      @Param("checkRoom") boolean checkRoom);
 
   PlacementResult placeContainerWithTransfer(
       @Param("replId") String replId,
@@ -98,7 +99,8 @@ interface ControlPlaneMapper {
       @Param("machineId") String machineId,
       @Param("containerId") String containerId,
       @Param("now") Instant now,
-      @Param("expiresAt") Instant expiresAt);
+      @Param("expiresAt") Instant expiresAt,
+      @Param("checkRoom") boolean checkRoom);
 
   Container stopContainer(@Param("containerId") String containerId, @Param("now") Instant now);
 

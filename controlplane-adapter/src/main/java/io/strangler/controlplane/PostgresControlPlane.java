@@ -14,6 +14,7 @@ import io.strangler.api.model.Repl;
 import io.strangler.api.model.Topology;
 import io.strangler.api.ops.ConnectReplRequest;
 import io.strangler.api.ops.ConnectReplResponse;
+import io.strangler.api.ops.ContainerPlacement;
 import io.strangler.api.ops.CreateReplRequest;
 import io.strangler.api.ops.DrainMachineRequest;
 import io.strangler.api.ops.GetHostingMetadataRequest;
@@ -24,6 +25,7 @@ import io.strangler.api.ops.ListContainersRequest;
 import io.strangler.api.ops.ListContainersResponse;
 import io.strangler.api.ops.ListMachinesRequest;
 import io.strangler.api.ops.ListMachinesResponse;
+import io.strangler.api.ops.PlacementUse;
 import io.strangler.api.ops.RegisterMachineRequest;
 import io.strangler.api.ops.ResolveClusterRequest;
 import io.strangler.api.ops.ResolveClusterResponse;
@@ -503,7 +505,11 @@ public final class PostgresControlPlane implements ControlPlane {
   public ConnectReplResponse connectRepl(ConnectReplRequest request, CallContext ctx) {
     request.validate();
     String replId = request.replId();
-    String containerId = Ids.containerId(ctx.requestId());
+    ContainerPlacement given = request.placement();
+    String containerId =
+        given != null && given.containerId() != null
+            ? given.containerId()
+            : Ids.containerId(ctx.requestId());
     Lost last = null;
     for (int attempt = 1; attempt <= MAX_CONNECT_ATTEMPTS; attempt++) {
       ReplState state = statement(m -> m.selectReplState(replId));
@@ -515,7 +521,8 @@ public final class PostgresControlPlane implements ControlPlane {
       }
       Attempt a =
           transaction(
-              m -> place(m, state.repl(), containerId, ctx.now()), Answered.class::isInstance);
+              m -> place(m, state.repl(), given, containerId, ctx.now()),
+              Answered.class::isInstance);
       if (a instanceof Answered answered) {
         return answered.response();
       }
@@ -532,28 +539,41 @@ public final class PostgresControlPlane implements ControlPlane {
                 + last.why()));
   }
 
-  /** Places a container for {@code repl}, which had no running one when read. */
+  /**
+   * Places a container for {@code repl}, which had no running one when read: on the machine
+   * {@code given} names when it is one of the target cluster's (a decision made elsewhere, so its
+   * room and state are not checked again), else where {@link Placement} chooses.
+   */
   private static Attempt place(
-      ControlPlaneMapper m, Repl repl, String containerId, Instant now) {
+      ControlPlaneMapper m, Repl repl, ContainerPlacement given, String containerId, Instant now) {
     String replId = repl.replId();
     String pending = repl.pendingTransferTo();
     String cluster = pending != null ? pending : repl.cluster();
-    Machine chosen =
-        Placement.choose(replId, m.selectCandidates(cluster))
-            .orElseThrow(() -> Errors.noCapacity(replId, cluster));
+    Machine own = Placement.choose(replId, m.selectCandidates(cluster)).orElse(null);
+    // Machines never change cluster, so this read cannot go stale before the write.
+    boolean applyGiven =
+        given != null && cluster.equals(m.selectMachineCluster(given.machineId()));
+    if (!applyGiven && own == null) {
+      throw Errors.noCapacity(replId, cluster);
+    }
+    String machineId = applyGiven ? given.machineId() : own.machineId();
+    PlacementUse use =
+        given == null ? null : new PlacementUse(applyGiven, own == null ? null : own.machineId());
+    boolean checkRoom = !applyGiven;
     PlacementResult placed;
     try {
       placed =
           pending == null
-              ? m.placeContainer(replId, cluster, chosen.machineId(), containerId, now)
+              ? m.placeContainer(replId, cluster, machineId, containerId, now, checkRoom)
               : m.placeContainerWithTransfer(
                   replId,
                   repl.cluster(),
                   pending,
-                  chosen.machineId(),
+                  machineId,
                   containerId,
                   now,
-                  now.plus(LAZY_TRANSFER_TOMBSTONE_TTL));
+                  now.plus(LAZY_TRANSFER_TOMBSTONE_TTL),
+                  checkRoom);
     } catch (RuntimeException e) {
       if (SqlErrors.isUniqueViolation(e, CONTAINERS_PKEY)) {
         throw Errors.containerExists(containerId);
@@ -561,7 +581,8 @@ public final class PostgresControlPlane implements ControlPlane {
       throw e;
     }
     if (placed.placed()) {
-      return new Answered(new ConnectReplResponse(placed.container(), true, pending != null));
+      return new Answered(
+          new ConnectReplResponse(placed.container(), true, pending != null, use));
     }
     if (!placed.guarded()) {
       return new Lost("repl '" + replId + "' was transferred meanwhile");
@@ -569,7 +590,7 @@ public final class PostgresControlPlane implements ControlPlane {
     if (placed.container() == null) {
       return new Lost("another call started a container for repl '" + replId + "'");
     }
-    return new Lost("machine '" + chosen.machineId() + "' filled up or was drained");
+    return new Lost("machine '" + machineId + "' filled up or was drained");
   }
 
   @Override

@@ -9,6 +9,7 @@ import io.strangler.api.model.ContainerState;
 import io.strangler.api.model.Repl;
 import io.strangler.api.ops.ConnectReplRequest;
 import io.strangler.api.ops.ConnectReplResponse;
+import io.strangler.api.ops.ContainerPlacement;
 import io.strangler.api.ops.CreateReplRequest;
 import io.strangler.api.ops.GetReplRequest;
 import io.strangler.api.ops.ListContainersRequest;
@@ -88,6 +89,49 @@ class ConcurrencyTest {
           answers.stream().filter(ConnectReplResponse::created).findFirst().orElseThrow().container();
       assertThat(answers).extracting(ConnectReplResponse::container).containsOnly(winner);
       assertThat(containersOf(replId)).containsExactly(winner);
+    }
+    assertThat(runningCountersThatDisagreeWithRows()).isEmpty();
+  }
+
+  /**
+   * The shadow path: placements decided by another backend (here two per repl, on different
+   * machines, as a racing legacy store may decide) still give one RUNNING container per repl.
+   */
+  @Test
+  void connectRepl_concurrentCallersWithPlacements_getOneContainerPerRepl() throws Exception {
+    register("us-1", 4, 1);
+    register("us-2", 4, 1);
+    List<Repl> repls = new ArrayList<>();
+    for (int r = 0; r < 8; r++) {
+      repls.add(createRepl("r-" + r, "us"));
+    }
+
+    // Capacity 1 everywhere: the placements overfill machines, which is the deciding backend's
+    // call; only the one-running-per-repl invariant is this store's.
+    List<ConnectReplResponse> answers =
+        together(
+            16,
+            i -> {
+              Repl repl = repls.get(i % 8);
+              String machineId = repl.cluster() + "-m" + (i / 8 + i % 2);
+              return () ->
+                  plane.connectRepl(
+                      new ConnectReplRequest(
+                          repl.replId(), new ContainerPlacement(machineId, null)),
+                      calls.next());
+            });
+
+    assertThat(answers).filteredOn(ConnectReplResponse::created).hasSize(8);
+    for (Repl repl : repls) {
+      List<Container> running =
+          containersOf(repl.replId()).stream()
+              .filter(c -> c.state() == ContainerState.RUNNING)
+              .toList();
+      assertThat(running).hasSize(1);
+      assertThat(answers)
+          .filteredOn(a -> a.container().replId().equals(repl.replId()))
+          .extracting(ConnectReplResponse::container)
+          .containsOnly(running.get(0));
     }
     assertThat(runningCountersThatDisagreeWithRows()).isEmpty();
   }

@@ -16,6 +16,7 @@ import io.strangler.api.model.Tombstone;
 import io.strangler.api.model.Topology;
 import io.strangler.api.ops.ConnectReplRequest;
 import io.strangler.api.ops.ConnectReplResponse;
+import io.strangler.api.ops.ContainerPlacement;
 import io.strangler.api.ops.CreateReplRequest;
 import io.strangler.api.ops.DrainMachineRequest;
 import io.strangler.api.ops.GetHostingMetadataRequest;
@@ -26,6 +27,7 @@ import io.strangler.api.ops.ListContainersRequest;
 import io.strangler.api.ops.ListContainersResponse;
 import io.strangler.api.ops.ListMachinesRequest;
 import io.strangler.api.ops.ListMachinesResponse;
+import io.strangler.api.ops.PlacementUse;
 import io.strangler.api.ops.RegisterMachineRequest;
 import io.strangler.api.ops.ResolveClusterRequest;
 import io.strangler.api.ops.ResolveClusterResponse;
@@ -574,7 +576,11 @@ public final class LegacyRedisControlPlane implements ControlPlane {
           String cluster = transfer ? pending : repl.cluster();
           String region = transfer ? regionOfCluster(j, cluster) : repl.region();
 
-          String containerId = Ids.containerId(ctx.requestId());
+          ContainerPlacement given = request.placement();
+          String containerId =
+              given != null && given.containerId() != null
+                  ? given.containerId()
+                  : Ids.containerId(ctx.requestId());
           Response<Set<String>> machineIds;
           Response<Boolean> idTaken;
           try (Pipeline p = j.pipelined()) {
@@ -583,9 +589,24 @@ public final class LegacyRedisControlPlane implements ControlPlane {
             p.sync();
           }
           List<Machine> machines = readMachines(j, machineIds.get());
-          Machine machine =
-              Placement.choose(replId, machines)
-                  .orElseThrow(() -> Errors.noCapacity(replId, cluster));
+          Machine own = Placement.choose(replId, machines).orElse(null);
+          // A placement decided elsewhere is applied when the machine is one of this cluster's
+          // here; capacity and state are not checked again (that backend decided with its view).
+          Machine placed =
+              given == null
+                  ? null
+                  : machines.stream()
+                      .filter(m -> m.machineId().equals(given.machineId()))
+                      .findFirst()
+                      .orElse(null);
+          Machine machine = placed != null ? placed : own;
+          if (machine == null) {
+            throw Errors.noCapacity(replId, cluster);
+          }
+          PlacementUse use =
+              given == null
+                  ? null
+                  : new PlacementUse(placed != null, own == null ? null : own.machineId());
           if (idTaken.get()) {
             throw Errors.containerExists(containerId);
           }
@@ -618,7 +639,7 @@ public final class LegacyRedisControlPlane implements ControlPlane {
             }
             sync(p);
           }
-          return new ConnectReplResponse(container, true, transfer);
+          return new ConnectReplResponse(container, true, transfer, use);
         });
   }
 

@@ -10,6 +10,7 @@ import io.strangler.diff.Observations;
 import io.strangler.diff.Observed;
 import io.strangler.diff.Recheck;
 import io.strangler.diff.Side;
+import io.strangler.dispatch.ApiRegistry;
 import io.strangler.dispatch.Backend;
 import io.strangler.dispatch.BadRequest;
 import io.strangler.dispatch.Prepared;
@@ -28,6 +29,7 @@ import java.util.Optional;
  * sent to the other side; a read that differs is read again once from both (a RACE check).
  */
 public final class InProcessTarget implements Target {
+  private static final ApiRegistry APIS = ControlApiBinding.registry();
   private final ControlPlane legacyPlane;
   private final ControlPlane newPlane;
   private final Backend legacy;
@@ -83,7 +85,7 @@ public final class InProcessTarget implements Target {
     Timed second =
         write && !(first.observed() instanceof Observed.Answer)
             ? new Timed(new Observed.Dropped(), null, null)
-            : ask(shadow, call.operation(), ready.prepared(), stamp);
+            : ask(shadow, call.operation(), shadowRequest(write, call.operation(), ready.prepared(), first), stamp);
     Duration latency = Duration.ofNanos(System.nanoTime() - start);
     Timed l = side == Side.LEGACY ? first : second;
     Timed n = side == Side.LEGACY ? second : first;
@@ -97,6 +99,14 @@ public final class InProcessTarget implements Target {
                         ask(newer, call.operation(), ready.prepared(), stamp).observed()));
     Classification c = classifier.classify(call.operation(), side, new Observations(l.observed(), n.observed()), recheck);
     return new CallResult(first.answer(), latency, new CallResult.Compared(c, l.latency(), n.latency()));
+  }
+
+  /** As the proxy derives it: a write's shadow may carry the authoritative decision (ApiSpec). */
+  private static Prepared shadowRequest(boolean write, String operation, Prepared prepared, Timed authoritative) {
+    if (!write || !(authoritative.observed() instanceof Observed.Answer a)) {
+      return prepared;
+    }
+    return APIS.find(operation).map(spec -> spec.shadowRequest(prepared, a.body())).orElse(prepared);
   }
 
   private static Timed ask(Backend backend, String operation, Prepared prepared, Stamp stamp) {

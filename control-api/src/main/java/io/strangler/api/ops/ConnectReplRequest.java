@@ -1,9 +1,22 @@
 package io.strangler.api.ops;
 
-public record ConnectReplRequest(String replId) implements Request {
+/**
+ * Connects a repl: answers its running container or places a new one. {@code placement} is
+ * optional and null for clients: where another backend already placed this call's container,
+ * which this backend applies when its own store allows (see {@link ContainerPlacement}).
+ */
+public record ConnectReplRequest(String replId, ContainerPlacement placement) implements Request {
+
+  public ConnectReplRequest(String replId) {
+    this(replId, null);
+  }
+
   @Override
   public void validate() {
     Fields.id("replId", replId);
+    if (placement != null) {
+      placement.validate();
+    }
   }
 
   @Override
@@ -13,6 +26,6 @@ public record ConnectReplRequest(String replId) implements Request {
 
   @Override
   public String entityKey() {
-    return "repl:" + replId;
+    return EntityKeys.repl(replId);
   }
 }

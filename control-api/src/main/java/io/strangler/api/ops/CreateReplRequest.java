@@ -17,6 +17,6 @@ public record CreateReplRequest(String replId, String ownerId, String slug, Stri
 
   @Override
   public String entityKey() {
-    return "repl:" + replId;
+    return EntityKeys.repl(replId);
   }
 }

@@ -13,6 +13,6 @@ public record DrainMachineRequest(String machineId) implements Request {
 
   @Override
   public String entityKey() {
-    return "machine:" + machineId;
+    return EntityKeys.machine(machineId);
   }
 }

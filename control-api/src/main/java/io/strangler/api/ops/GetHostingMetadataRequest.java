@@ -13,6 +13,6 @@ public record GetHostingMetadataRequest(String slug) implements Request {
 
   @Override
   public String entityKey() {
-    return "slug:" + slug;
+    return EntityKeys.slug(slug);
   }
 }

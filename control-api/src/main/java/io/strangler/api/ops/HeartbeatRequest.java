@@ -19,6 +19,6 @@ public record HeartbeatRequest(String machineId, Double cpuPercent) implements R
 
   @Override
   public String entityKey() {
-    return "machine:" + machineId;
+    return EntityKeys.machine(machineId);
   }
 }

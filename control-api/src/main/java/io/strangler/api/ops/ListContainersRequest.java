@@ -23,6 +23,6 @@ public record ListContainersRequest(String replId, String machineId) implements 
 
   @Override
   public String entityKey() {
-    return replId != null ? "repl:" + replId : "machine:" + machineId;
+    return replId != null ? EntityKeys.repl(replId) : EntityKeys.machine(machineId);
   }
 }

@@ -13,6 +13,6 @@ public record ListMachinesRequest(String cluster) implements Request {
 
   @Override
   public String entityKey() {
-    return "cluster:" + cluster;
+    return EntityKeys.cluster(cluster);
   }
 }

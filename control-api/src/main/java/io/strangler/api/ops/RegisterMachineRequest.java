@@ -25,6 +25,6 @@ public record RegisterMachineRequest(
 
   @Override
   public String entityKey() {
-    return "machine:" + machineId;
+    return EntityKeys.machine(machineId);
   }
 }

@@ -13,6 +13,6 @@ public record ResolveClusterRequest(String replId) implements Request {
 
   @Override
   public String entityKey() {
-    return "repl:" + replId;
+    return EntityKeys.repl(replId);
   }
 }

@@ -13,6 +13,6 @@ public record StopContainerRequest(String containerId) implements Request {
 
   @Override
   public String entityKey() {
-    return "container:" + containerId;
+    return EntityKeys.container(containerId);
   }
 }

@@ -42,6 +42,6 @@ public record TransferReplRequest(
 
   @Override
   public String entityKey() {
-    return "repl:" + replId;
+    return EntityKeys.repl(replId);
   }
 }

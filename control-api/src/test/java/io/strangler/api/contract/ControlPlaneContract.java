@@ -22,6 +22,7 @@ import io.strangler.api.model.Tombstone;
 import io.strangler.api.model.Topology;
 import io.strangler.api.ops.ConnectReplRequest;
 import io.strangler.api.ops.ConnectReplResponse;
+import io.strangler.api.ops.ContainerPlacement;
 import io.strangler.api.ops.CreateReplRequest;
 import io.strangler.api.ops.DrainMachineRequest;
 import io.strangler.api.ops.GetHostingMetadataRequest;
@@ -30,6 +31,7 @@ import io.strangler.api.ops.HeartbeatRequest;
 import io.strangler.api.ops.HostingMetadata;
 import io.strangler.api.ops.ListContainersRequest;
 import io.strangler.api.ops.ListMachinesRequest;
+import io.strangler.api.ops.PlacementUse;
 import io.strangler.api.ops.RegisterMachineRequest;
 import io.strangler.api.ops.ResolveClusterRequest;
 import io.strangler.api.ops.ResolveClusterResponse;
@@ -526,6 +528,163 @@ public abstract class ControlPlaneContract {
     ConnectReplResponse next = connect(replId);
     assertThat(next.transferred()).isTrue();
     assertThat(next.container().machineId()).isEqualTo("m-asia");
+  }
+
+  // ---- ConnectRepl with a placement decided elsewhere -----------------------------------------
+
+  private ConnectReplResponse connectAt(String replId, String machineId) {
+    return plane.connectRepl(new ConnectReplRequest(replId, new ContainerPlacement(machineId, null)), ctx());
+  }
+
+  @Test
+  void connectRepl_givenPlacement_isAppliedEvenOnAFullOrDrainingMachine() {
+    String a = replIn("us-1", "us", 0);
+    String b = replIn("us-1", "us", 1);
+    String c = replIn("us-1", "us", 2);
+    List.of(a, b, c).forEach(id -> createRepl(id, "us"));
+    register("m-drained", "us-1", 5);
+    register("m-free", "us-1", 5);
+    register("m-full", "us-1", 1);
+    plane.drainMachine(new DrainMachineRequest("m-drained"), ctx());
+    assertThat(connectAt(a, "m-full").container().machineId()).isEqualTo("m-full");
+
+    CallContext onFull = ctx();
+    ConnectReplResponse full =
+        plane.connectRepl(new ConnectReplRequest(b, new ContainerPlacement("m-full", null)), onFull);
+    ConnectReplResponse drained = connectAt(c, "m-drained");
+
+    assertThat(full)
+        .isEqualTo(
+            new ConnectReplResponse(
+                new Container(Ids.containerId(onFull.requestId()), b, "m-full", "us-1", ContainerState.RUNNING, onFull.now(), null),
+                true,
+                false,
+                // Left to itself, the backend would have taken the only ACTIVE machine with room.
+                new PlacementUse(true, "m-free")));
+    assertThat(drained.container().machineId()).isEqualTo("m-drained");
+    assertThat(drained.placementUse()).isEqualTo(new PlacementUse(true, "m-free"));
+    assertThat(machines("us-1")).extracting(Machine::machineId, Machine::runningContainers)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("m-drained", 1),
+            org.assertj.core.groups.Tuple.tuple("m-free", 0),
+            org.assertj.core.groups.Tuple.tuple("m-full", 2));
+  }
+
+  @Test
+  void connectRepl_givenPlacementInAnotherClusterOrUnknown_decidesItself() {
+    String a = replIn("us-1", "us", 0);
+    String b = replIn("us-1", "us", 1);
+    createRepl(a, "us");
+    createRepl(b, "us");
+    register("m-us", "us-1", 4);
+    register("m-asia", "asia-1", 4);
+
+    ConnectReplResponse elsewhere = connectAt(a, "m-asia");
+    ConnectReplResponse unknown = connectAt(b, "m-none");
+
+    assertThat(elsewhere.container().machineId()).isEqualTo("m-us");
+    assertThat(elsewhere.container().cluster()).isEqualTo("us-1");
+    assertThat(elsewhere.placementUse()).isEqualTo(new PlacementUse(false, "m-us"));
+    assertThat(unknown.container().machineId()).isEqualTo("m-us");
+    assertThat(unknown.placementUse()).isEqualTo(new PlacementUse(false, "m-us"));
+    assertThat(containersOfMachine("m-asia")).isEmpty();
+  }
+
+  @Test
+  void connectRepl_givenPlacementThatCannotApply_withoutCapacity_isFailedPrecondition() {
+    String a = replIn("us-1", "us", 0);
+    createRepl(a, "us");
+    register("m-drained", "us-1", 4);
+    register("m-asia", "asia-1", 4);
+    plane.drainMachine(new DrainMachineRequest("m-drained"), ctx());
+
+    assertError(() -> connectAt(a, "m-asia"), Errors.noCapacity(a, "us-1"));
+    assertThat(containersOfRepl(a)).isEmpty();
+  }
+
+  @Test
+  void connectRepl_givenPlacement_withARunningContainer_answersTheRunningOne() {
+    String a = replIn("us-1", "us", 0);
+    createRepl(a, "us");
+    register("m-1", "us-1", 4);
+    register("m-2", "us-1", 4);
+    Container running = connect(a).container();
+    String other = running.machineId().equals("m-1") ? "m-2" : "m-1";
+
+    ConnectReplResponse again = connectAt(a, other);
+
+    assertThat(again).isEqualTo(new ConnectReplResponse(running, false, false));
+    assertThat(again.placementUse()).isNull();
+    assertThat(containersOfRepl(a)).containsExactly(running);
+    assertThat(containersOfMachine(other)).isEmpty();
+  }
+
+  @Test
+  void connectRepl_givenPlacementWithAContainerId_namesTheContainerSo() {
+    String a = replIn("us-1", "us", 0);
+    createRepl(a, "us");
+    register("m-1", "us-1", 4);
+
+    ConnectReplResponse r =
+        plane.connectRepl(new ConnectReplRequest(a, new ContainerPlacement("m-1", "ctr-decided")), ctx());
+
+    assertThat(r.container().containerId()).isEqualTo("ctr-decided");
+    assertThat(plane.stopContainer(new StopContainerRequest("ctr-decided"), ctx()).state())
+        .isEqualTo(ContainerState.STOPPED);
+    assertError(
+        () -> plane.connectRepl(new ConnectReplRequest(a, new ContainerPlacement("m-1", "ctr-decided")), ctx()),
+        Errors.containerExists("ctr-decided"));
+  }
+
+  @Test
+  void connectRepl_givenPlacement_withPendingTransfer_isAppliedInTheTargetCluster() {
+    String a = replIn("us-1", "us", 0);
+    String b = replIn("us-1", "us", 1);
+    createRepl(a, "us");
+    createRepl(b, "us");
+    register("m-us", "us-1", 4);
+    register("m-asia-1", "asia-2", 4);
+    register("m-asia-2", "asia-2", 1);
+    plane.transferRepl(new TransferReplRequest(a, "asia-2", true), ctx());
+    plane.transferRepl(new TransferReplRequest(b, "asia-2", true), ctx());
+    connectAt(a, "m-asia-2");
+
+    // m-asia-2 is full: applied all the same, and the transfer with it.
+    ConnectReplResponse onTarget = connectAt(b, "m-asia-2");
+
+    assertThat(onTarget.transferred()).isTrue();
+    assertThat(onTarget.container().machineId()).isEqualTo("m-asia-2");
+    assertThat(onTarget.container().cluster()).isEqualTo("asia-2");
+    assertThat(plane.getRepl(new GetReplRequest(b), ctx()).cluster()).isEqualTo("asia-2");
+  }
+
+  @Test
+  void connectRepl_givenPlacement_inTheOldClusterOfAPendingTransfer_decidesInTheTarget() {
+    String a = replIn("us-1", "us", 0);
+    createRepl(a, "us");
+    register("m-us", "us-1", 4);
+    register("m-asia", "asia-2", 4);
+    plane.transferRepl(new TransferReplRequest(a, "asia-2", true), ctx());
+
+    ConnectReplResponse r = connectAt(a, "m-us");
+
+    assertThat(r.transferred()).isTrue();
+    assertThat(r.container().machineId()).isEqualTo("m-asia");
+    assertThat(r.placementUse()).isEqualTo(new PlacementUse(false, "m-asia"));
+  }
+
+  @Test
+  void connectRepl_malformedPlacement_isInvalidArgument() {
+    createRepl("r-1", "us");
+    assertError(
+        () -> plane.connectRepl(new ConnectReplRequest("r-1", new ContainerPlacement(null, null)), ctx()),
+        Errors.missingField("placement.machineId"));
+    assertCode(
+        () -> plane.connectRepl(new ConnectReplRequest("r-1", new ContainerPlacement("m:1", null)), ctx()),
+        ErrorCode.INVALID_ARGUMENT);
+    assertCode(
+        () -> plane.connectRepl(new ConnectReplRequest("r-1", new ContainerPlacement("m-1", "")), ctx()),
+        ErrorCode.INVALID_ARGUMENT);
   }
 
   // ---- StopContainer -------------------------------------------------------------------------
