@@ -1,12 +1,15 @@
 package io.strangler.dispatch;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.netty.util.HashedWheelTimer;
 import io.netty.util.Timeout;
 import io.strangler.flags.Mode;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
@@ -235,7 +238,8 @@ final class Dispatcher {
     }
   }
 
-  private void startShadow(Flight flight, Mode.Backend side, boolean ordered) {
+  /** A read's shadow: the client's request, after any shadow write of its entity still queued. */
+  private void startShadowRead(Flight flight, Mode.Backend side) {
     if (!shadows.tryAcquire()) {
       shadowDropped.increment();
       flight.shadow(new Outcome.Dropped(Outcome.DropReason.SHADOW_BUDGET_FULL));
@@ -243,15 +247,44 @@ final class Dispatcher {
     }
     String entity = flight.call.prepared().entityKey();
     long queued = System.nanoTime();
-    Runnable task = () -> runShadow(flight, side, queued);
-    if (ordered) {
-      lanes.submit(entity, side, task);
-    } else if (!lanes.submitIfPending(entity, side, task)) {
+    Prepared request = flight.call.prepared();
+    Runnable task = () -> runShadow(flight, side, request, queued);
+    if (!lanes.submitIfPending(entity, side, task)) {
       shadowPool.execute(task);
     }
   }
 
-  private void runShadow(Flight flight, Mode.Backend side, long queued) {
+  /**
+   * A write's shadow: the request the API derives from the client's and the authoritative answer
+   * (for example the placement the authoritative backend decided), queued behind every shadow write
+   * of every entity it touches, so the shadow store applies writes in the authoritative order.
+   */
+  private void startShadowWrite(Flight flight, Mode.Backend side, JsonNode answer) {
+    if (!shadows.tryAcquire()) {
+      shadowDropped.increment();
+      flight.shadow(new Outcome.Dropped(Outcome.DropReason.SHADOW_BUDGET_FULL));
+      return;
+    }
+    ApiSpec spec = flight.call.route().spec();
+    Prepared prepared = flight.call.prepared();
+    Prepared request;
+    Collection<String> keys;
+    try {
+      request = spec.shadowRequest(prepared, answer);
+      keys = spec.orderingKeys(prepared, answer);
+    } catch (RuntimeException e) {
+      // A defect in the API's hooks: the shadow still gets the client's request, in its lane.
+      backendErrors.warn("shadow hooks of " + spec.name() + " threw", e);
+      request = prepared;
+      keys = List.of(prepared.entityKey());
+    }
+    long queued = System.nanoTime();
+    Prepared shadowRequest = request;
+    lanes.submit(keys, side, () -> runShadow(flight, side, shadowRequest, queued));
+  }
+
+
+  private void runShadow(Flight flight, Mode.Backend side, Prepared request, long queued) {
     try {
       if (System.nanoTime() - queued > shadowDeadlineNanos) {
         // Waited too long behind a slow shadow store: not sent, and reported so that a repair can
@@ -262,7 +295,7 @@ final class Dispatcher {
       }
       Duration timeout = flight.call.route().shadowTimeout();
       Timeout deadline = scheduleTimeout(flight, timeout);
-      Outcome outcome = invoke(backends.shadow(side), flight.call);
+      Outcome outcome = invoke(backends.shadow(side), flight.call, request);
       if (deadline != null) {
         deadline.cancel();
       }
@@ -289,10 +322,14 @@ final class Dispatcher {
   }
 
   private Outcome invoke(Backend backend, Call call) {
+    return invoke(backend, call, call.prepared());
+  }
+
+  private Outcome invoke(Backend backend, Call call, Prepared request) {
     long start = System.nanoTime();
     Reply reply;
     try {
-      reply = backend.call(call.route().name(), call.prepared(), call.stamp());
+      reply = backend.call(call.route().name(), request, call.stamp());
     } catch (RuntimeException e) {
       backendErrors.warn(backend.name() + " threw on " + call.route().name(), e);
       return new Outcome.Failure(
@@ -406,7 +443,7 @@ final class Dispatcher {
     @Override
     void beforeAuthoritative(Flight flight) {
       if (!flight.call.route().isWrite()) {
-        startShadow(flight, side, false);
+        startShadowRead(flight, side);
       }
     }
 
@@ -415,8 +452,8 @@ final class Dispatcher {
       if (!flight.call.route().isWrite()) {
         return;
       }
-      if (authoritative instanceof Outcome.Answer) {
-        startShadow(flight, side, true);
+      if (authoritative instanceof Outcome.Answer answer) {
+        startShadowWrite(flight, side, answer.body());
       } else {
         // A failed (or never run) authoritative write sends no shadow write.
         shadowNotSent.increment();
