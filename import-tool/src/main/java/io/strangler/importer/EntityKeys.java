@@ -42,8 +42,11 @@ public final class EntityKeys {
     }
   }
 
-  /** An entity named by a legacy key. */
-  public record Owner(Entity entity, String id) {}
+  /**
+   * An entity named by a legacy key; {@code primary} when the key is the entity's own record (its
+   * hash, or the slug key) rather than an index beside it ({@code repl:{id}:current}, ...).
+   */
+  public record Owner(Entity entity, String id, boolean primary) {}
 
   /**
    * The entity whose state {@code key} holds (part of), or null for keys of no entity (the
@@ -55,7 +58,15 @@ public final class EntityKeys {
       return null;
     }
     Entity e = entityOf(k.kind());
-    return e == null ? null : new Owner(e, k.id());
+    if (e == null) {
+      return null;
+    }
+    boolean primary =
+        switch (k.kind()) {
+          case REPL, MACHINE, CONTAINER, TOMBSTONE, SLUG -> true;
+          default -> false;
+        };
+    return new Owner(e, k.id(), primary);
   }
 
   static Entity entityOf(Kind kind) {
