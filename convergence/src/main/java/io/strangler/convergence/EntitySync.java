@@ -83,10 +83,10 @@ public final class EntitySync {
 
   /** Copies {@code ref}'s state from {@code from} to the other store. */
   public SyncResult sync(EntityRef ref, Side from) {
-    if (ref.type() == EntityType.SLUGS) {
-      return syncSlug(ref, from, false);
-    }
-    return syncOne(ref, from);
+    return switch (ref.type()) {
+      case SLUGS, CONTAINERS, TOMBSTONES -> viaOwners(ref, from, false);
+      case REPLS, MACHINES -> syncOne(ref, from);
+    };
   }
 
   private SyncResult syncOne(EntityRef ref, Side from) {
@@ -107,10 +107,10 @@ public final class EntitySync {
 
   /** What {@link #sync} would change, without writing: {@code WouldSync} or {@code AlreadyEqual}. */
   public SyncResult plan(EntityRef ref, Side from) {
-    if (ref.type() == EntityType.SLUGS) {
-      return syncSlug(ref, from, true);
-    }
-    return planOne(ref, from);
+    return switch (ref.type()) {
+      case SLUGS, CONTAINERS, TOMBSTONES -> viaOwners(ref, from, true);
+      case REPLS, MACHINES -> planOne(ref, from);
+    };
   }
 
   private SyncResult planOne(EntityRef ref, Side from) {
@@ -731,23 +731,28 @@ public final class EntitySync {
     return out;
   }
 
-  // ------------------------------------------------------------------ slugs
+  // ------------------------------------------------------------------ what repls own
 
   /**
-   * A slug is a column of its repl: syncing it syncs the repls that own it on either side, then
-   * (towards legacy) removes a slug key no repl of the source owns.
+   * Containers, tombstones and slugs belong to a repl: the new store cannot hold a container or
+   * tombstone without its repl row, and a slug is a column of it. So they are synced through the
+   * repls that own them on either side (whose sync covers them), then on their own for what no
+   * repl covers (a container its repl does not list, a slug key no repl owns).
    */
-  private SyncResult syncSlug(EntityRef ref, Side from, boolean dryRun) {
+  private SyncResult viaOwners(EntityRef ref, Side from, boolean dryRun) {
     Set<String> owners = new TreeSet<>();
     try (Jedis j = redis.getResource();
         Connection c = pg.getConnection()) {
-      ObjectNode l = legacy.read(j, EntityType.SLUGS, List.of(ref.id())).get(ref.id());
-      ObjectNode n = store.read(c, EntityType.SLUGS, List.of(ref.id())).get(ref.id());
-      if (l != null) {
-        owners.add(Docs.str(l, "replId"));
-      }
-      if (n != null) {
-        owners.add(Docs.str(n, "replId"));
+      if (ref.type() == EntityType.TOMBSTONES) {
+        owners.add(ref.id());
+      } else {
+        ObjectNode l = legacy.read(j, ref.type(), List.of(ref.id())).get(ref.id());
+        ObjectNode n = store.read(c, ref.type(), List.of(ref.id())).get(ref.id());
+        for (ObjectNode d : new ObjectNode[] {l, n}) {
+          if (d != null && Docs.str(d, "replId") != null) {
+            owners.add(Docs.str(d, "replId"));
+          }
+        }
       }
     } catch (SQLException | JedisException e) {
       return new SyncResult.Failed(ref, describe(e));
@@ -771,8 +776,11 @@ public final class EntitySync {
         }
       }
     }
-    if (from == Side.NEW) {
-      // A legacy slug key that no PostgreSQL repl owns (left by a deleted or renamed repl).
+    // What the owners' syncs did not cover: a legacy slug key no PostgreSQL repl owns (written
+    // only towards legacy: PostgreSQL has no slug apart from its repl), a container its repl does
+    // not list, a tombstone of a repl the target lacks.
+    // A dry run whose owners would already change something would list the same change twice.
+    if ((ref.type() != EntityType.SLUGS || from == Side.NEW) && !(dryRun && !changes.isEmpty())) {
       SyncResult r = dryRun ? planOne(ref, from) : syncOne(ref, from);
       switch (r) {
         case SyncResult.Synced s -> changes.addAll(s.changes());

@@ -61,7 +61,10 @@ public final class Stores implements AutoCloseable {
       return new Stores(redis, new HikariDataSource(hc), clock);
     } catch (RuntimeException e) {
       redis.close();
-      throw e;
+      // HikariCP fails fast when the first connection fails: say where, keep the cause.
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      throw new IllegalStateException(
+          "cannot connect to PostgreSQL at " + endpoint.jdbcUrl() + ": " + cause.getMessage(), e);
     }
   }
 
