@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
       ReadinessCommand.class,
       io.strangler.importer.SeedCommand.class,
       io.strangler.importer.ImportCommand.class,
+      DriftCommand.class,
       io.strangler.cli.replay.ReplayCommand.class,
       io.strangler.cli.simulate.SimulateCommand.class,
       CommandLine.HelpCommand.class

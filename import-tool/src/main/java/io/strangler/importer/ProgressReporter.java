@@ -33,21 +33,8 @@ interface ProgressReporter extends AutoCloseable {
     };
   }
 
-  /**
-   * True when standard output is a terminal. From Java 22, System.console() may answer a console
-   * for redirected streams too, and Console.isTerminal() (absent from Java 21, which this code
-   * targets) tells them apart.
-   */
   private static boolean onTerminal() {
-    java.io.Console console = System.console();
-    if (console == null) {
-      return false;
-    }
-    try {
-      return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
-    } catch (ReflectiveOperationException e) {
-      return true;
-    }
+    return Terminal.isTerminal();
   }
 
   /** Reports nothing. */
