@@ -63,6 +63,7 @@ public final class DriftRepair {
         case SyncResult.Conflict c ->
             c.ref() + " kept changing (" + c.attempts() + " attempts): " + c.detail();
         case SyncResult.Failed f -> f.ref() + " FAILED: " + f.reason();
+        case SyncResult.Unavailable u -> u.ref() + " FAILED (store unavailable): " + u.reason();
       };
     }
 
@@ -109,6 +110,7 @@ public final class DriftRepair {
       case SyncResult.AlreadyEqual a -> Outcome.ALREADY_EQUAL;
       case SyncResult.Conflict c -> Outcome.CONFLICT;
       case SyncResult.Failed f -> Outcome.FAILED;
+      case SyncResult.Unavailable u -> Outcome.FAILED;
     };
   }
 }

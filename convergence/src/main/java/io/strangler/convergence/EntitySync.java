@@ -99,7 +99,7 @@ public final class EntitySync {
         }
         last = a.retryReason;
       } catch (SQLException | JedisException | IllegalArgumentException | IllegalStateException e) {
-        return new SyncResult.Failed(ref, describe(e));
+        return failure(ref, e);
       }
     }
     return new SyncResult.Conflict(ref, attempts, last);
@@ -123,8 +123,45 @@ public final class EntitySync {
           ? new SyncResult.AlreadyEqual(ref)
           : new SyncResult.WouldSync(ref, from, changes);
     } catch (SQLException | JedisException | IllegalArgumentException | IllegalStateException e) {
-      return new SyncResult.Failed(ref, describe(e));
+      return failure(ref, e);
     }
+  }
+
+  /**
+   * A store that cannot be reached is {@link SyncResult.Unavailable} (a repairer waits and tries
+   * again); anything else is {@link SyncResult.Failed}.
+   */
+  static SyncResult failure(EntityRef ref, Exception e) {
+    return unreachable(e)
+        ? new SyncResult.Unavailable(ref, describe(e))
+        : new SyncResult.Failed(ref, describe(e));
+  }
+
+  private static boolean unreachable(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof redis.clients.jedis.exceptions.JedisConnectionException
+          || t instanceof java.sql.SQLTransientConnectionException
+          || t instanceof java.sql.SQLNonTransientConnectionException
+          || t instanceof java.sql.SQLRecoverableException
+          || t instanceof java.sql.SQLTimeoutException
+          || t instanceof java.net.SocketTimeoutException
+          || t instanceof java.net.ConnectException) {
+        return true;
+      }
+      if (t instanceof SQLException s && s.getSQLState() != null) {
+        String state = s.getSQLState();
+        if (state.startsWith("08") || state.startsWith("53") || state.startsWith("57P") || state.equals("57014")) {
+          return true;
+        }
+      }
+      if (t instanceof redis.clients.jedis.exceptions.JedisDataException d && d.getMessage() != null) {
+        String m = d.getMessage();
+        if (m.startsWith("LOADING") || m.startsWith("BUSY") || m.startsWith("READONLY") || m.startsWith("MASTERDOWN") || m.startsWith("TRYAGAIN")) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   // ------------------------------------------------------------------ legacy -> PostgreSQL
@@ -755,7 +792,7 @@ public final class EntitySync {
         }
       }
     } catch (SQLException | JedisException e) {
-      return new SyncResult.Failed(ref, describe(e));
+      return failure(ref, e);
     }
     List<String> changes = new ArrayList<>();
     int attemptsUsed = 1;
@@ -770,6 +807,9 @@ public final class EntitySync {
         case SyncResult.AlreadyEqual a -> {}
         case SyncResult.Conflict x -> {
           return new SyncResult.Conflict(ref, x.attempts(), x.detail());
+        }
+        case SyncResult.Unavailable u -> {
+          return new SyncResult.Unavailable(ref, u.reason());
         }
         case SyncResult.Failed f -> {
           return new SyncResult.Failed(ref, f.reason());
@@ -788,6 +828,9 @@ public final class EntitySync {
         case SyncResult.AlreadyEqual a -> {}
         case SyncResult.Conflict x -> {
           return new SyncResult.Conflict(ref, x.attempts(), x.detail());
+        }
+        case SyncResult.Unavailable u -> {
+          return new SyncResult.Unavailable(ref, u.reason());
         }
         case SyncResult.Failed f -> {
           return new SyncResult.Failed(ref, f.reason());

@@ -19,8 +19,11 @@ public sealed interface SyncResult {
    */
   record Conflict(EntityRef ref, int attempts, String detail) implements SyncResult {}
 
-  /** The state could not be written (a store is down, or the target's rules refuse it). */
+  /** The state could not be written: the target's rules refuse it. Trying again will not help. */
   record Failed(EntityRef ref, String reason) implements SyncResult {}
+
+  /** A store could not be reached (or timed out): nothing was written; try again later. */
+  record Unavailable(EntityRef ref, String reason) implements SyncResult {}
 
   /** Would have written (a dry run): what differs. */
   record WouldSync(EntityRef ref, Side from, List<String> changes) implements SyncResult {}

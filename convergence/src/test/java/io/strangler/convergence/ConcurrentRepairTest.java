@@ -96,8 +96,9 @@ class ConcurrentRepairTest {
                               ? EntityRef.repl(String.format("repl-%08d", rnd.nextInt(REPLS)))
                               : EntityRef.machine(
                                   String.format("m-%05d", 1 + rnd.nextInt(MACHINES)));
-                      if (sync.sync(ref, authoritative) instanceof SyncResult.Failed f) {
-                        unexpected.add(new AssertionError(f.toString()));
+                      SyncResult r = sync.sync(ref, authoritative);
+                      if (r instanceof SyncResult.Failed || r instanceof SyncResult.Unavailable) {
+                        unexpected.add(new AssertionError(r.toString()));
                       }
                     }
                   });
