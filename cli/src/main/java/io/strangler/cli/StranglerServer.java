@@ -13,6 +13,11 @@ import io.strangler.dispatch.OutcomeSink;
 import io.strangler.dispatch.ProxyConfig;
 import io.strangler.dispatch.TrafficRecorder;
 import io.strangler.flags.FlagSource;
+import io.strangler.flags.OverridingFlags;
+import io.strangler.cutover.Cutover;
+import io.strangler.cutover.CutoverConfig;
+import io.strangler.cutover.CutoverRoutes;
+import io.strangler.cutover.HealthWindow;
 import io.strangler.flags.Mode;
 import io.strangler.flags.SetResult;
 import io.strangler.api.Operation;
@@ -87,6 +92,12 @@ public final class StranglerServer implements AutoCloseable {
   /** Starts serving, every call also handed to {@code recorder}; on failure closes what it was given. */
   public static StranglerServer start(
       ProxyConfig config, ControlPlane legacy, ControlPlane controlPlane, FlagSource flags, DiffSetup diff, TrafficRecorder recorder) {
+    return start(config, legacy, controlPlane, OverridingFlags.wrap(flags), diff, recorder, CutoverConfig.defaults());
+  }
+
+  /** As above, with the cut-over's ladder, gates and automatic rollback configured. */
+  public static StranglerServer start(
+      ProxyConfig config, ControlPlane legacy, ControlPlane controlPlane, OverridingFlags flags, DiffSetup diff, TrafficRecorder recorder, CutoverConfig cutoverConfig) {
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(diff, "diff");
     Objects.requireNonNull(recorder, "recorder");
@@ -107,6 +118,8 @@ public final class StranglerServer implements AutoCloseable {
       if (samples instanceof AutoCloseable closeable) {
         owned.add(closeable);
       }
+      // The cut-over's window: fed by the sink (outcomes) and the pipeline (verdicts).
+      HealthWindow health = new HealthWindow(cutoverConfig.rollback().window(), cutoverConfig.clock());
       DiffPipeline pipeline =
           DiffPipeline.builder(diff.config())
               .clock(diff.clock())
@@ -114,16 +127,21 @@ public final class StranglerServer implements AutoCloseable {
               .meterProvider(telemetry.meterProvider())
               .modes(() -> modes(flags))
               .samples(samples)
+              .listener(health)
               .build();
       owned.add(pipeline);
+      Cutover cutover =
+          Cutover.builder(flags).config(cutoverConfig).window(health).readiness(pipeline.readiness()::of).meterProvider(telemetry.meterProvider()).build().start();
+      owned.add(cutover);
       CountingSink counts = new CountingSink();
-      OutcomeSink sink = counts.andThen(recorder).andThen(e -> DiffWiring.compared(e).ifPresent(pipeline::offer));
+      OutcomeSink sink = counts.andThen(recorder).andThen(e -> DiffWiring.compared(e).ifPresent(pipeline::offer)).andThen(cutover.window());
       AdminRoutes admin =
           AdminRoutes.builder()
               .add(flagRoutes(flags))
               .add(statsRoutes(counts))
               .add(diffRoutes(pipeline.admin(), telemetry))
               .add(recorder.routes())
+              .add(CutoverRoutes.of(cutover))
               .openGet(
                   DashboardPage.PATH,
                   req -> AdminResponse.bytes(200, "text/html; charset=utf-8", DashboardPage.html()).withHeaders(DashboardPage.headers()))
