@@ -75,6 +75,8 @@ public final class Cutover implements AutoCloseable {
             .counterBuilder("strangler.cutover.rollbacks")
             .setDescription("APIs stepped back by the cut-over, by API and trigger (auto or manual)")
             .build();
+    // At 0 from the start, so that increase() in an alert sees the first automatic rollback.
+    flags.snapshot().apis().forEach(f -> rollbacks.add(0, Attributes.of(API, f.operation(), TRIGGER, "auto")));
   }
 
   public static Builder builder(OverridingFlags flags) {
