@@ -164,17 +164,18 @@ public final class StranglerServer implements AutoCloseable {
 
   /**
    * The mode each API is dispatched in, for the {@code strangler_api_mode} gauge: the configured
-   * mode with the kill switches applied ({@code UNAVAILABLE} when both are on). Under a partial
+   * mode (the default mode for an API without a flag) with the kill switches applied ({@code
+   * UNAVAILABLE} when both are on). Under a partial
    * rollout it is the mode of the keys in the rollout.
    */
   static Map<String, String> modes(FlagSource flags) {
     FlagsSnapshot snapshot = flags.snapshot();
     Map<String, String> m = new TreeMap<>();
     for (ApiFlag f : snapshot.apis()) {
-      if (f.configured() != null) {
-        Decision d = KillSwitches.apply(new Decision(f.configured(), f.source()), snapshot.killLegacy(), snapshot.killNew());
-        m.put(f.operation(), d.isUnavailable() ? "UNAVAILABLE" : d.mode().name());
-      }
+      // An API without a flag (no Unleash toggle) runs in the default mode: it gets its series too.
+      Mode configured = f.configured() != null ? f.configured() : snapshot.defaultMode();
+      Decision d = KillSwitches.apply(new Decision(configured, f.source()), snapshot.killLegacy(), snapshot.killNew());
+      m.put(f.operation(), d.isUnavailable() ? "UNAVAILABLE" : d.mode().name());
     }
     return m;
   }
