@@ -33,6 +33,13 @@ final class AdminClient {
             .PUT(HttpRequest.BodyPublishers.ofString(body.toString())));
   }
 
+  JsonNode post(String path, JsonNode body) {
+    return send(
+        HttpRequest.newBuilder(base.resolve(path))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body.toString())));
+  }
+
   private JsonNode send(HttpRequest.Builder b) {
     HttpRequest request =
         b.header("Authorization", "Bearer " + token)

@@ -79,9 +79,11 @@ final class FlagsCommand implements Runnable {
     }
     out.printf("%-20s %-12s %8s  %-12s %-12s %s%n", "API", "MODE", "ROLLOUT", "IN ROLLOUT", "OUTSIDE", "SOURCE");
     for (JsonNode api : snapshot.path("apis")) {
-      out.printf("%-20s %-12s %7s%%  %-12s %-12s %s%n",
-          api.path("operation").asText(), api.path("configured").asText(),
-          api.path("rolloutPercent").isNull() ? "?" : api.path("rolloutPercent").asText(),
+      // An API without a flag runs in the default mode for every key: show that, not null / ?%.
+      boolean flagged = api.hasNonNull("configured");
+      out.printf("%-20s %-12s %8s  %-12s %-12s %s%n",
+          api.path("operation").asText(), flagged ? api.path("configured").asText() : snapshot.path("defaultMode").asText(),
+          !flagged ? "100%" : api.path("rolloutPercent").isNull() ? "custom" : api.path("rolloutPercent").asText() + "%",
           api.path("inRollout").asText(), api.path("outsideRollout").asText(), api.path("source").asText());
     }
   }

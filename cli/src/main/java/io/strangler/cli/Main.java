@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
       ServeCommand.class,
       DemoCommand.class,
       FlagsCommand.class,
+      CutoverCommand.class,
       MismatchesCommand.class,
       ReadinessCommand.class,
       io.strangler.importer.SeedCommand.class,

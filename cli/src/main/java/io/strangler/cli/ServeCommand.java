@@ -97,6 +97,9 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--unleash-backup", description = "Unleash backup file (last known flags when Unleash is unreachable).")
     Path backup;
+
+    @Option(names = "--unleash-refresh", defaultValue = "PT15S", description = "How often toggles are fetched from Unleash, ISO-8601, at least PT1S (default ${DEFAULT-VALUE}).")
+    Duration refresh;
   }
 
   @Option(names = "--shadow-timeout", defaultValue = "PT0.5S", description = "Per-call timeout of shadow calls, ISO-8601 (default ${DEFAULT-VALUE}).")
@@ -176,6 +179,7 @@ final class ServeCommand implements Callable<Integer> {
           UnleashFlags.builder()
               .api(options.unleash.url, options.unleash.token)
               .appName("strangler")
+              .fetchInterval(options.unleash.refresh)
               .knownOperations(operations)
               .audit(audit);
       if (options.unleash.backup != null) {

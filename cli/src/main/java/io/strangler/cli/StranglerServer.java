@@ -13,6 +13,11 @@ import io.strangler.dispatch.OutcomeSink;
 import io.strangler.dispatch.ProxyConfig;
 import io.strangler.dispatch.TrafficRecorder;
 import io.strangler.flags.FlagSource;
+import io.strangler.flags.OverridingFlags;
+import io.strangler.cutover.Cutover;
+import io.strangler.cutover.CutoverConfig;
+import io.strangler.cutover.CutoverRoutes;
+import io.strangler.cutover.HealthWindow;
 import io.strangler.flags.Mode;
 import io.strangler.flags.SetResult;
 import io.strangler.api.Operation;
@@ -104,6 +109,27 @@ public final class StranglerServer implements AutoCloseable {
       FlagSource flags,
       DiffSetup diff,
       TrafficRecorder recorder) {
+    return start(
+        config, legacy, legacyShadow, controlPlane, controlPlaneShadow, OverridingFlags.wrap(flags), diff, recorder, CutoverConfig.defaults());
+  }
+
+  /** As above, one plane per store, with the cut-over's ladder, gates and automatic rollback configured. */
+  public static StranglerServer start(
+      ProxyConfig config, ControlPlane legacy, ControlPlane controlPlane, OverridingFlags flags, DiffSetup diff, TrafficRecorder recorder, CutoverConfig cutoverConfig) {
+    return start(config, legacy, legacy, controlPlane, controlPlane, flags, diff, recorder, cutoverConfig);
+  }
+
+  /** Everything configured: shadow planes per store and the cut-over. */
+  public static StranglerServer start(
+      ProxyConfig config,
+      ControlPlane legacy,
+      ControlPlane legacyShadow,
+      ControlPlane controlPlane,
+      ControlPlane controlPlaneShadow,
+      OverridingFlags flags,
+      DiffSetup diff,
+      TrafficRecorder recorder,
+      CutoverConfig cutoverConfig) {
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(diff, "diff");
     Objects.requireNonNull(recorder, "recorder");
@@ -133,6 +159,8 @@ public final class StranglerServer implements AutoCloseable {
       if (samples instanceof AutoCloseable closeable) {
         owned.add(closeable);
       }
+      // The cut-over's window: fed by the sink (outcomes) and the pipeline (verdicts).
+      HealthWindow health = new HealthWindow(cutoverConfig.rollback().window(), cutoverConfig.clock());
       DiffPipeline pipeline =
           DiffPipeline.builder(diff.config())
               .clock(diff.clock())
@@ -140,16 +168,21 @@ public final class StranglerServer implements AutoCloseable {
               .meterProvider(telemetry.meterProvider())
               .modes(() -> modes(flags))
               .samples(samples)
+              .listener(health)
               .build();
       owned.add(pipeline);
+      Cutover cutover =
+          Cutover.builder(flags).config(cutoverConfig).window(health).readiness(pipeline.readiness()::of).meterProvider(telemetry.meterProvider()).build().start();
+      owned.add(cutover);
       CountingSink counts = new CountingSink();
-      OutcomeSink sink = counts.andThen(recorder).andThen(e -> DiffWiring.compared(e).ifPresent(pipeline::offer));
+      OutcomeSink sink = counts.andThen(recorder).andThen(e -> DiffWiring.compared(e).ifPresent(pipeline::offer)).andThen(cutover.window());
       AdminRoutes admin =
           AdminRoutes.builder()
               .add(flagRoutes(flags))
               .add(statsRoutes(counts))
               .add(diffRoutes(pipeline.admin(), telemetry))
               .add(recorder.routes())
+              .add(CutoverRoutes.of(cutover))
               .openGet(
                   DashboardPage.PATH,
                   req -> AdminResponse.bytes(200, "text/html; charset=utf-8", DashboardPage.html()).withHeaders(DashboardPage.headers()))
@@ -172,17 +205,18 @@ public final class StranglerServer implements AutoCloseable {
 
   /**
    * The mode each API is dispatched in, for the {@code strangler_api_mode} gauge: the configured
-   * mode with the kill switches applied ({@code UNAVAILABLE} when both are on). Under a partial
+   * mode (the default mode for an API without a flag) with the kill switches applied ({@code
+   * UNAVAILABLE} when both are on). Under a partial
    * rollout it is the mode of the keys in the rollout.
    */
   static Map<String, String> modes(FlagSource flags) {
     FlagsSnapshot snapshot = flags.snapshot();
     Map<String, String> m = new TreeMap<>();
     for (ApiFlag f : snapshot.apis()) {
-      if (f.configured() != null) {
-        Decision d = KillSwitches.apply(new Decision(f.configured(), f.source()), snapshot.killLegacy(), snapshot.killNew());
-        m.put(f.operation(), d.isUnavailable() ? "UNAVAILABLE" : d.mode().name());
-      }
+      // An API without a flag (no Unleash toggle) runs in the default mode: it gets its series too.
+      Mode configured = f.configured() != null ? f.configured() : snapshot.defaultMode();
+      Decision d = KillSwitches.apply(new Decision(configured, f.source()), snapshot.killLegacy(), snapshot.killNew());
+      m.put(f.operation(), d.isUnavailable() ? "UNAVAILABLE" : d.mode().name());
     }
     return m;
   }

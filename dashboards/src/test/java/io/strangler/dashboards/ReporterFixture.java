@@ -76,6 +76,7 @@ final class ReporterFixture implements AutoCloseable {
 
   final FileFlags flags;
   final Telemetry telemetry;
+  final io.strangler.cutover.Cutover cutover;
   final MismatchStore store;
   final DiffPipeline pipeline;
 
@@ -118,6 +119,11 @@ final class ReporterFixture implements AutoCloseable {
                   room.release();
                   results.incrementAndGet();
                 })
+            .build();
+    // The proxy's cut-over exports its rollback counter on the same telemetry.
+    cutover =
+        io.strangler.cutover.Cutover.builder(io.strangler.flags.OverridingFlags.wrap(flags))
+            .meterProvider(telemetry.meterProvider())
             .build();
   }
 
@@ -434,6 +440,7 @@ final class ReporterFixture implements AutoCloseable {
   @Override
   public void close() {
     release.countDown();
+    cutover.close();
     pipeline.close(Duration.ofSeconds(5));
     store.close();
     telemetry.close();

@@ -12,8 +12,9 @@ package io.strangler.flags;
  *     UNAVAILABLE (both backends killed)
  * @param outsideRollout what a routing key outside the rollout gets after kill switches; null means
  *     UNAVAILABLE
- * @param source {@code file}, {@code unleash}, {@code default} (no flag for this API) or {@code
- *     kill switch} (a kill switch changed what the flag says)
+ * @param source {@code file}, {@code unleash}, {@code default} (no flag for this API), {@code
+ *     kill switch} (a kill switch changed what the flag says) or {@code override} (the proxy holds
+ *     a setting over the source's: see {@link FlagsSnapshot#overrides()})
  */
 public record ApiFlag(
     String operation,
@@ -27,4 +28,5 @@ public record ApiFlag(
   public static final String UNLEASH = "unleash";
   public static final String DEFAULT = "default";
   public static final String KILL_SWITCH = "kill switch";
+  public static final String OVERRIDE = "override";
 }

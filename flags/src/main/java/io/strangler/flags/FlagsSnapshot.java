@@ -13,6 +13,8 @@ import java.util.List;
  *     by operation name
  * @param error the source's current problem (a bad file that was not applied, Unleash unreachable,
  *     a variant that names no mode), or null
+ * @param overrides the settings the proxy holds over the source ({@link OverridingFlags}), by
+ *     operation; empty when there are none
  */
 public record FlagsSnapshot(
     String source,
@@ -20,8 +22,21 @@ public record FlagsSnapshot(
     boolean killLegacy,
     boolean killNew,
     List<ApiFlag> apis,
-    FlagsError error) {
+    FlagsError error,
+    List<FlagOverride> overrides) {
   public FlagsSnapshot {
     apis = List.copyOf(apis);
+    overrides = List.copyOf(overrides);
+  }
+
+  /** A snapshot without overrides: what a source says on its own. */
+  public FlagsSnapshot(
+      String source,
+      Mode defaultMode,
+      boolean killLegacy,
+      boolean killNew,
+      List<ApiFlag> apis,
+      FlagsError error) {
+    this(source, defaultMode, killLegacy, killNew, apis, error, List.of());
   }
 }

@@ -7,7 +7,7 @@ import io.strangler.diff.Verdict;
  * consistent: the backends agreed once the state settled. An error on one side only is
  * inconsistent: the backends disagreed on the outcome itself.
  */
-enum Consistency {
+public enum Consistency {
   /** MATCH, RACE, BOTH_ERROR_SAME. */
   CONSISTENT,
   /** MISMATCH, BOTH_ERROR_DIFFERENT, AUTHORITATIVE_ERROR, SHADOW_ERROR. */
@@ -15,7 +15,7 @@ enum Consistency {
   /** SHADOW_TIMEOUT, SHADOW_DROPPED: there was nothing to compare. */
   NOT_COMPARED;
 
-  static Consistency of(Verdict verdict) {
+  public static Consistency of(Verdict verdict) {
     return switch (verdict) {
       case MATCH, RACE, BOTH_ERROR_SAME -> CONSISTENT;
       case MISMATCH, BOTH_ERROR_DIFFERENT, AUTHORITATIVE_ERROR, SHADOW_ERROR -> INCONSISTENT;

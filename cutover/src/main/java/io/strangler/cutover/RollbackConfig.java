@@ -1,0 +1,60 @@
+package io.strangler.cutover;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * When the proxy steps an API in NEW_PRIMARY back to SHADOW by itself. A threshold counts as
+ * crossed only with at least {@code minCalls} new-backend calls in the window, and the rollback
+ * happens only after {@code consecutiveChecks} checks in a row found one crossed: a rate that
+ * touches a threshold for a moment does not move anything.
+ *
+ * @param window the sliding window of outcomes (1-second buckets)
+ * @param checkPeriod how often the checker looks
+ * @param minCalls new-backend calls needed in the window before any threshold counts
+ * @param maxErrorExcessPoints new error rate (errors and timeouts) minus legacy's, in points
+ * @param maxP99Ratio new p99 over legacy p99 ...
+ * @param minP99ExcessMs ... and by at least this many milliseconds (sub-millisecond latencies make
+ *     ratios jumpy)
+ * @param minConsistencyPercent consistency of the calls the diff pipeline compared in the window
+ *     (counted only with {@code minCalls} compared)
+ * @param consecutiveChecks checks in a row that must find a threshold crossed
+ */
+public record RollbackConfig(
+    Duration window,
+    Duration checkPeriod,
+    long minCalls,
+    double maxErrorExcessPoints,
+    double maxP99Ratio,
+    double minP99ExcessMs,
+    double minConsistencyPercent,
+    int consecutiveChecks) {
+  public RollbackConfig {
+    Objects.requireNonNull(window, "window");
+    Objects.requireNonNull(checkPeriod, "checkPeriod");
+    if (window.toSeconds() < 1 || window.toSeconds() > 3600) {
+      throw new IllegalArgumentException("the rollback window must be 1 s..1 h, got " + window);
+    }
+    if (checkPeriod.toMillis() < 10 || checkPeriod.compareTo(Duration.ofSeconds(5)) > 0) {
+      throw new IllegalArgumentException(
+          "the check period must be 10 ms..5 s (a rollback is due within 5 s), got " + checkPeriod);
+    }
+    if (minCalls < 1 || consecutiveChecks < 1) {
+      throw new IllegalArgumentException(
+          "minCalls and consecutiveChecks must be at least 1, got "
+              + minCalls
+              + " and "
+              + consecutiveChecks);
+    }
+  }
+
+  /** A 60 s window checked every second; 1 point of extra errors, 1.5x (and 50 ms) p99, 99% consistency; 3 checks in a row. */
+  public static RollbackConfig defaults() {
+    return new RollbackConfig(Duration.ofSeconds(60), Duration.ofSeconds(1), 20, 1.0, 1.5, 50, 99.0, 3);
+  }
+
+  /** The same with another window (tests use a few seconds). */
+  public RollbackConfig withWindow(Duration w) {
+    return new RollbackConfig(w, checkPeriod, minCalls, maxErrorExcessPoints, maxP99Ratio, minP99ExcessMs, minConsistencyPercent, consecutiveChecks);
+  }
+}
