@@ -1,11 +1,7 @@
 package io.strangler.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.exc.InvalidFormatException;
-import com.fasterxml.jackson.databind.exc.MismatchedInputException;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.strangler.api.CallContext;
 import io.strangler.api.ControlApiJson;
 import io.strangler.api.ControlPlane;
@@ -53,38 +49,12 @@ public final class ControlApiBinding {
   static Prepared prepare(Operation<?> op, JsonNode body) throws BadRequest {
     Request request;
     try {
-      request = JSON.treeToValue(body, op.requestType());
-    } catch (JsonProcessingException e) {
-      throw BadRequest.invalid(describe(e));
-    }
-    if (request == null) {
-      throw BadRequest.invalid("the body must be a JSON object");
-    }
-    try {
-      request.validate();
+      request = op.parse(body);
     } catch (ControlPlaneException e) {
       throw new BadRequest(e.code().name(), e.code().httpStatus(), e.getMessage());
     }
     ControlApiShadows.rejectProxyOnlyFields(request);
     return new Prepared(body, request, request.routingKey(), request.entityKey());
-  }
-
-  /** A client-facing description of why a body does not map onto the request record. */
-  private static String describe(JsonProcessingException e) {
-    if (e instanceof UnrecognizedPropertyException u) {
-      return "unknown field '" + u.getPropertyName() + "'";
-    }
-    String field =
-        e instanceof MismatchedInputException m && !m.getPath().isEmpty()
-            ? m.getPath().get(m.getPath().size() - 1).getFieldName()
-            : null;
-    if (e instanceof InvalidFormatException f && field != null) {
-      return "field '" + field + "' has the wrong type: " + f.getValue();
-    }
-    if (field != null) {
-      return "field '" + field + "' has the wrong type";
-    }
-    return "the body does not match the request: " + e.getOriginalMessage();
   }
 
   /** The proxy's side over one control plane. */

@@ -1,5 +1,6 @@
 package io.strangler.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.strangler.api.ops.ConnectReplRequest;
 import io.strangler.api.ops.CreateReplRequest;
 import io.strangler.api.ops.DrainMachineRequest;
@@ -10,6 +11,7 @@ import io.strangler.api.ops.ListContainersRequest;
 import io.strangler.api.ops.ListMachinesRequest;
 import io.strangler.api.ops.RegisterMachineRequest;
 import io.strangler.api.ops.Request;
+import io.strangler.api.ops.Requests;
 import io.strangler.api.ops.ResolveClusterRequest;
 import io.strangler.api.ops.StopContainerRequest;
 import io.strangler.api.ops.TransferReplRequest;
@@ -101,6 +103,16 @@ public record Operation<Q extends Request>(
 
   public boolean isWrite() {
     return kind == Kind.WRITE;
+  }
+
+  /**
+   * This operation's request read from its JSON body by the contract's input rules (no type
+   * coercion, then the request's field checks).
+   *
+   * @throws ControlPlaneException INVALID_ARGUMENT naming the field at fault
+   */
+  public Q parse(JsonNode body) {
+    return Requests.read(requestType, body);
   }
 
   /** Invokes this operation on {@code plane}; the plane validates the request. */

@@ -1,5 +1,6 @@
 package io.strangler.dispatch;
 
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -24,14 +25,27 @@ final class Json {
 
   private Json() {}
 
-  /** Parses a body; an empty body is a {@code MissingNode}. */
+  /**
+   * Parses a body; an empty body is a {@code MissingNode}. A body that is not well-formed UTF-8
+   * is a parse error, never decoded with replacement characters.
+   */
   static JsonNode parse(ByteBuf content) throws IOException {
     int length = content.readableBytes();
+    byte[] bytes;
+    int offset;
     if (content.hasArray()) {
-      return MAPPER.readTree(
-          content.array(), content.arrayOffset() + content.readerIndex(), length);
+      bytes = content.array();
+      offset = content.arrayOffset() + content.readerIndex();
+    } else {
+      bytes = ByteBufUtil.getBytes(content);
+      offset = 0;
     }
-    return MAPPER.readTree(ByteBufUtil.getBytes(content));
+    int invalid = Utf8.invalidAt(bytes, offset, length);
+    if (invalid >= 0) {
+      throw new JsonParseException(
+          null, "invalid UTF-8 at byte " + (invalid - offset) + " of the body");
+    }
+    return MAPPER.readTree(bytes, offset, length);
   }
 
   /** The short part of a parse error, without Jackson's source excerpt. */

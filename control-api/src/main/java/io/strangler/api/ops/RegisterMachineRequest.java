@@ -4,14 +4,13 @@ import io.strangler.api.Errors;
 
 public record RegisterMachineRequest(
     String machineId, String cluster, String address, Integer capacity) implements Request {
+  public static final int MAX_ADDRESS_CHARS = 255;
+
   @Override
   public void validate() {
     Fields.id("machineId", machineId);
     Fields.id("cluster", cluster);
-    Fields.present("address", address);
-    if (address.length() > 255) {
-      throw Errors.invalid("field 'address' is longer than 255 characters");
-    }
+    Fields.text("address", address, MAX_ADDRESS_CHARS);
     Fields.present("capacity", capacity);
     if (capacity < 1 || capacity > 100_000) {
       throw Errors.invalid("field 'capacity' must be between 1 and 100000, got " + capacity);
