@@ -238,11 +238,19 @@ final class Dispatcher {
     }
   }
 
+  /** Takes a place in the shadow budget; when it is full the shadow is reported dropped. */
+  private boolean admitShadow(Flight flight) {
+    if (shadows.tryAcquire()) {
+      return true;
+    }
+    shadowDropped.increment();
+    flight.shadow(new Outcome.Dropped(Outcome.DropReason.SHADOW_BUDGET_FULL));
+    return false;
+  }
+
   /** A read's shadow: the client's request, after any shadow write of its entity still queued. */
   private void startShadowRead(Flight flight, Mode.Backend side) {
-    if (!shadows.tryAcquire()) {
-      shadowDropped.increment();
-      flight.shadow(new Outcome.Dropped(Outcome.DropReason.SHADOW_BUDGET_FULL));
+    if (!admitShadow(flight)) {
       return;
     }
     String entity = flight.call.prepared().entityKey();
@@ -260,9 +268,7 @@ final class Dispatcher {
    * of every entity it touches, so the shadow store applies writes in the authoritative order.
    */
   private void startShadowWrite(Flight flight, Mode.Backend side, JsonNode answer) {
-    if (!shadows.tryAcquire()) {
-      shadowDropped.increment();
-      flight.shadow(new Outcome.Dropped(Outcome.DropReason.SHADOW_BUDGET_FULL));
+    if (!admitShadow(flight)) {
       return;
     }
     ApiSpec spec = flight.call.route().spec();
