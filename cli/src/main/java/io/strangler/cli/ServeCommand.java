@@ -1,5 +1,8 @@
 package io.strangler.cli;
 
+import io.strangler.proxy.StranglerServer;
+import io.strangler.proxy.Topologies;
+import io.strangler.proxy.ClosingFlags;
 import io.strangler.api.ControlPlane;
 import io.strangler.api.Operation;
 import io.strangler.api.model.Topology;

@@ -1,5 +1,7 @@
 package io.strangler.cli;
 
+import io.strangler.proxy.ControlApiBinding;
+import io.strangler.proxy.DiffWiring;
 import io.strangler.api.ControlPlane;
 import io.strangler.api.Operation;
 import io.strangler.controlplane.PostgresControlPlane;

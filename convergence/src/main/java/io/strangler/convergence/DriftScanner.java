@@ -1,5 +1,6 @@
 package io.strangler.convergence;
 
+import io.strangler.api.DiffRulesFile;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.strangler.diff.ApiRules;
 import io.strangler.diff.DiffRules;
@@ -125,7 +126,7 @@ public final class DriftScanner {
 
   /** The diff engine's rules: the contract's tolerance for cpuPercent, exact elsewhere. */
   static ApiRules rulesFor(EntityType type) {
-    return DiffRules.defaults().forApi(type == EntityType.MACHINES ? "Heartbeat" : "GetRepl");
+    return Rules.CONTROL_API.forApi(type == EntityType.MACHINES ? "Heartbeat" : "GetRepl");
   }
 
   private void legacyPass(
@@ -297,5 +298,9 @@ public final class DriftScanner {
     List<FieldDiff> shown = kind == DriftReport.Kind.DIFFERENT ? diffs : List.of();
     tally.add(new DriftReport.Example(ref.id(), kind, shown));
     listener.drift(ref, kind, shown);
+  }
+
+  private static final class Rules {
+    static final DiffRules CONTROL_API = DiffRules.load(DiffRulesFile.url());
   }
 }

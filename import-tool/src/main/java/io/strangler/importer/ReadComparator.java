@@ -1,5 +1,6 @@
 package io.strangler.importer;
 
+import io.strangler.api.DiffRulesFile;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.strangler.diff.Classification;
 import io.strangler.diff.Classifier;
@@ -32,7 +33,7 @@ interface ReadComparator {
 
   /** The diff reporter's engine with the contract's default rules; the legacy side is primary. */
   static ReadComparator diffEngine() {
-    Classifier classifier = new Classifier(DiffRules.defaults());
+    Classifier classifier = new Classifier(DiffRules.load(DiffRulesFile.url()));
     return (api, legacy, controlPlane) -> {
       Classification c =
           classifier.classify(

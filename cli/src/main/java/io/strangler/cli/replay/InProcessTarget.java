@@ -1,8 +1,9 @@
 package io.strangler.cli.replay;
 
+import io.strangler.proxy.ControlApiBinding;
+import io.strangler.api.DiffRulesFile;
 import io.strangler.api.ControlPlane;
 import io.strangler.api.Operation;
-import io.strangler.cli.ControlApiBinding;
 import io.strangler.diff.Classification;
 import io.strangler.diff.Classifier;
 import io.strangler.diff.DiffRules;
@@ -44,7 +45,7 @@ public final class InProcessTarget implements Target {
     this.newPlane = newer;
     this.legacy = ControlApiBinding.backend(legacy);
     this.newer = ControlApiBinding.backend(newer);
-    this.classifier = new Classifier(DiffRules.defaults());
+    this.classifier = new Classifier(DiffRules.load(DiffRulesFile.url()));
     this.clock = clock;
     this.description = description;
   }

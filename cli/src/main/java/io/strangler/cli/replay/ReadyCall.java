@@ -1,6 +1,6 @@
 package io.strangler.cli.replay;
 
-import io.strangler.cli.ControlApiBinding;
+import io.strangler.proxy.ControlApiBinding;
 import io.strangler.dispatch.ApiRegistry;
 import io.strangler.dispatch.BadRequest;
 import io.strangler.dispatch.Prepared;

@@ -1,6 +1,6 @@
 package io.strangler.cli.replay;
 
-import io.strangler.cli.Topologies;
+import io.strangler.proxy.Topologies;
 
 import io.strangler.api.ControlPlane;
 import io.strangler.api.model.Topology;

@@ -192,7 +192,7 @@ public final class DiffConfig {
   /** Collects settings; {@link #build()} checks them all at once. Not thread-safe. */
   public static final class Builder {
     private final Set<String> apis = new TreeSet<>();
-    private DiffRules rules = DiffRules.defaults();
+    private DiffRules rules = DiffRules.strict();
     private int queueCapacity = 10_000;
     private int workers = 2;
     private double defaultSampling = 1.0;
@@ -226,7 +226,7 @@ public final class DiffConfig {
       return this;
     }
 
-    /** The comparison rules; default {@link DiffRules#defaults()}. */
+    /** The comparison rules; default {@link DiffRules#strict()}, every field compared. */
     public Builder rules(DiffRules rules) {
       this.rules = Objects.requireNonNull(rules, "rules");
       return this;

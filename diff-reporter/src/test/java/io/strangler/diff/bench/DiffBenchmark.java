@@ -47,7 +47,7 @@ public class DiffBenchmark {
 
   @Setup
   public void setUp() {
-    classifier = new Classifier(DiffRules.defaults());
+    classifier = new Classifier(DiffRules.strict());
     Random random = new Random(42);
 
     ObjectNode replAnswer = repl("r-1");

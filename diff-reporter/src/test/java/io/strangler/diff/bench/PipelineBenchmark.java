@@ -91,7 +91,7 @@ public class PipelineBenchmark {
                   Duration.ofMillis(2))
               .build());
     }
-    classifier = new Classifier(DiffRules.defaults());
+    classifier = new Classifier(DiffRules.strict());
     telemetry = Telemetry.create();
     pipeline =
         DiffPipeline.builder(DiffConfig.builder().workers(workers).queueCapacity(CALLS).build())

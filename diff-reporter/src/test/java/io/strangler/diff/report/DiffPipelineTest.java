@@ -11,7 +11,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.strangler.diff.DiffRules;
 import io.strangler.diff.Observations;
 import io.strangler.diff.Observed;
 import io.strangler.diff.Side;
@@ -364,7 +363,7 @@ class DiffPipelineTest {
 
   @Test
   void offer_apiTheConfigDoesNotName_droppedUnderOther() {
-    start(DiffConfig.builder().apis(DiffRules.defaults().apis()).build(), Rereader.NONE);
+    start(DiffConfig.builder().apis(TestCalls.TWELVE_APIS).build(), Rereader.NONE);
 
     assertThat(pipeline.offer(match("GetReplz", "x"))).isFalse();
     assertThat(pipeline.offer(match("GetRepl", "y"))).isTrue();

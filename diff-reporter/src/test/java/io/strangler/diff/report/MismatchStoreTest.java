@@ -30,7 +30,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 @ExtendWith(RealServers.class)
 class MismatchStoreTest {
-  private static final Classifier CLASSIFIER = new Classifier(DiffRules.defaults());
+  private static final Classifier CLASSIFIER = new Classifier(DiffRules.strict());
 
   private final RealServers.PostgresDb db;
   private final MutableClock clock = new MutableClock(T0);

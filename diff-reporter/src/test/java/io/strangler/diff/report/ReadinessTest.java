@@ -10,7 +10,6 @@ import static org.assertj.core.api.Assertions.withinPercentage;
 
 import com.fasterxml.jackson.databind.node.MissingNode;
 import io.strangler.diff.Classification;
-import io.strangler.diff.DiffRules;
 import io.strangler.diff.Observed;
 import io.strangler.diff.Verdict;
 import java.time.Duration;
@@ -223,7 +222,7 @@ class ReadinessTest {
 
   @Test
   void all_configuredApisListedBeforeTheirFirstCall() {
-    Readiness r = readiness(small().apis(DiffRules.defaults().apis()));
+    Readiness r = readiness(small().apis(TestCalls.TWELVE_APIS));
     record(r, "GetRepl", Verdict.MATCH, 1);
 
     assertThat(r.all()).hasSize(12);

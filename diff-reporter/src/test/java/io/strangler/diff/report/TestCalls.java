@@ -11,6 +11,13 @@ import java.time.Instant;
 /** Calls for tests: JSON with single quotes, SHADOW mode (legacy authoritative) unless told. */
 final class TestCalls {
   static final Instant T0 = Instant.parse("2026-11-21T07:00:00Z");
+
+  /** Twelve API names, as a proxy of twelve operations would configure them. */
+  static final java.util.List<String> TWELVE_APIS =
+      java.util.List.of(
+          "CreateRepl", "GetRepl", "RegisterMachine", "Heartbeat", "DrainMachine", "ListMachines",
+          "ConnectRepl", "StopContainer", "ListContainers", "GetHostingMetadata", "ResolveCluster",
+          "TransferRepl");
   private static final JsonMapper MAPPER = JsonMapper.builder().build();
 
   private TestCalls() {}

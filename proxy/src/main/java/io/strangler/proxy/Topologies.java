@@ -1,4 +1,4 @@
-package io.strangler.cli;
+package io.strangler.proxy;
 
 import io.strangler.api.ControlApiJson;
 import io.strangler.api.ControlPlane;

@@ -1,4 +1,4 @@
-package io.strangler.cli;
+package io.strangler.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

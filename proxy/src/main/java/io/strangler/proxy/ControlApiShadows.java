@@ -1,4 +1,4 @@
-package io.strangler.cli;
+package io.strangler.proxy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.strangler.api.Operation;

@@ -36,7 +36,7 @@ class DiffRulesTest {
 
   @Test
   void defaults_nameExactlyTheTwelveOperations() {
-    DiffRules rules = DiffRules.defaults().requireKnownApis(OPERATIONS);
+    DiffRules rules = ControlApiRules.RULES.requireKnownApis(OPERATIONS);
 
     assertThat(rules.apis()).containsExactlyInAnyOrderElementsOf(OPERATIONS);
     assertThat(rules.forApi("GetRepl").compareErrorMessages()).isFalse();
@@ -45,7 +45,7 @@ class DiffRulesTest {
 
   @Test
   void defaults_listMachinesComparesMachinesAsASetByMachineId() {
-    ApiRules rules = DiffRules.defaults().forApi("ListMachines");
+    ApiRules rules = ControlApiRules.RULES.forApi("ListMachines");
     var legacy =
         json("{'machines': [{'machineId': 'm-1', 'cpuPercent': 10}, {'machineId': 'm-2'}]}");
     var newer =
@@ -62,7 +62,7 @@ class DiffRulesTest {
 
   @Test
   void defaults_listContainersKeysContainersByContainerId() {
-    ApiRules rules = DiffRules.defaults().forApi("ListContainers");
+    ApiRules rules = ControlApiRules.RULES.forApi("ListContainers");
     var legacy = json("{'containers': [{'containerId': 'c-1', 'machineId': 'm-1'}]}");
     var newer = json("{'containers': [{'containerId': 'c-1', 'machineId': 'm-2'}]}");
 

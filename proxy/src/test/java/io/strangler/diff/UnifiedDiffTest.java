@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.node.MissingNode;
 import org.junit.jupiter.api.Test;
 
 class UnifiedDiffTest {
-  private static final ApiRules LIST_MACHINES = DiffRules.defaults().forApi("ListMachines");
+  private static final ApiRules LIST_MACHINES = ControlApiRules.RULES.forApi("ListMachines");
 
   private static JsonNode canonical(String json) {
     return Canonicalizer.canonicalize(json(json), LIST_MACHINES);
@@ -89,7 +89,7 @@ class UnifiedDiffTest {
   @Test
   void classification_unifiedDiff_isTheDiffOfItsCanonicalDocuments() {
     Classification c =
-        new Classifier(DiffRules.defaults())
+        new Classifier(ControlApiRules.RULES)
             .classify(
                 "GetRepl",
                 Side.LEGACY,

@@ -1,5 +1,7 @@
-package io.strangler.cli;
+package io.strangler.proxy;
 
+import io.strangler.diff.DiffRules;
+import io.strangler.api.DiffRulesFile;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -77,7 +79,10 @@ public final class StranglerServer implements AutoCloseable {
     /** Every call compared with the bundled rules; samples in {@code samples}. */
     public static DiffSetup defaults(PostgresEndpoint samples) {
       return new DiffSetup(
-          DiffConfig.builder().apis(Operation.ALL.stream().map(Operation::name).toList()).build(),
+          DiffConfig.builder()
+              .apis(Operation.ALL.stream().map(Operation::name).toList())
+              .rules(DiffRules.load(DiffRulesFile.url()))
+              .build(),
           samples,
           Clock.systemUTC());
     }

@@ -3,6 +3,7 @@ package io.strangler.diff;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,9 +25,6 @@ public final class DiffRules {
     YAML
   }
 
-  /** Where {@link #defaults()} reads the bundled rules for the control API's operations. */
-  static final String DEFAULT_RESOURCE = "/io/strangler/diff/diff-rules.yaml";
-
   private final String source;
   private final Map<String, ApiRules> byApi;
   private final ApiRules fallback;
@@ -37,9 +35,29 @@ public final class DiffRules {
     this.fallback = fallback;
   }
 
-  /** The rules bundled for the control API v1's twelve operations. */
-  public static DiffRules defaults() {
-    return Bundled.DEFAULTS;
+  /**
+   * No rules at all: every API's answers are compared value for value, errors by code and message.
+   * What a pipeline uses when it is given no rules file.
+   */
+  public static DiffRules strict() {
+    return Strict.RULES;
+  }
+
+  /**
+   * Loads rules from a URL, usually a resource bundled with a contract; the URL's path ending tells
+   * the format as in {@link #load(Path)}.
+   *
+   * @throws DiffRulesException if the rules are invalid
+   * @throws UncheckedIOException if they cannot be read
+   */
+  public static DiffRules load(URL url) {
+    String path = url.getPath().toLowerCase(Locale.ROOT);
+    Format format = path.endsWith(".json") ? Format.JSON : Format.YAML;
+    try (InputStream in = url.openStream()) {
+      return parse(url.toString(), format, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read diff rules " + url, e);
+    }
   }
 
   /**
@@ -118,20 +136,7 @@ public final class DiffRules {
     return "DiffRules[" + source + ", apis=" + apis() + "]";
   }
 
-  private static final class Bundled {
-    static final DiffRules DEFAULTS = readBundled();
-
-    private static DiffRules readBundled() {
-      try (InputStream in = DiffRules.class.getResourceAsStream(DEFAULT_RESOURCE)) {
-        if (in == null) {
-          throw new IllegalStateException(
-              "The bundled diff rules " + DEFAULT_RESOURCE + " are missing");
-        }
-        String content = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        return parse("classpath:" + DEFAULT_RESOURCE, Format.YAML, content);
-      } catch (IOException e) {
-        throw new UncheckedIOException("Cannot read the bundled diff rules " + DEFAULT_RESOURCE, e);
-      }
-    }
+  private static final class Strict {
+    static final DiffRules RULES = parse("strict", Format.YAML, "version: 1\n");
   }
 }

@@ -1,26 +1,30 @@
-package io.strangler.cli;
+package io.strangler.proxy;
 
+import io.strangler.api.Operation;
 import io.strangler.flags.AuditEntry;
+import io.strangler.flags.FileFlags;
 import io.strangler.flags.Decision;
 import io.strangler.flags.FlagAudit;
 import io.strangler.flags.FlagSource;
 import io.strangler.flags.FlagsSnapshot;
 import io.strangler.flags.Mode;
 import io.strangler.flags.SetResult;
+import io.strangler.servers.PostgresEndpoint;
+import java.nio.file.Path;
 import java.util.List;
 
 /** A flag source that also closes the audit log it writes to. */
-record ClosingFlags(FlagSource flags, FlagAudit audit) implements FlagSource {
+public record ClosingFlags(FlagSource flags, FlagAudit audit) implements FlagSource {
   /**
    * The flags file {@code file} for every operation of the control API, its changes audited in
    * {@code postgres}.
    */
-  static ClosingFlags file(java.nio.file.Path file, io.strangler.servers.PostgresEndpoint postgres) {
+  public static ClosingFlags file(Path file, PostgresEndpoint postgres) {
     FlagAudit audit = FlagAudit.postgres(postgres.jdbcUrl(), postgres.user(), postgres.password());
     try {
       return new ClosingFlags(
-          io.strangler.flags.FileFlags.builder(file)
-              .knownOperations(io.strangler.api.Operation.ALL.stream().map(io.strangler.api.Operation::name).toList())
+          FileFlags.builder(file)
+              .knownOperations(Operation.ALL.stream().map(Operation::name).toList())
               .audit(audit)
               .build(),
           audit);

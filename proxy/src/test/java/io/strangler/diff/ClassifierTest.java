@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class ClassifierTest {
-  private static final Classifier CLASSIFIER = new Classifier(DiffRules.defaults());
+  private static final Classifier CLASSIFIER = new Classifier(ControlApiRules.RULES);
 
   private static final String REPL =
       """

@@ -1,4 +1,4 @@
-package io.strangler.cli;
+package io.strangler.proxy;
 
 import io.strangler.diff.Observations;
 import io.strangler.diff.Observed;
@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * ComparedCall}, and the second read of a mismatching read from both backends (the RACE check).
  * The proxy and the diff reporter do not know each other; this is where they meet.
  */
-final class DiffWiring {
+public final class DiffWiring {
   private DiffWiring() {}
 
   /** The call to compare, or empty for a single-backend call or one whose authoritative side was never made. */
