@@ -1,5 +1,7 @@
 package io.strangler.cli;
 
+import io.strangler.traffic.demo.DemoWorld;
+import io.strangler.traffic.demo.DemoTraffic;
 import io.strangler.proxy.StranglerServer;
 import io.strangler.proxy.ClosingFlags;
 import io.strangler.api.ControlPlane;
@@ -81,7 +83,7 @@ final class DemoCommand implements Callable<Integer> {
       throw new CliException("--regions, --clusters-per-region, --machines, --repls and --rate must be at least 1");
     }
     System.out.println("strangler demo: starting the stores ...");
-    Stores stores = Stores.resolve(redis, postgres);
+    StoreLocations stores = StoreLocations.resolve(redis, postgres);
     ControlPlane legacy = LegacyRedisControlPlane.create(stores.redisUri());
     ControlPlane controlPlane = new PostgresControlPlane(stores.postgres().jdbcUrl(), stores.postgres().user(), stores.postgres().password());
     if (!legacy.topology().regions().isEmpty() || !controlPlane.topology().regions().isEmpty()) {

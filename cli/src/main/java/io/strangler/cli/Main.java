@@ -23,8 +23,8 @@ import picocli.CommandLine.Command;
       io.strangler.importer.SeedCommand.class,
       io.strangler.importer.ImportCommand.class,
       DriftCommand.class,
-      io.strangler.cli.replay.ReplayCommand.class,
-      io.strangler.cli.simulate.SimulateCommand.class,
+      ReplayCommand.class,
+      SimulateCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

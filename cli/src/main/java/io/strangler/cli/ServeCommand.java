@@ -116,7 +116,7 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     record.check();
-    Stores stores = Stores.resolve(redis, postgres);
+    StoreLocations stores = StoreLocations.resolve(redis, postgres);
     String token = AdminTokens.resolve(adminToken);
     String api = apiToken != null && !apiToken.isBlank() ? apiToken : System.getenv(API_TOKEN_ENV);
     // Checked before any store is opened: a bad option costs nothing.

@@ -1,5 +1,6 @@
 package io.strangler.cli;
 
+import io.strangler.traffic.demo.DemoWorld;
 import io.strangler.proxy.ControlApiBinding;
 import io.strangler.proxy.DiffWiring;
 import io.strangler.api.ControlPlane;

@@ -1,5 +1,6 @@
 package io.strangler.cli;
 
+import io.strangler.traffic.simulate.World;
 import io.strangler.proxy.TestStrangler;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;

@@ -29,7 +29,7 @@ public final class DiffWiring {
   private DiffWiring() {}
 
   /** The call to compare, or empty for a single-backend call or one whose authoritative side was never made. */
-  static Optional<ComparedCall> compared(Exchange e) {
+  public static Optional<ComparedCall> compared(Exchange e) {
     if (!e.mode().isDual() || e.authoritative() instanceof Outcome.Dropped || e.authoritative() instanceof Outcome.NotCalled) {
       return Optional.empty();
     }
@@ -72,7 +72,7 @@ public final class DiffWiring {
    * Reads a call again from both backends, with a fresh stamp. Runs on the diff reporter's recheck
    * threads, never on the proxy's.
    */
-  static io.strangler.diff.report.Rereader rereader(ApiRegistry apis, Backend legacy, Backend newer, Clock clock) {
+  public static io.strangler.diff.report.Rereader rereader(ApiRegistry apis, Backend legacy, Backend newer, Clock clock) {
     AtomicLong seq = new AtomicLong();
     return (api, request) -> {
       Optional<ApiSpec> spec = apis.find(api);

@@ -28,14 +28,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * The assembled proxy over the two real backends, on fresh stores, for tests: every API in one
  * mode from a flags file, a client, and direct views of both stores.
  */
-final class TestStrangler implements AutoCloseable {
-  static final String TOKEN = "test-token-0123456789";
-  static final List<String> OPERATIONS = Operation.ALL.stream().map(Operation::name).toList();
+public final class TestStrangler implements AutoCloseable {
+  public static final String TOKEN = "test-token-0123456789";
+  public static final List<String> OPERATIONS = Operation.ALL.stream().map(Operation::name).toList();
 
-  final StranglerServer server;
-  final ControlPlane legacyView;
-  final ControlPlane newView;
-  final Path flagsFile;
+  public final StranglerServer server;
+  public final ControlPlane legacyView;
+  public final ControlPlane newView;
+  public final Path flagsFile;
   private final HttpClient http = HttpClient.newHttpClient();
   private final AtomicLong seq = new AtomicLong();
 
@@ -46,12 +46,12 @@ final class TestStrangler implements AutoCloseable {
     this.flagsFile = flagsFile;
   }
 
-  static TestStrangler start(RedisDb redis, PostgresDb pg, Path dir, Mode mode, Topology topology) throws Exception {
+  public static TestStrangler start(RedisDb redis, PostgresDb pg, Path dir, Mode mode, Topology topology) throws Exception {
     return start(redis, pg, dir, mode, topology, TrafficRecorder.disabled());
   }
 
   /** The same, every call also handed to {@code recorder} (which the server then owns). */
-  static TestStrangler start(RedisDb redis, PostgresDb pg, Path dir, Mode mode, Topology topology, TrafficRecorder recorder) throws Exception {
+  public static TestStrangler start(RedisDb redis, PostgresDb pg, Path dir, Mode mode, Topology topology, TrafficRecorder recorder) throws Exception {
     redis.flush();
     try (var c = pg.database().connect(); var s = c.createStatement()) {
       s.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
@@ -71,7 +71,7 @@ final class TestStrangler implements AutoCloseable {
         server, LegacyRedisControlPlane.create(redis.uri()), new PostgresControlPlane(pg.jdbcUrl(), pg.user(), pg.password()), flagsFile);
   }
 
-  HttpResponse<String> post(String operation, String body) {
+  public HttpResponse<String> post(String operation, String body) {
     HttpRequest r =
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/v1/" + operation))
             .header("Content-Type", "application/json")
@@ -81,7 +81,7 @@ final class TestStrangler implements AutoCloseable {
     return send(r);
   }
 
-  HttpResponse<String> admin(String method, String path, String body, String token) {
+  public HttpResponse<String> admin(String method, String path, String body, String token) {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.adminPort() + path));
     if (token != null) {
       b.header("Authorization", "Bearer " + token);
@@ -90,11 +90,11 @@ final class TestStrangler implements AutoCloseable {
     return send(b.build());
   }
 
-  JsonNode adminJson(String path) {
+  public JsonNode adminJson(String path) {
     return json(admin("GET", path, null, TOKEN).body());
   }
 
-  String adminUrl() {
+  public String adminUrl() {
     return "http://127.0.0.1:" + server.adminPort() + "/";
   }
 
@@ -109,7 +109,7 @@ final class TestStrangler implements AutoCloseable {
     }
   }
 
-  static JsonNode json(String s) {
+  public static JsonNode json(String s) {
     try {
       return ControlApiJson.mapper().readTree(s);
     } catch (IOException e) {

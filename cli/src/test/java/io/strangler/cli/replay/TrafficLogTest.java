@@ -1,5 +1,10 @@
 package io.strangler.cli.replay;
 
+import io.strangler.traffic.replay.Answer;
+import io.strangler.traffic.replay.Pacing;
+import io.strangler.traffic.replay.ReadyCall;
+import io.strangler.traffic.replay.TrafficCall;
+import io.strangler.traffic.replay.TrafficLog;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

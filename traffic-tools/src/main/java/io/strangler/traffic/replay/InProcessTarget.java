@@ -1,0 +1,134 @@
+package io.strangler.traffic.replay;
+
+import io.strangler.proxy.ControlApiBinding;
+import io.strangler.api.DiffRulesFile;
+import io.strangler.api.ControlPlane;
+import io.strangler.api.Operation;
+import io.strangler.diff.Classification;
+import io.strangler.diff.Classifier;
+import io.strangler.diff.DiffRules;
+import io.strangler.diff.Observations;
+import io.strangler.diff.Observed;
+import io.strangler.diff.Recheck;
+import io.strangler.diff.Side;
+import io.strangler.dispatch.ApiRegistry;
+import io.strangler.dispatch.Backend;
+import io.strangler.dispatch.BadRequest;
+import io.strangler.dispatch.Prepared;
+import io.strangler.dispatch.Reply;
+import io.strangler.dispatch.Stamp;
+import io.strangler.flags.Mode;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Both backends in this process, each call applied to both with the same {@link Stamp} (the
+ * recorded request id and time, so one call gives both the same ids and times it had when
+ * recorded), compared with the diff reporter's {@link Classifier} and bundled rules. As the proxy
+ * does: the side the recorded mode made authoritative goes first, and a write it refuses is not
+ * sent to the other side; a read that differs is read again once from both (a RACE check).
+ */
+public final class InProcessTarget implements Target {
+  private static final ApiRegistry APIS = ControlApiBinding.registry();
+  private final ControlPlane legacyPlane;
+  private final ControlPlane newPlane;
+  private final Backend legacy;
+  private final Backend newer;
+  private final Classifier classifier;
+  private final Clock clock;
+  private final String description;
+
+  /** Takes ownership of both planes; {@code clock} stamps calls that have no recorded time. */
+  public InProcessTarget(ControlPlane legacy, ControlPlane newer, Clock clock, String description) {
+    this.legacyPlane = legacy;
+    this.newPlane = newer;
+    this.legacy = ControlApiBinding.backend(legacy);
+    this.newer = ControlApiBinding.backend(newer);
+    this.classifier = new Classifier(DiffRules.load(DiffRulesFile.url()));
+    this.clock = clock;
+    this.description = description;
+  }
+
+  @Override
+  public String describe() {
+    return description;
+  }
+
+  /** The side a recorded mode made authoritative: the new backend in NEW_PRIMARY and NEW_ONLY. */
+  static Side authoritative(String mode) {
+    if (mode == null) {
+      return Side.LEGACY;
+    }
+    try {
+      return Mode.parse(mode).authoritative() == Mode.Backend.NEW ? Side.NEW : Side.LEGACY;
+    } catch (IllegalArgumentException e) {
+      return Side.LEGACY;
+    }
+  }
+
+  private record Timed(Observed observed, Answer answer, Duration latency) {}
+
+  @Override
+  public CallResult call(ReadyCall ready) {
+    long start = System.nanoTime();
+    TrafficCall call = ready.call();
+    if (ready.refused() != null) {
+      BadRequest r = ready.refused();
+      return new CallResult(new Answer.Failed(r.httpStatus(), r.code(), r.getMessage()), Duration.ofNanos(System.nanoTime() - start), null);
+    }
+    Stamp stamp = new Stamp(call.requestId(), call.time() != null ? call.time() : clock.instant());
+    boolean write = Operation.byName(call.operation()).map(Operation::isWrite).orElse(true);
+    Side side = authoritative(call.mode());
+    Backend primary = side == Side.LEGACY ? legacy : newer;
+    Backend shadow = side == Side.LEGACY ? newer : legacy;
+    Timed first = ask(primary, call.operation(), ready.prepared(), stamp);
+    Timed second =
+        write && !(first.observed() instanceof Observed.Answer)
+            ? new Timed(new Observed.Dropped(), null, null)
+            : ask(shadow, call.operation(), shadowRequest(write, call.operation(), ready.prepared(), first), stamp);
+    Duration latency = Duration.ofNanos(System.nanoTime() - start);
+    Timed l = side == Side.LEGACY ? first : second;
+    Timed n = side == Side.LEGACY ? second : first;
+    Recheck recheck =
+        write
+            ? Recheck.NONE
+            : () ->
+                Optional.of(
+                    new Observations(
+                        ask(legacy, call.operation(), ready.prepared(), stamp).observed(),
+                        ask(newer, call.operation(), ready.prepared(), stamp).observed()));
+    Classification c = classifier.classify(call.operation(), side, new Observations(l.observed(), n.observed()), recheck);
+    return new CallResult(first.answer(), latency, new CallResult.Compared(c, l.latency(), n.latency()));
+  }
+
+  /** As the proxy derives it: a write's shadow may carry the authoritative decision (ApiSpec). */
+  private static Prepared shadowRequest(boolean write, String operation, Prepared prepared, Timed authoritative) {
+    if (!write || !(authoritative.observed() instanceof Observed.Answer a)) {
+      return prepared;
+    }
+    return APIS.find(operation).map(spec -> spec.shadowRequest(prepared, a.body())).orElse(prepared);
+  }
+
+  private static Timed ask(Backend backend, String operation, Prepared prepared, Stamp stamp) {
+    long start = System.nanoTime();
+    Reply reply;
+    try {
+      reply = backend.call(operation, prepared, stamp);
+    } catch (RuntimeException e) {
+      reply = Reply.failed("INTERNAL", 500, backend.name() + " failed: " + e);
+    }
+    Duration latency = Duration.ofNanos(System.nanoTime() - start);
+    return switch (reply) {
+      case Reply.Ok ok -> new Timed(new Observed.Answer(ok.body()), new Answer.Ok(ok.body()), latency);
+      case Reply.Failed f ->
+          new Timed(new Observed.Failure(f.code(), f.message()), new Answer.Failed(f.httpStatus(), f.code(), f.message()), latency);
+    };
+  }
+
+  @Override
+  public void close() {
+    legacyPlane.close();
+    newPlane.close();
+  }
+}
