@@ -28,8 +28,7 @@ final class CutoverCommand implements Runnable {
   static final class Status implements Callable<Integer> {
     @Mixin AdminOptions admin;
 
-    @Option(names = "--json", description = "Print the raw JSON.")
-    boolean json;
+    @Mixin JsonOption output;
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "API", description = "Only this API.")
     String api;
@@ -38,7 +37,7 @@ final class CutoverCommand implements Runnable {
     public Integer call() {
       return Cli.guard(() -> {
         JsonNode status = admin.client().get("/admin/cutover");
-        if (json) {
+        if (output.json) {
           System.out.println(status.toPrettyString());
         } else {
           print(status, api, System.out);

@@ -32,6 +32,8 @@ import picocli.CommandLine.Option;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
+      "Runs the whole product on embedded stores with a sample world and live traffic, and prints its URLs.",
+      "",
       "Starts embedded Redis and PostgreSQL, seeds the same sample world into both (regions x",
       "clusters, machines, repls), serves the proxy with every API in SHADOW, drives a light live",
       "traffic mix through it and prints the URLs. Runs until Ctrl-C (or --duration)."
@@ -82,6 +84,17 @@ final class DemoCommand implements Callable<Integer> {
     if (regions < 1 || clustersPerRegion < 1 || machines < 1 || repls < 1 || rate < 1) {
       throw new CliException("--regions, --clusters-per-region, --machines, --repls and --rate must be at least 1");
     }
+    // Every option is checked before anything starts: a bad token must not cost a seeding.
+    String token = AdminTokens.resolve(adminToken);
+    ProxyConfig config =
+        ProxyConfig.builder()
+            .bindAddress("127.0.0.1")
+            .port(port)
+            .adminBindAddress("127.0.0.1")
+            .adminPort(adminPort)
+            .adminToken(token)
+            .build();
+
     System.out.println("strangler demo: starting the stores ...");
     StoreLocations stores = StoreLocations.resolve(redis, postgres);
     ControlPlane legacy = LegacyRedisControlPlane.create(stores.redisUri());
@@ -102,15 +115,6 @@ final class DemoCommand implements Callable<Integer> {
     flagsFile.toFile().deleteOnExit();
     Files.write(flagsFile, FlagsFile.allIn(Mode.SHADOW, operations).toJson());
     ClosingFlags flags = ClosingFlags.file(flagsFile, stores.postgres());
-    String token = AdminTokens.resolve(adminToken);
-    ProxyConfig config =
-        ProxyConfig.builder()
-            .bindAddress("127.0.0.1")
-            .port(port)
-            .adminBindAddress("127.0.0.1")
-            .adminPort(adminPort)
-            .adminToken(token)
-            .build();
     StranglerServer server = StranglerServer.start(config, legacy, controlPlane, flags, StranglerServer.DiffSetup.defaults(stores.postgres()));
     DemoTraffic traffic = new DemoTraffic(world, URI.create("http://127.0.0.1:" + server.port()), seed);
     CountDownLatch stop = new CountDownLatch(1);

@@ -8,6 +8,7 @@ import io.strangler.convergence.ProgressBars;
 import io.strangler.convergence.Side;
 import io.strangler.convergence.Stores;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,6 +19,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -125,31 +127,22 @@ final class DriftCommand implements Runnable {
       exitCodeListHeading = "%nExit codes:%n",
       exitCodeList = {"0:the stores are equal", "1:a store failed", "2:bad usage", "3:drift found"})
   static final class Scan extends Common implements Callable<Integer> {
-    @Option(names = "--json", description = "Print the report as JSON.")
-    boolean json;
-
-    @Option(names = "--report", paramLabel = "FILE", description = "Also write the JSON report to FILE.")
-    Path report;
+    @Mixin ReportOptions output;
 
     @Override
     public Integer call() {
       DriftScanner.Options options = scanOptions();
       DriftReport r;
       try (Stores stores = open();
-          ProgressBars bar = ProgressBars.auto("drift scan", !noProgress && !json)) {
+          ProgressBars bar = ProgressBars.auto("drift scan", !noProgress && !output.json)) {
         r = stores.scanner().scan(options, DriftScanner.Listener.NONE, bar);
       } catch (SQLException | JedisException | IllegalStateException e) {
         return storeFailure(e);
       }
-      PrintWriter out = spec.commandLine().getOut();
-      out.print(json ? r.toJson() + "\n" : r.toText());
-      out.flush();
-      if (report != null) {
-        try {
-          Files.writeString(report, r.toJson() + "\n", StandardCharsets.UTF_8);
-        } catch (IOException e) {
-          return storeFailure(e);
-        }
+      try {
+        output.emit(spec.commandLine().getOut(), r.toJson(), r::toText);
+      } catch (UncheckedIOException e) {
+        return storeFailure(e.getCause());
       }
       return r.hasDrift() ? 3 : 0;
     }
@@ -159,8 +152,10 @@ final class DriftCommand implements Runnable {
       name = "repair",
       mixinStandardHelpOptions = true,
       description = {
-        "Scans both stores and copies each differing entity from the named side, through the",
-        "entity sync: safe while the proxy serves (docs/convergence.md)."
+        "Copies each entity that differs between the stores from the named side to the other.",
+        "",
+        "Scans both stores and copies through the entity sync, which re-reads before it writes:",
+        "safe while the proxy serves (docs/convergence.md)."
       },
       exitCodeListHeading = "%nExit codes:%n",
       exitCodeList = {

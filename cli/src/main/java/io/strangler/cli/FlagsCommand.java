@@ -29,14 +29,13 @@ final class FlagsCommand implements Runnable {
   static final class Get implements Callable<Integer> {
     @Mixin AdminOptions admin;
 
-    @Option(names = "--json", description = "Print the raw JSON.")
-    boolean json;
+    @Mixin JsonOption output;
 
     @Override
     public Integer call() {
       return Cli.guard(() -> {
         JsonNode snapshot = admin.client().get("/admin/flags");
-        if (json) {
+        if (output.json) {
           System.out.println(snapshot.toPrettyString());
         } else {
           print(snapshot, System.out);

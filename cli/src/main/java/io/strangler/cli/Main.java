@@ -41,7 +41,14 @@ public final class Main implements Runnable {
 
   /** Runs a command line and returns its exit code (for tests: no System.exit). */
   public static int run(String... args) {
-    return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+    return new CommandLine(new Main())
+        .setCaseInsensitiveEnumValuesAllowed(true)
+        .setExecutionExceptionHandler(
+            (e, commandLine, parseResult) -> {
+              commandLine.getErr().println("strangler: " + Cli.describe(e));
+              return e instanceof IllegalArgumentException ? 2 : 1;
+            })
+        .execute(args);
   }
 
   static final class Version implements CommandLine.IVersionProvider {

@@ -25,8 +25,7 @@ final class MismatchesCommand implements Callable<Integer> {
   @Option(names = "--id", description = "One sample by its id.")
   Long id;
 
-  @Option(names = "--json", description = "Print the raw JSON.")
-  boolean json;
+  @Mixin JsonOption output;
 
   @Override
   public Integer call() {
@@ -34,12 +33,12 @@ final class MismatchesCommand implements Callable<Integer> {
       AdminClient client = admin.client();
       if (id != null) {
         JsonNode sample = client.get("/admin/mismatches/" + id);
-        System.out.println(json ? sample.toPrettyString() : render(sample));
+        System.out.println(output.json ? sample.toPrettyString() : render(sample));
         return;
       }
       String path = "/admin/mismatches?limit=" + limit + (api == null ? "" : "&api=" + URLEncoder.encode(api, StandardCharsets.UTF_8));
       JsonNode body = client.get(path);
-      if (json) {
+      if (output.json) {
         System.out.println(body.toPrettyString());
         return;
       }

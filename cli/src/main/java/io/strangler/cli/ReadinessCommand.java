@@ -11,6 +11,8 @@ import picocli.CommandLine.Option;
     name = "readiness",
     mixinStandardHelpOptions = true,
     description = {
+      "Prints the cut-over readiness of each API of a running proxy.",
+      "",
       "Prints cut-over readiness per API of a running proxy: calls compared over the window,",
       "consistency %, p50/p99 per backend, error rates, and READY when enough calls were compared",
       "and consistency is at or above the threshold. Exit code 0 when every API listed is READY."
@@ -21,19 +23,18 @@ final class ReadinessCommand implements Callable<Integer> {
   @Option(names = "--api", description = "Only this API.")
   String api;
 
-  @Option(names = "--json", description = "Print the raw JSON.")
-  boolean json;
+  @Mixin JsonOption output;
 
   @Override
   public Integer call() {
     int[] notReady = {0};
     int code = Cli.guard(() -> {
       JsonNode body = admin.client().get("/admin/readiness");
-      if (json) {
+      if (output.json) {
         System.out.println(body.toPrettyString());
       }
       JsonNode apis = body.path("apis");
-      if (!json) {
+      if (!output.json) {
         System.out.printf("%-20s %-10s %10s %12s %20s %20s %9s%n", "API", "STATUS", "COMPARED", "CONSISTENT", "LEGACY p50/p99 ms", "NEW p50/p99 ms", "ERR% L/N");
       }
       for (JsonNode a : apis) {
@@ -44,7 +45,7 @@ final class ReadinessCommand implements Callable<Integer> {
         if (!ready) {
           notReady[0]++;
         }
-        if (!json) {
+        if (!output.json) {
           System.out.printf("%-20s %-10s %10s %11s%% %20s %20s %9s%n",
               a.path("api").asText(), a.path("status").asText(), a.path("compared").asText(),
               a.path("consistencyPercent").asText("-"),

@@ -20,6 +20,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.strangler.api.ControlApiJson;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,6 +33,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -43,6 +45,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
+      "Replays recorded traffic through a proxy or against both backends and reports consistency per API.",
+      "",
       "Replays traffic logs (written by `serve --record` or `simulate --out`) against a running proxy",
       "(--target) or both backends in this process (--inprocess), at a chosen speed or rate, keeping",
       "the order of calls of one entity, and reports per API: calls, outcomes, consistency of the two",
@@ -99,15 +103,12 @@ public final class ReplayCommand implements Callable<Integer> {
   Pace pace = new Pace();
 
   static final class Pace {
-    @Option(names = "--speed", paramLabel = "FACTOR", description = "Time-scaled from the log's timestamps: 1x as recorded, 2x twice as fast; max: as fast as --concurrency allows (the default).")
+    @Option(names = "--speed", paramLabel = "FACTOR", description = "Time-scaled from the log's timestamps: 1x as recorded, 2x twice as fast; max: as fast as --load.concurrency allows (the default).")
     String speed;
 
     @Option(names = "--rate", paramLabel = "N/s", description = "A fixed rate, e.g. 500/s, whatever the log's timing.")
     String rate;
   }
-
-  @Option(names = "--concurrency", paramLabel = "N", defaultValue = "1", description = "Calls in flight at most (default ${DEFAULT-VALUE}). Calls of one entity always go one after the other, in order; with more than 1, calls of different entities may interleave differently from the recording.")
-  int concurrency;
 
   @Option(names = "--limit", paramLabel = "N", description = "Send at most N calls.")
   Long limit;
@@ -115,17 +116,8 @@ public final class ReplayCommand implements Callable<Integer> {
   @Option(names = "--max-duration", paramLabel = "DURATION", description = "Stop scheduling calls after this long, e.g. 10m (ISO-8601 PT10M also works).")
   String maxDuration;
 
-  @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10s", description = "With --target: per-call timeout (default ${DEFAULT-VALUE}).")
-  String timeout;
-
   @Option(names = "--request-id-prefix", paramLabel = "P", description = "Prefix every request id (replaying a log again on the same stores: container ids derive from request ids).")
   String requestIdPrefix;
-
-  @Option(names = "--admin", paramLabel = "URL", description = "With --target: the proxy's admin URL, to read its comparison (/metrics) over the replay; needed by --fail-under and --mismatch.")
-  URI admin;
-
-  @Option(names = "--admin-token", paramLabel = "T", description = "Admin bearer token (default: $STRANGLER_ADMIN_TOKEN).")
-  String adminToken;
 
   @Option(names = "--allow-writes", description = "With --mismatch: replay a write too (it changes both stores).")
   boolean allowWrites;
@@ -133,11 +125,11 @@ public final class ReplayCommand implements Callable<Integer> {
   @Option(names = "--fail-under", paramLabel = "PERCENT", description = "Exit 3 when the overall consistency is below PERCENT (e.g. 99.9), or nothing was compared.")
   Double failUnder;
 
-  @Option(names = "--json", description = "Print the report as JSON.")
-  boolean json;
+  @Mixin LoadOptions load;
 
-  @Option(names = "--report", paramLabel = "FILE", description = "Also write the JSON report to FILE.")
-  Path report;
+  @Mixin ProxyAdminOptions proxy;
+
+  @Mixin ReportOptions output;
 
   @Override
   public Integer call() {
@@ -162,12 +154,12 @@ public final class ReplayCommand implements Callable<Integer> {
     if (failUnder != null && (failUnder < 0 || failUnder > 100)) {
       throw usage("--fail-under is a percentage 0..100, got " + failUnder);
     }
-    if (failUnder != null && where.target != null && admin == null) {
+    if (failUnder != null && where.target != null && !proxy.given()) {
       throw usage("--fail-under with --target needs --admin URL: the proxy compares, and its figures are read there");
     }
     Replayer.Settings settings = settings(pacing);
     List<TrafficCall> calls = TrafficLog.read(logs);
-    ProxyAdmin proxyAdmin = where.target != null && admin != null ? new ProxyAdmin(admin, token()) : null;
+    ProxyAdmin proxyAdmin = where.target != null && proxy.given() ? proxy.open() : null;
     ReplayReport report = new ReplayReport(where.inprocess ? ReplayReport.Reproduction.EXACT : ReplayReport.Reproduction.OUTCOME);
     Replayer.Schedule schedule;
     String described;
@@ -229,10 +221,10 @@ public final class ReplayCommand implements Callable<Integer> {
       throw usage("--mismatch replays one stored call: give it without --log");
     }
     checkWhere();
-    if (admin == null) {
+    if (!proxy.given()) {
       throw usage("--mismatch needs --admin URL (and a token): the sample is read from GET /admin/mismatches/" + mismatch);
     }
-    try (ProxyAdmin proxyAdmin = new ProxyAdmin(admin, token());
+    try (ProxyAdmin proxyAdmin = proxy.open();
         Target target = target()) {
       MismatchReplay.Result r = new MismatchReplay(proxyAdmin, target, allowWrites, Clock.systemUTC()).replay(mismatch);
       emit(r.json());
@@ -254,15 +246,15 @@ public final class ReplayCommand implements Callable<Integer> {
     if (where.inprocess && (redis == null || postgres == null)) {
       throw usage("--inprocess needs --redis URL and --postgres URL (the stores it replays into)");
     }
-    if (where.inprocess && admin != null && mismatch == null) {
+    if (where.inprocess && proxy.given() && mismatch == null) {
       throw usage("--admin reads a proxy's comparison: it goes with --target (or --mismatch)");
     }
-    duration(timeout, "--timeout");
+    duration(load.timeout, "--timeout");
   }
 
   private Target target() {
     if (where.target != null) {
-      ProxyTarget t = new ProxyTarget(where.target, duration(timeout, "--timeout"));
+      ProxyTarget t = new ProxyTarget(where.target, duration(load.timeout, "--timeout"));
       try {
         t.checkReachable();
       } catch (ReplayException e) {
@@ -289,7 +281,7 @@ public final class ReplayCommand implements Callable<Integer> {
     try {
       return new Replayer.Settings(
           pacing,
-          concurrency,
+          load.concurrency,
           limit == null ? Long.MAX_VALUE : limit,
           maxDuration == null ? Duration.ofDays(3650) : duration(maxDuration, "--max-duration"));
     } catch (IllegalArgumentException e) {
@@ -297,22 +289,20 @@ public final class ReplayCommand implements Callable<Integer> {
     }
   }
 
-  private String token() {
-    return adminToken != null ? adminToken : System.getenv(ProxyAdmin.TOKEN_ENV);
-  }
-
   private void emit(JsonNode out) {
     String text;
     try {
       text = ControlApiJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(out);
-      if (report != null) {
-        Files.writeString(report, text + "\n");
-      }
     } catch (IOException e) {
-      throw new ReplayException("cannot write the report to " + report + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(e);
     }
-    System.out.println(json ? text : out.has("apis") ? ReplayReport.text(out) : MismatchReplay.text(out));
+    try {
+      output.emit(spec.commandLine().getOut(), text, () -> out.has("apis") ? ReplayReport.text(out) : MismatchReplay.text(out));
+    } catch (UncheckedIOException e) {
+      throw new ReplayException(e.getMessage(), e);
+    }
   }
+
 
   private Duration duration(String text, String option) {
     try {

@@ -35,9 +35,11 @@ import picocli.CommandLine.Option;
     name = "serve",
     mixinStandardHelpOptions = true,
     description = {
-      "Serves the control API (POST /v1/{Operation}) in front of the legacy Redis backend and the",
-      "PostgreSQL control plane, each API dispatched in the mode its flag says. Admin endpoints",
-      "(/admin/flags, /admin/flags/audit, ...) are on their own port behind a bearer token.",
+      "Serves the control API in front of both backends, each API dispatched in the mode its flag says.",
+      "",
+      "Calls are POST /v1/{Operation}; the backends are the legacy Redis store and the PostgreSQL",
+      "control plane. Admin endpoints (/admin/flags, /admin/flags/audit, ...) are on their own port",
+      "behind a bearer token.",
       "With no --redis or --postgres it starts embedded servers (their data is gone on exit)."
     })
 final class ServeCommand implements Callable<Integer> {
@@ -116,7 +118,6 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     record.check();
-    StoreLocations stores = StoreLocations.resolve(redis, postgres);
     String token = AdminTokens.resolve(adminToken);
     String api = apiToken != null && !apiToken.isBlank() ? apiToken : System.getenv(API_TOKEN_ENV);
     // Checked before any store is opened: a bad option costs nothing.
@@ -134,6 +135,7 @@ final class ServeCommand implements Callable<Integer> {
             .authoritativeConnections(poolSize)
             .shadowConnections(shadowPoolSize)
             .build();
+    StoreLocations stores = StoreLocations.resolve(redis, postgres);
     // Two planes per store, each with its own pool: the shadow side's stall cannot take the
     // authoritative side's connections (bulkheads).
     String jdbc = stores.postgres().jdbcUrl();

@@ -32,6 +32,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -43,6 +44,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
+      "Drives a synthetic workload modeled on the platform and reports consistency per API.",
+      "",
       "Drives a workload modeled on the platform: users in regions us and eu, repls they create,",
       "machines registering and heartbeating, connects to Zipf-popular repls, containers stopped,",
       "hosting reads; partway through, region asia opens and its users' repls are marked for a lazy",
@@ -91,7 +94,7 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--duration", paramLabel = "DURATION", defaultValue = "60s", description = "How long the traffic runs, at most 24h (default ${DEFAULT-VALUE}).")
   String duration;
 
-  @Option(names = "--seed", defaultValue = "1", description = "Seed of the workload (default ${DEFAULT-VALUE}); with --concurrency 1 the same seed sends the same calls.")
+  @Option(names = "--seed", defaultValue = "1", description = "Seed of the workload (default ${DEFAULT-VALUE}); with --load.concurrency 1 the same seed sends the same calls.")
   long seed;
 
   @Option(names = "--users", defaultValue = "500", description = "Users (default ${DEFAULT-VALUE}).")
@@ -118,29 +121,17 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--drain-at", defaultValue = "0.7", description = "When a machine of each us and eu cluster drains, as a fraction of the run (default ${DEFAULT-VALUE}).")
   double drainAt;
 
-  @Option(names = "--concurrency", defaultValue = "1", description = "Calls in flight at most (default ${DEFAULT-VALUE}).")
-  int concurrency;
-
-  @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10s", description = "With --target: per-call timeout (default ${DEFAULT-VALUE}).")
-  String timeout;
-
-  @Option(names = "--admin", paramLabel = "URL", description = "With --target: the proxy's admin URL, to report its comparison of the two backends over the run.")
-  URI admin;
-
-  @Option(names = "--admin-token", paramLabel = "T", description = "Admin bearer token (default: $STRANGLER_ADMIN_TOKEN).")
-  String adminToken;
-
   @Option(names = "--out", paramLabel = "FILE", description = "Also write the traffic as a traffic log (JSON Lines) for `strangler replay`.")
   Path out;
 
   @Option(names = "--print-topology", description = "Print the topology the simulation uses (for `serve --topology`) and exit.")
   boolean printTopology;
 
-  @Option(names = "--json", description = "Print the report as JSON.")
-  boolean json;
+  @Mixin LoadOptions load;
 
-  @Option(names = "--report", paramLabel = "FILE", description = "Also write the JSON report to FILE.")
-  Path report;
+  @Mixin ProxyAdminOptions proxy;
+
+  @Mixin ReportOptions output;
 
   @Override
   public Integer call() {
@@ -182,14 +173,14 @@ public final class SimulateCommand implements Callable<Integer> {
               transferAt,
               drainAt);
       pacing = new Pacing.Rate(config.rate());
-      settings = new Replayer.Settings(pacing, concurrency, config.calls(), config.duration());
+      settings = new Replayer.Settings(pacing, load.concurrency, config.calls(), config.duration());
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
     if (where.target == null && !where.inprocess && out == null) {
       throw new ParameterException(spec.commandLine(), "say where the traffic goes: --target URL (a proxy), --inprocess, or --out FILE (a log, made in process)");
     }
-    if (admin != null && where.target == null) {
+    if (proxy.given() && where.target == null) {
       throw new ParameterException(spec.commandLine(), "--admin reads a proxy's comparison: it goes with --target");
     }
     World world = new World(config, Clock.systemUTC());
@@ -199,7 +190,7 @@ public final class SimulateCommand implements Callable<Integer> {
     ObjectNode transfers;
     String described;
     LogWriter logWriter = out == null ? null : new LogWriter(out);
-    ProxyAdmin proxyAdmin = admin == null ? null : new ProxyAdmin(admin, adminToken != null ? adminToken : System.getenv(ProxyAdmin.TOKEN_ENV));
+    ProxyAdmin proxyAdmin = proxy.given() ? proxy.open() : null;
     try (Target target = target()) {
       described = target.describe();
       Readback readback = new Readback(target, seed);
@@ -260,7 +251,7 @@ public final class SimulateCommand implements Callable<Integer> {
       }
       ProxyTarget t;
       try {
-        t = new ProxyTarget(where.target, duration(timeout, "--timeout"));
+        t = new ProxyTarget(where.target, duration(load.timeout, "--timeout"));
       } catch (IllegalArgumentException e) {
         throw new ParameterException(spec.commandLine(), e.getMessage());
       }
@@ -309,10 +300,7 @@ public final class SimulateCommand implements Callable<Integer> {
 
   private void emit(ObjectNode result) throws IOException {
     String text = JSON.writerWithDefaultPrettyPrinter().writeValueAsString(result);
-    if (report != null) {
-      Files.writeString(report, text + "\n");
-    }
-    System.out.println(json ? text : text(result));
+    output.emit(spec.commandLine().getOut(), text, () -> text(result));
   }
 
   static String text(JsonNode r) {

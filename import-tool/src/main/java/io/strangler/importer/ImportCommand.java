@@ -20,6 +20,8 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     usageHelpAutoWidth = true,
     description = {
+      "Imports a legacy Redis backup into the PostgreSQL control plane, all or nothing.",
+      "",
       "Imports a legacy Redis backup (an RDB file, or a live server restored from one) into the"
           + " PostgreSQL control plane, all or nothing: the data is streamed into staging tables"
           + " with COPY, checked in SQL (references, unique slugs, one RUNNING container per"

@@ -15,6 +15,8 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     usageHelpAutoWidth = true,
     description = {
+      "Writes a realistic legacy dataset into Redis, key for key in the legacy layout.",
+      "",
       "Writes a realistic legacy dataset into one Redis logical database, key for key in the"
           + " legacy layout (docs/legacy-redis-layout.md): the topology, machines spread over"
           + " the clusters, repls placed by the hash ring with unique slugs, stopped and running"
