@@ -61,7 +61,7 @@ public final class PrivateRedis implements AutoCloseable {
 
   private boolean accepts() {
     try (Socket s = new Socket("127.0.0.1", port)) {
-      return true;
+      return s.isConnected();
     } catch (IOException e) {
       return false;
     }
