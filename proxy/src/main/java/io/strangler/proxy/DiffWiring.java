@@ -1,5 +1,6 @@
 package io.strangler.proxy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.strangler.diff.Observations;
 import io.strangler.diff.Observed;
 import io.strangler.diff.Side;
@@ -18,6 +19,7 @@ import io.strangler.flags.Mode;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -69,25 +71,57 @@ public final class DiffWiring {
   }
 
   /**
-   * Reads a call again from both backends, with a fresh stamp. Runs on the diff reporter's recheck
-   * threads, never on the proxy's.
+   * Reads a call again from both backends, with a fresh stamp: a read as it is, a write through
+   * its read back ({@link ControlApiReadBacks}) when it has one. Runs on the diff reporter's
+   * recheck threads, never on the proxy's.
    */
   public static io.strangler.diff.report.Rereader rereader(ApiRegistry apis, Backend legacy, Backend newer, Clock clock) {
     AtomicLong seq = new AtomicLong();
-    return (api, request) -> {
-      Optional<ApiSpec> spec = apis.find(api);
-      if (spec.isEmpty()) {
-        return Optional.empty();
+    return new io.strangler.diff.report.Rereader() {
+      @Override
+      public boolean rereads(String api, CallKind kind) {
+        return kind == CallKind.READ || ControlApiReadBacks.readsBack(api);
       }
-      Prepared prepared;
-      try {
-        prepared = spec.get().prepare(request);
-      } catch (BadRequest e) {
-        return Optional.empty();
+
+      @Override
+      public Optional<Observations> reread(String api, JsonNode request) {
+        return read(api, request, UnaryOperator.identity());
       }
-      Stamp stamp = new Stamp("recheck-" + seq.incrementAndGet(), clock.instant());
-      return Optional.of(new Observations(ask(legacy, api, prepared, stamp), ask(newer, api, prepared, stamp)));
+
+      @Override
+      public Optional<Observations> reread(String api, JsonNode request, JsonNode answer) {
+        if (apis.find(api).map(s -> s.kind() == ApiSpec.Kind.READ).orElse(false)) {
+          return reread(api, request);
+        }
+        return ControlApiReadBacks.of(api, answer).flatMap(back -> read(back.operation(), back.request(), back.project()));
+      }
+
+      private Optional<Observations> read(String api, JsonNode request, UnaryOperator<JsonNode> project) {
+        Optional<ApiSpec> spec = apis.find(api);
+        if (spec.isEmpty()) {
+          return Optional.empty();
+        }
+        Prepared prepared;
+        try {
+          prepared = spec.get().prepare(request);
+        } catch (BadRequest e) {
+          return Optional.empty();
+        }
+        Stamp stamp = new Stamp("recheck-" + seq.incrementAndGet(), clock.instant());
+        return Optional.of(
+            new Observations(
+                projected(ask(legacy, api, prepared, stamp), project),
+                projected(ask(newer, api, prepared, stamp), project)));
+      }
     };
+  }
+
+  private static Observed projected(Observed o, UnaryOperator<JsonNode> project) {
+    if (!(o instanceof Observed.Answer a)) {
+      return o;
+    }
+    JsonNode part = project.apply(a.body());
+    return part == null ? new Observed.Failure("NOT_FOUND", "not in the read back") : new Observed.Answer(part);
   }
 
   private static Observed ask(Backend backend, String api, Prepared prepared, Stamp stamp) {

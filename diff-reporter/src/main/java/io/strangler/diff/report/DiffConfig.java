@@ -37,6 +37,7 @@ public final class DiffConfig {
   private final Duration recheckDelay;
   private final int maxPendingRechecks;
   private final int recheckThreads;
+  private final int recheckAttempts;
   private final int maxMismatchPathsPerApi;
   private final int samplesPerApiPerHour;
   private final Duration sampleRetention;
@@ -58,6 +59,7 @@ public final class DiffConfig {
     this.recheckDelay = b.recheckDelay;
     this.maxPendingRechecks = b.maxPendingRechecks;
     this.recheckThreads = b.recheckThreads;
+    this.recheckAttempts = b.recheckAttempts;
     this.maxMismatchPathsPerApi = b.maxMismatchPathsPerApi;
     this.samplesPerApiPerHour = b.samplesPerApiPerHour;
     this.sampleRetention = b.sampleRetention;
@@ -123,6 +125,15 @@ public final class DiffConfig {
     return recheckThreads;
   }
 
+  /**
+   * Second reads of one mismatching call at most, each after twice the previous delay: the call is
+   * a RACE if any of them agrees. A difference that is real never agrees, so more attempts only
+   * spare the count the differences that were still being written.
+   */
+  public int recheckAttempts() {
+    return recheckAttempts;
+  }
+
   public int maxMismatchPathsPerApi() {
     return maxMismatchPathsPerApi;
   }
@@ -176,6 +187,7 @@ public final class DiffConfig {
     fields.put("recheckDelay", recheckDelay);
     fields.put("maxPendingRechecks", maxPendingRechecks);
     fields.put("recheckThreads", recheckThreads);
+    fields.put("recheckAttempts", recheckAttempts);
     fields.put("maxMismatchPathsPerApi", maxMismatchPathsPerApi);
     fields.put("samplesPerApiPerHour", samplesPerApiPerHour);
     fields.put("sampleRetention", sampleRetention);
@@ -200,6 +212,7 @@ public final class DiffConfig {
     private Duration recheckDelay = Duration.ofMillis(50);
     private int maxPendingRechecks = 256;
     private int recheckThreads = 2;
+    private int recheckAttempts = 4;
     private int maxMismatchPathsPerApi = 50;
     private int samplesPerApiPerHour = 100;
     private Duration sampleRetention = Duration.ofDays(7);
@@ -268,6 +281,15 @@ public final class DiffConfig {
     /** Second reads scheduled or running at most; a mismatch beyond stays MISMATCH. Default 256. */
     public Builder maxPendingRechecks(int max) {
       this.maxPendingRechecks = max;
+      return this;
+    }
+
+    /**
+     * Second reads of one call at most, the k-th after {@code recheckDelay × 2^(k-1)}. Default 4
+     * (50, 100, 200, 400 ms with the default delay).
+     */
+    public Builder recheckAttempts(int attempts) {
+      this.recheckAttempts = attempts;
       return this;
     }
 
@@ -366,6 +388,7 @@ public final class DiffConfig {
       }
       atLeast(problems, "maxPendingRechecks", maxPendingRechecks, 0);
       atLeast(problems, "recheckThreads", recheckThreads, 1);
+      atLeast(problems, "recheckAttempts", recheckAttempts, 1);
       atLeast(problems, "maxMismatchPathsPerApi", maxMismatchPathsPerApi, 1);
       atLeast(problems, "samplesPerApiPerHour", samplesPerApiPerHour, 0);
       positive(problems, "sampleRetention", sampleRetention);

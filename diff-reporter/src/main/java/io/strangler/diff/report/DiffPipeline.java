@@ -4,6 +4,7 @@ import io.opentelemetry.api.metrics.MeterProvider;
 import io.strangler.diff.Classification;
 import io.strangler.diff.Classifier;
 import io.strangler.diff.Observations;
+import io.strangler.diff.Observed;
 import io.strangler.diff.Recheck;
 import io.strangler.diff.Verdict;
 import java.time.Clock;
@@ -240,13 +241,13 @@ public final class DiffPipeline implements AutoCloseable {
   }
 
   private void compare(ComparedCall call) {
-    boolean read = call.kind() == CallKind.READ;
+    boolean rereadable = rereader.rereads(call.api(), call.kind());
     AskedRecheck probe = new AskedRecheck();
     Classification first;
     try {
       first =
           classifier.classify(
-              call.api(), call.authoritative(), call.observations(), read ? probe : Recheck.NONE);
+              call.api(), call.authoritative(), call.observations(), rereadable ? probe : Recheck.NONE);
     } catch (RuntimeException e) {
       classifyFailures.increment();
       failures.warn("Comparing a " + call.api() + " call failed; it is not counted", e);
@@ -261,19 +262,25 @@ public final class DiffPipeline implements AutoCloseable {
     } else if (!recheckPermits.tryAcquire()) {
       deliver(call, first, RecheckResult.BUDGET_FULL);
     } else {
-      RecheckTask task = new RecheckTask(call, first);
-      pendingRechecks.add(task);
-      try {
-        rechecks.schedule(task, config.recheckDelay().toNanos(), TimeUnit.NANOSECONDS);
-      } catch (RejectedExecutionException e) {
-        pendingRechecks.remove(task);
-        recheckPermits.release();
-        deliver(call, first, RecheckResult.CLOSED);
-      }
+      schedule(new RecheckTask(call, first, 1));
     }
   }
 
-  private void recheck(ComparedCall call, Classification first) {
+  /** Schedules a second read; the caller holds a recheck permit, which the task then owns. */
+  private void schedule(RecheckTask task) {
+    pendingRechecks.add(task);
+    try {
+      long delay = config.recheckDelay().toNanos() << Math.min(20, task.attempt - 1);
+      rechecks.schedule(task, delay, TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      pendingRechecks.remove(task);
+      recheckPermits.release();
+      deliver(task.call, task.first, RecheckResult.CLOSED);
+    }
+  }
+
+  private void recheck(ComparedCall call, Classification first, int attempt) {
+    boolean keepPermit = false;
     try {
       Optional<Observations> again = reread(call);
       if (again.isEmpty()) {
@@ -292,19 +299,33 @@ public final class DiffPipeline implements AutoCloseable {
         deliver(call, first, RecheckResult.UNAVAILABLE);
         return;
       }
+      if (second.verdict() != Verdict.RACE && attempt < config.recheckAttempts() && !closing) {
+        // Still different: perhaps still being written. Read again later, holding the permit.
+        keepPermit = true;
+        schedule(new RecheckTask(call, first, attempt + 1));
+        return;
+      }
       deliver(
           call,
           second,
           second.verdict() == Verdict.RACE ? RecheckResult.AGREED : RecheckResult.STILL_DIFFERENT);
     } finally {
-      recheckPermits.release();
+      if (!keepPermit) {
+        recheckPermits.release();
+      }
     }
   }
 
   private Optional<Observations> reread(ComparedCall call) {
     try {
       return Objects.requireNonNull(
-          rereader.reread(call.api(), call.request()), "Rereader answered null");
+          rereader.reread(
+              call.api(),
+              call.request(),
+              call.observations().of(call.authoritative()) instanceof Observed.Answer a
+                  ? a.body()
+                  : null),
+          "Rereader answered null");
     } catch (RuntimeException e) {
       failures.warn("Reading a " + call.api() + " call again failed", e);
       return Optional.empty();
@@ -418,16 +439,18 @@ public final class DiffPipeline implements AutoCloseable {
   private final class RecheckTask implements Runnable {
     final ComparedCall call;
     final Classification first;
+    final int attempt;
 
-    RecheckTask(ComparedCall call, Classification first) {
+    RecheckTask(ComparedCall call, Classification first, int attempt) {
       this.call = call;
       this.first = first;
+      this.attempt = attempt;
     }
 
     @Override
     public void run() {
       if (pendingRechecks.remove(this)) {
-        recheck(call, first);
+        recheck(call, first, attempt);
       }
     }
   }

@@ -1,5 +1,6 @@
 package io.strangler.diff.report;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import static io.strangler.diff.report.TestCalls.answer;
 import static io.strangler.diff.report.TestCalls.call;
 import static io.strangler.diff.report.TestCalls.failure;
@@ -210,6 +211,87 @@ class DiffPipelineTest {
     assertThat(resultOf("fails").recheck()).isEqualTo(RecheckResult.STILL_DIFFERENT);
     assertThat(resultOf("empty").recheck()).isEqualTo(RecheckResult.UNAVAILABLE);
     assertThat(results).extracting(DiffResult::verdict).containsOnly(Verdict.MISMATCH);
+  }
+
+  @Test
+  void mismatchingRead_agreesOnlyOnTheThirdRead_isRaceAfterGrowingDelays() {
+    AtomicInteger rereads = new AtomicInteger();
+    List<Long> at = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Rereader settlesLate =
+        (api, request) -> {
+          at.add(System.nanoTime());
+          String newer = rereads.incrementAndGet() < 3 ? "{'cluster': 'us-1'}" : "{'cluster': 'us-2'}";
+          return Optional.of(new Observations(answer("{'cluster': 'us-2'}"), answer(newer)));
+        };
+    start(DiffConfig.builder().recheckDelay(Duration.ofMillis(20)).recheckAttempts(4).build(), settlesLate);
+
+    pipeline.offer(mismatch("GetRepl", "r-1"));
+
+    DiffResult r = resultOf("r-1");
+    assertThat(r.verdict()).isEqualTo(Verdict.RACE);
+    assertThat(rereads).hasValue(3);
+    // 20 ms, then 40 ms, then 80 ms after the previous read.
+    assertThat(at.get(2) - at.get(1)).isGreaterThanOrEqualTo(Duration.ofMillis(75).toNanos());
+    assertThat(pipeline.stats().rechecks()).containsExactly(Map.entry("agreed", 1L));
+    assertThat(pipeline.stats().pendingRechecks()).isZero();
+  }
+
+  @Test
+  void mismatchingRead_neverAgrees_mismatchAfterEveryAttempt() {
+    AtomicInteger rereads = new AtomicInteger();
+    Rereader differs =
+        (api, request) -> {
+          rereads.incrementAndGet();
+          return Optional.of(new Observations(answer("{'cluster': 'us-1'}"), answer("{'cluster': 'us-2'}")));
+        };
+    start(DiffConfig.builder().recheckDelay(Duration.ZERO).recheckAttempts(3).build(), differs);
+
+    pipeline.offer(mismatch("GetRepl", "r-1"));
+
+    assertThat(resultOf("r-1").verdict()).isEqualTo(Verdict.MISMATCH);
+    assertThat(resultOf("r-1").recheck()).isEqualTo(RecheckResult.STILL_DIFFERENT);
+    assertThat(rereads).hasValue(3);
+    assertThat(pipeline.stats().pendingRechecks()).isZero();
+  }
+
+  @Test
+  void mismatchingWrite_readBackWhereTheBindingHasOne_raceOnlyWhenTheReadBackAgrees() {
+    List<JsonNode> answersSeen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Rereader readsBackHeartbeats =
+        new Rereader() {
+          @Override
+          public Optional<Observations> reread(String api, JsonNode request) {
+            throw new AssertionError("a write is read back with its answer");
+          }
+
+          @Override
+          public Optional<Observations> reread(String api, JsonNode request, JsonNode answer) {
+            answersSeen.add(answer);
+            String newer = request.get("case").asText().equals("settled") ? "{'running': 2}" : "{'running': 1}";
+            return Optional.of(new Observations(answer("{'running': 2}"), answer(newer)));
+          }
+
+          @Override
+          public boolean rereads(String api, CallKind kind) {
+            return kind == CallKind.READ || api.equals("Heartbeat");
+          }
+        };
+    start(DiffConfig.builder().recheckDelay(Duration.ZERO).recheckAttempts(2).build(), readsBackHeartbeats);
+
+    for (String c : List.of("settled", "drifted")) {
+      pipeline.offer(
+          call("Heartbeat", CallKind.WRITE, c, answer("{'running': 2}"), answer("{'running': 1}"))
+              .request(TestCalls.json("{'case': '" + c + "'}"))
+              .build());
+    }
+    pipeline.offer(
+        call("StopContainer", CallKind.WRITE, "other", answer("{'a': 1}"), answer("{'a': 2}")).build());
+
+    assertThat(resultOf("settled").verdict()).isEqualTo(Verdict.RACE);
+    assertThat(resultOf("drifted").verdict()).isEqualTo(Verdict.MISMATCH);
+    assertThat(resultOf("other").verdict()).isEqualTo(Verdict.MISMATCH);
+    assertThat(resultOf("other").recheck()).isEqualTo(RecheckResult.NONE);
+    assertThat(answersSeen).contains(TestCalls.json("{'running': 2}"));
   }
 
   @Test

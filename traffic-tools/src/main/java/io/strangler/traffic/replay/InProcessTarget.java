@@ -1,6 +1,8 @@
 package io.strangler.traffic.replay;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.strangler.proxy.ControlApiBinding;
+import io.strangler.proxy.DiffWiring;
 import io.strangler.api.DiffRulesFile;
 import io.strangler.api.ControlPlane;
 import io.strangler.api.Operation;
@@ -11,6 +13,9 @@ import io.strangler.diff.Observations;
 import io.strangler.diff.Observed;
 import io.strangler.diff.Recheck;
 import io.strangler.diff.Side;
+import io.strangler.diff.Verdict;
+import io.strangler.diff.report.CallKind;
+import io.strangler.diff.report.Rereader;
 import io.strangler.dispatch.ApiRegistry;
 import io.strangler.dispatch.Backend;
 import io.strangler.dispatch.BadRequest;
@@ -21,21 +26,29 @@ import io.strangler.flags.Mode;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Both backends in this process, each call applied to both with the same {@link Stamp} (the
  * recorded request id and time, so one call gives both the same ids and times it had when
  * recorded), compared with the diff reporter's {@link Classifier} and bundled rules. As the proxy
  * does: the side the recorded mode made authoritative goes first, and a write it refuses is not
- * sent to the other side; a read that differs is read again once from both (a RACE check).
+ * sent to the other side; a call that differs is read again from both, as the proxy's diff
+ * reporter does (a RACE check: up to {@link #RECHECK_ATTEMPTS} times, the k-th after {@code
+ * 10 ms × 2^(k-1)}; a write through its read back, when it has one).
  */
 public final class InProcessTarget implements Target {
   private static final ApiRegistry APIS = ControlApiBinding.registry();
+  /** Second reads of one differing call at most. */
+  static final int RECHECK_ATTEMPTS = 4;
+
+  private static final long RECHECK_DELAY_NANOS = 10_000_000L;
   private final ControlPlane legacyPlane;
   private final ControlPlane newPlane;
   private final Backend legacy;
   private final Backend newer;
   private final Classifier classifier;
+  private final Rereader rereader;
   private final Clock clock;
   private final String description;
 
@@ -48,6 +61,7 @@ public final class InProcessTarget implements Target {
     this.classifier = new Classifier(DiffRules.load(DiffRulesFile.url()));
     this.clock = clock;
     this.description = description;
+    this.rereader = DiffWiring.rereader(APIS, this.legacy, this.newer, clock);
   }
 
   @Override
@@ -90,16 +104,29 @@ public final class InProcessTarget implements Target {
     Duration latency = Duration.ofNanos(System.nanoTime() - start);
     Timed l = side == Side.LEGACY ? first : second;
     Timed n = side == Side.LEGACY ? second : first;
-    Recheck recheck =
-        write
-            ? Recheck.NONE
-            : () ->
-                Optional.of(
-                    new Observations(
-                        ask(legacy, call.operation(), ready.prepared(), stamp).observed(),
-                        ask(newer, call.operation(), ready.prepared(), stamp).observed()));
-    Classification c = classifier.classify(call.operation(), side, new Observations(l.observed(), n.observed()), recheck);
+    Observations observed = new Observations(l.observed(), n.observed());
+    Classification c = classifier.classify(call.operation(), side, observed, Recheck.NONE);
+    if (c.verdict() == Verdict.MISMATCH && rereader.rereads(call.operation(), write ? CallKind.WRITE : CallKind.READ)) {
+      c = recheck(call, ready, side, observed, first, c);
+    }
     return new CallResult(first.answer(), latency, new CallResult.Compared(c, l.latency(), n.latency()));
+  }
+
+  /** Reads a differing call again, with growing pauses, until both sides agree or attempts run out. */
+  private Classification recheck(TrafficCall call, ReadyCall ready, Side side, Observations observed, Timed first, Classification c) {
+    JsonNode answer = first.observed() instanceof Observed.Answer a ? a.body() : null;
+    for (int attempt = 1; attempt <= RECHECK_ATTEMPTS; attempt++) {
+      LockSupport.parkNanos(RECHECK_DELAY_NANOS << (attempt - 1));
+      Optional<Observations> again = rereader.reread(call.operation(), ready.prepared().body(), answer);
+      if (again.isEmpty()) {
+        return c;
+      }
+      c = classifier.classify(call.operation(), side, observed, () -> again);
+      if (c.verdict() == Verdict.RACE) {
+        return c;
+      }
+    }
+    return c;
   }
 
   /** As the proxy derives it: a write's shadow may carry the authoritative decision (ApiSpec). */
