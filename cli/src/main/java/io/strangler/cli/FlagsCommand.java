@@ -6,6 +6,10 @@ import io.strangler.api.ControlApiJson;
 import io.strangler.flags.Mode;
 import java.io.PrintStream;
 import java.util.concurrent.Callable;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -44,7 +48,15 @@ final class FlagsCommand implements Runnable {
     }
   }
 
-  @Command(name = "set", mixinStandardHelpOptions = true, description = "Sets the mode of one API (flags file source only).")
+  @Command(
+      name = "set",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Sets the mode of one API directly, saying which cut-over gates the move skips.",
+        "",
+        "The expert path beside `cutover advance`: the move is made even when gates fail (flags file",
+        "source only), and the gates it skips are printed; with --strict it is refused instead."
+      })
   static final class Set implements Callable<Integer> {
     @Mixin AdminOptions admin;
 
@@ -57,15 +69,48 @@ final class FlagsCommand implements Runnable {
     @Option(names = "--rollout", defaultValue = "100", description = "Percent of routing keys (repls) in the mode; the rest stay one step back (default ${DEFAULT-VALUE}).")
     int rollout;
 
+    @Option(names = "--strict", description = "Refuse the move (exit 3) when a cut-over gate of the target step fails or cannot be read.")
+    boolean strict;
+
     @Override
     public Integer call() {
-      return Cli.guard(() -> {
+      int[] exit = {0};
+      int guarded = Cli.guard(() -> {
+        AdminClient client = admin.client();
+        String step = mode.name() + (rollout == 100 ? "" : " " + rollout + "%");
+        List<String> skipped;
+        try {
+          JsonNode check = client.get("/admin/cutover/" + operation + "/gates?to=" + URLEncoder.encode(step, StandardCharsets.UTF_8));
+          skipped = new ArrayList<>();
+          for (JsonNode g : check.path("gates")) {
+            if (!g.path("passed").asBoolean()) {
+              skipped.add(g.path("name").asText() + " " + g.path("value").asText() + " (needs " + g.path("threshold").asText() + ")");
+            }
+          }
+        } catch (CliException e) {
+          if (strict) {
+            System.err.println("strangler: refused (--strict): cannot read the gates of " + step + ": " + e.getMessage());
+            exit[0] = 3;
+            return;
+          }
+          System.err.println("warning: cannot read the cut-over gates of " + step + ": " + e.getMessage());
+          skipped = List.of();
+        }
+        if (!skipped.isEmpty()) {
+          System.err.println((strict ? "strangler: refused (--strict): " : "warning: ") + operation + " to " + step + " skips failing cut-over gates:");
+          skipped.forEach(g -> System.err.println("  " + g));
+          if (strict) {
+            exit[0] = 3;
+            return;
+          }
+        }
         ObjectNode body = ControlApiJson.mapper().createObjectNode();
         body.put("mode", mode.name());
         body.put("rolloutPercent", rollout);
         JsonNode flag = admin.client().put("/admin/flags/" + operation, body);
         System.out.println(operation + ": " + flag.path("configured").asText() + " at " + flag.path("rolloutPercent").asText() + "%");
       });
+      return guarded != 0 ? guarded : exit[0];
     }
   }
 

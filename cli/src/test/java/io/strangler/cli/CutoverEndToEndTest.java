@@ -289,4 +289,44 @@ class CutoverEndToEndTest {
     }
     assertThat(out.toString(StandardCharsets.UTF_8)).contains(API, "NEW_PRIMARY 1%", "(3/7)", "next: NEW_PRIMARY 10%", "NOT READY", "pending repairs", "FAIL");
   }
+
+  private String[] runCapturingErr(String... args) {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream oldErr = System.err;
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    try {
+      int code = Main.run(args);
+      return new String[] {Integer.toString(code), err.toString(StandardCharsets.UTF_8)};
+    } finally {
+      System.setErr(oldErr);
+    }
+  }
+
+  @Test
+  void flagsSet_printsTheGatesItSkips_strictRefusesAndChangesNothing() throws Exception {
+    start(ApiSetting.of(Mode.SHADOW));
+    String adminUrl = "http://127.0.0.1:" + server.adminPort() + "/";
+
+    String[] strict =
+        runCapturingErr("flags", "set", API, "NEW_PRIMARY", "--rollout", "10", "--strict", "--admin", adminUrl, "--admin-token", TestStrangler.TOKEN);
+
+    assertThat(strict[0]).isEqualTo("3");
+    assertThat(strict[1]).contains("refused (--strict)", "NEW_PRIMARY 10%", "compared calls 0 (needs >= 10000)");
+    assertThat(flag().path("configured").asText()).isEqualTo("SHADOW");
+
+    String[] expert =
+        runCapturingErr("flags", "set", API, "NEW_PRIMARY", "--rollout", "10", "--admin", adminUrl, "--admin-token", TestStrangler.TOKEN);
+
+    assertThat(expert[0]).isEqualTo("0");
+    assertThat(expert[1]).contains("warning: " + API + " to NEW_PRIMARY 10% skips failing cut-over gates", "compared calls 0");
+    assertThat(flag().path("configured").asText()).isEqualTo("NEW_PRIMARY");
+    assertThat(flag().path("rolloutPercent").asInt()).isEqualTo(10);
+
+    // Stepping back skips no gate: nothing to warn about, even with --strict.
+    String[] back =
+        runCapturingErr("flags", "set", API, "SHADOW", "--strict", "--admin", adminUrl, "--admin-token", TestStrangler.TOKEN);
+    assertThat(back[0]).isEqualTo("0");
+    assertThat(back[1]).doesNotContain("skips");
+    assertThat(flag().path("configured").asText()).isEqualTo("SHADOW");
+  }
 }

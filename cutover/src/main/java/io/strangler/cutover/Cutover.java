@@ -148,6 +148,35 @@ public final class Cutover implements AutoCloseable {
   }
 
   /**
+   * The gates an advance of {@code api} to {@code target} would check now, without moving it: what
+   * a direct flag change to that step skips. Empty when the flags do not know the API.
+   */
+  public Optional<GateCheck> gates(String api, Step target) {
+    FlagsSnapshot s = flags.snapshot();
+    return find(s, api)
+        .map(
+            f -> {
+              Step current = current(s, f);
+              List<Gate> gates =
+                  target.compareTo(current) > 0
+                      ? Gates.of(target, inputs.health(api), config.gates(), now())
+                      : List.of();
+              return new GateCheck(api, current.toString(), target.toString(), gates);
+            });
+  }
+
+  /**
+   * What moving an API to a step would have to pass: no gates for a step at or below the current
+   * one (stepping back is always allowed).
+   */
+  public record GateCheck(String api, String current, String target, List<Gate> gates) {
+    /** Whether every gate holds. */
+    public boolean holds() {
+      return gates.stream().allMatch(Gate::passed);
+    }
+  }
+
+  /**
    * Moves {@code api} up to {@code to} (null: the next step) when every gate of that step holds;
    * with {@code force}, moves anyway, audited as forced (a reason is then required).
    */

@@ -48,6 +48,25 @@ public final class CutoverRoutes {
               body.set("entries", JSON.valueToTree(cutover.audit(Math.max(1, Math.min(limit, 1000)))));
               return AdminResponse.ok(body);
             })
+        .get(
+            "/admin/cutover/{api}/gates",
+            req -> {
+              Step target;
+              try {
+                target = Step.parse(req.queryParam("to").orElse(""));
+              } catch (IllegalArgumentException e) {
+                return AdminResponse.error(400, "INVALID_ARGUMENT", "to: " + e.getMessage());
+              }
+              return cutover
+                  .gates(req.pathParam("api"), target)
+                  .map(
+                      c -> {
+                        ObjectNode body = JSON.valueToTree(c);
+                        body.put("holds", c.holds());
+                        return AdminResponse.ok(body);
+                      })
+                  .orElseGet(() -> AdminResponse.error(404, "NOT_FOUND", "unknown API '" + req.pathParam("api") + "'"));
+            })
         .post(
             "/admin/cutover/{api}/advance",
             req -> {
