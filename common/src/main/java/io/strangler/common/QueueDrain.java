@@ -38,6 +38,12 @@ public final class QueueDrain<T> {
     /** After a batch that left the queue empty: the place to flush what the batches buffered. */
     default void drained() {}
 
+    /**
+     * A bounded wait found the queue empty (about every 100 ms while nothing comes, never once
+     * closing): the place for housekeeping.
+     */
+    default void idle() {}
+
     /** The thread's last call, once it stops (closed and empty, or interrupted). */
     default void stopped() {}
   }
@@ -120,6 +126,11 @@ public final class QueueDrain<T> {
         if (first == null) {
           if (closing) {
             return;
+          }
+          try {
+            handler.idle();
+          } catch (RuntimeException e) {
+            errors.warn(thread.getName() + ": housekeeping failed", e);
           }
           continue;
         }

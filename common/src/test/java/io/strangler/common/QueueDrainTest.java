@@ -192,6 +192,24 @@ class QueueDrainTest {
   }
 
   @Test
+  void idle_nothingQueued_calledWhileWaiting_notBetweenBatches() {
+    AtomicInteger idle = new AtomicInteger();
+    Recorder r =
+        new Recorder() {
+          @Override
+          public void idle() {
+            idle.incrementAndGet();
+          }
+        };
+    QueueDrain<Integer> drain = QueueDrain.start("test-drain", 10, 1, r);
+    await().atMost(Duration.ofSeconds(5)).until(() -> idle.get() >= 2);
+    drain.offer(1);
+    await().atMost(Duration.ofSeconds(5)).until(() -> r.items.size() == 1);
+    drain.close(Duration.ofSeconds(5));
+    assertThat(r.events).containsExactly("batch", "drained", "stopped");
+  }
+
+  @Test
   void close_idle_returnsPromptly() {
     QueueDrain<Integer> drain = QueueDrain.start("test-drain", 10, 1, batch -> {});
     long start = System.nanoTime();
