@@ -3,6 +3,7 @@ package io.strangler.dispatch;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.netty.util.HashedWheelTimer;
 import io.netty.util.Timeout;
+import io.strangler.common.RateLimitedLog;
 import io.strangler.flags.Mode;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
