@@ -14,7 +14,7 @@ import io.strangler.cli.replay.Replayer;
 import io.strangler.cli.replay.Stores;
 import io.strangler.cli.replay.Target;
 import io.strangler.dispatch.RecordingStats;
-import io.strangler.servers.PostgresEndpoint;
+import io.strangler.endpoints.PostgresEndpoint;
 import io.strangler.servers.Servers;
 import java.io.IOException;
 import java.net.URI;
