@@ -152,7 +152,7 @@ final class Dispatcher {
             TimeUnit.MILLISECONDS,
             512);
     for (Mode mode : Mode.values()) {
-      shadowings.put(mode, mode.isDual() ? new DualShadow(mode.shadow()) : noShadow);
+      shadowings.put(mode, mode.shadow().<Shadowing>map(DualShadow::new).orElse(noShadow));
     }
   }
 
