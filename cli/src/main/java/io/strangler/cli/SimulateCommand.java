@@ -18,7 +18,7 @@ import io.strangler.traffic.replay.ReplayReport;
 import io.strangler.traffic.replay.Replayer;
 import io.strangler.traffic.replay.Target;
 import io.strangler.dispatch.RecordingStats;
-import io.strangler.servers.PostgresEndpoint;
+import io.strangler.endpoints.PostgresEndpoint;
 import io.strangler.servers.Servers;
 import java.io.IOException;
 import java.net.URI;

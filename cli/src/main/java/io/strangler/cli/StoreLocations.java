@@ -1,7 +1,7 @@
 package io.strangler.cli;
 
-import io.strangler.servers.PostgresEndpoint;
-import io.strangler.servers.RedisEndpoint;
+import io.strangler.endpoints.PostgresEndpoint;
+import io.strangler.endpoints.RedisEndpoint;
 import io.strangler.servers.Servers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

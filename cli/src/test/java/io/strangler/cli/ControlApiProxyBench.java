@@ -1,6 +1,8 @@
 package io.strangler.cli;
 
 import io.strangler.traffic.demo.DemoWorld;
+import io.strangler.endpoints.PostgresEndpoint;
+import io.strangler.endpoints.RedisEndpoint;
 import io.strangler.proxy.ControlApiBinding;
 import io.strangler.proxy.DiffWiring;
 import io.strangler.api.ControlPlane;
@@ -15,8 +17,6 @@ import io.strangler.dispatch.ApiRegistry;
 import io.strangler.dispatch.Backend;
 import io.strangler.dispatch.bench.ProxyBench;
 import io.strangler.legacy.LegacyRedisControlPlane;
-import io.strangler.servers.PostgresEndpoint;
-import io.strangler.servers.RedisEndpoint;
 import io.strangler.servers.Servers;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;

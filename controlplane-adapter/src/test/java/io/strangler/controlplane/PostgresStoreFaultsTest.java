@@ -9,7 +9,7 @@ import io.strangler.api.contract.ConcurrentCalls;
 import io.strangler.api.contract.ConcurrentCalls.Ended;
 import io.strangler.api.ops.CreateReplRequest;
 import io.strangler.api.ops.GetReplRequest;
-import io.strangler.servers.PostgresEndpoint;
+import io.strangler.endpoints.PostgresEndpoint;
 import io.strangler.servers.PostgresProcess;
 import io.strangler.servers.RealServers;
 import io.strangler.servers.RealServers.PostgresDb;

@@ -2,7 +2,7 @@ package io.strangler.convergence;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.strangler.servers.PostgresEndpoint;
+import io.strangler.endpoints.PostgresEndpoint;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;

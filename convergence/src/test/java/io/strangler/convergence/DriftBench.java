@@ -1,5 +1,7 @@
 package io.strangler.convergence;
 
+import io.strangler.endpoints.PostgresEndpoint;
+import io.strangler.endpoints.RedisEndpoint;
 import io.strangler.importer.ImportMode;
 import io.strangler.importer.ImportOptions;
 import io.strangler.importer.ImportOutcome;
@@ -7,8 +9,6 @@ import io.strangler.importer.Importer;
 import io.strangler.importer.SeedOptions;
 import io.strangler.importer.SeedSummary;
 import io.strangler.importer.Seeder;
-import io.strangler.servers.PostgresEndpoint;
-import io.strangler.servers.RedisEndpoint;
 import io.strangler.servers.Servers;
 import java.time.Clock;
 import java.util.ArrayList;

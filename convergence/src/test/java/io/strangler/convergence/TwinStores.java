@@ -2,13 +2,13 @@ package io.strangler.convergence;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.strangler.endpoints.PostgresEndpoint;
 import io.strangler.importer.ImportMode;
 import io.strangler.importer.ImportOptions;
 import io.strangler.importer.ImportOutcome;
 import io.strangler.importer.Importer;
 import io.strangler.importer.SeedOptions;
 import io.strangler.importer.Seeder;
-import io.strangler.servers.PostgresEndpoint;
 import io.strangler.servers.RealServers;
 import java.sql.Connection;
 import java.sql.SQLException;

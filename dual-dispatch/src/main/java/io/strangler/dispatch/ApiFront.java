@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.strangler.common.RateLimitedLog;
 import io.strangler.flags.Decision;
 import io.strangler.flags.Flags;
 import io.strangler.flags.Mode;

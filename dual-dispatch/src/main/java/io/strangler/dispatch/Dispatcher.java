@@ -3,6 +3,7 @@ package io.strangler.dispatch;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.netty.util.HashedWheelTimer;
 import io.netty.util.Timeout;
+import io.strangler.common.RateLimitedLog;
 import io.strangler.flags.Mode;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -151,7 +152,7 @@ final class Dispatcher {
             TimeUnit.MILLISECONDS,
             512);
     for (Mode mode : Mode.values()) {
-      shadowings.put(mode, mode.isDual() ? new DualShadow(mode.shadow()) : noShadow);
+      shadowings.put(mode, mode.shadow().<Shadowing>map(DualShadow::new).orElse(noShadow));
     }
   }
 

@@ -1,6 +1,9 @@
 package io.strangler.dispatch;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.strangler.common.QueueDrain;
+import io.strangler.common.RateLimitedLog;
+import io.strangler.common.Sampling;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -11,17 +14,16 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.format.DateTimeFormatter;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
+import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@link TrafficRecorder} over files. The proxy's threads only hash the request id (sampling)
- * and offer the exchange to a bounded queue; everything else (building the line, redacting,
- * serialising, writing, rotating) happens on the one writer thread.
+ * The {@link TrafficRecorder} over files. The proxy's threads only hash the request id ({@link
+ * Sampling}, the function the diff pipeline samples with too) and offer the exchange to a bounded
+ * queue ({@link QueueDrain}); everything else (building the line, redacting, serialising, writing,
+ * rotating) happens on the one writer thread.
  */
 final class FileTrafficRecorder implements TrafficRecorder {
   private static final Logger log = LoggerFactory.getLogger(FileTrafficRecorder.class);
@@ -40,8 +42,7 @@ final class FileTrafficRecorder implements TrafficRecorder {
 
   private final RecordingConfig config;
   private final Opener opener;
-  private final BlockingQueue<Exchange> queue;
-  private final Thread writer;
+  private final QueueDrain<Exchange> writer;
   private final RateLimitedLog errors = new RateLimitedLog(log, Duration.ofSeconds(10));
 
   private final LongAdder sampledOut = new LongAdder();
@@ -53,7 +54,6 @@ final class FileTrafficRecorder implements TrafficRecorder {
   private volatile long bytes;
   private volatile long failed;
   private volatile long rotations;
-  private volatile boolean closing;
 
   // Writer thread only: the open file, the buffer over it, the file's size, and what the buffer
   // holds that is not yet known to be in the file (counted as written once flushed).
@@ -66,7 +66,6 @@ final class FileTrafficRecorder implements TrafficRecorder {
   FileTrafficRecorder(RecordingConfig config, Opener opener) {
     this.config = config;
     this.opener = opener;
-    this.queue = new ArrayBlockingQueue<>(config.queueCapacity());
     Path dir = config.file().toAbsolutePath().getParent();
     if (dir != null && !Files.isDirectory(dir)) {
       throw new IllegalArgumentException(
@@ -83,8 +82,28 @@ final class FileTrafficRecorder implements TrafficRecorder {
           "cannot open the traffic log " + config.file().toAbsolutePath() + ": " + e.getMessage(),
           e);
     }
-    this.writer = Thread.ofPlatform().name(config.threadName()).daemon(true).unstarted(this::run);
-    writer.start();
+    this.writer =
+        QueueDrain.start(
+            config.threadName(),
+            config.queueCapacity(),
+            1,
+            new QueueDrain.Handler<>() {
+              @Override
+              public void handle(List<Exchange> batch) {
+                batch.forEach(FileTrafficRecorder.this::write);
+              }
+
+              @Override
+              public void drained() {
+                // Whenever the queue runs dry, so a quiet proxy's log is complete on disk.
+                flush();
+              }
+
+              @Override
+              public void stopped() {
+                closeFile();
+              }
+            });
     log.info("recording traffic to {} ({})", config.file().toAbsolutePath(), config);
   }
 
@@ -93,70 +112,16 @@ final class FileTrafficRecorder implements TrafficRecorder {
     // Everything here runs on the proxy's threads: keep it to a hash and a non-blocking offer,
     // and never throw (a sink that throws would stop the sinks chained after it).
     try {
-      if (!sampled(exchange.operation(), exchange.requestId())) {
+      if (!Sampling.keeps(exchange.requestId(), config.sampleRatio(exchange.operation()))) {
         sampledOut.increment();
-      } else if (closing) {
+      } else if (writer.closing()) {
         droppedClosed.increment();
-      } else if (!queue.offer(exchange)) {
+      } else if (!writer.offer(exchange)) {
         droppedQueueFull.increment();
       }
     } catch (RuntimeException e) {
       droppedQueueFull.increment();
       errors.warn("could not queue a call for the traffic log", e);
-    }
-  }
-
-  /** Whether a call is in the sample: a fixed function of the request id and the ratio. */
-  boolean sampled(String operation, String requestId) {
-    double ratio = config.sampleRatio(operation);
-    if (ratio >= 1.0) {
-      return true;
-    }
-    if (ratio <= 0.0) {
-      return false;
-    }
-    return unit(requestId) < ratio;
-  }
-
-  /** The request id hashed to [0, 1): FNV-1a 64 finished with MurmurHash3's fmix64. */
-  static double unit(String requestId) {
-    long h = 0xcbf29ce484222325L;
-    for (int i = 0; i < requestId.length(); i++) {
-      h ^= requestId.charAt(i);
-      h *= 0x100000001b3L;
-    }
-    h ^= h >>> 33;
-    h *= 0xff51afd7ed558ccdL;
-    h ^= h >>> 33;
-    h *= 0xc4ceb9fe1a85ec53L;
-    h ^= h >>> 33;
-    return (h >>> 11) * 0x1.0p-53;
-  }
-
-  private void run() {
-    try {
-      while (true) {
-        Exchange e;
-        try {
-          e = queue.poll(100, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-          return;
-        }
-        if (e == null) {
-          if (closing) {
-            return;
-          }
-          continue;
-        }
-        write(e);
-        if (queue.isEmpty()) {
-          // Flush whenever the queue runs dry, so a quiet proxy's log is complete on disk.
-          flush();
-        }
-      }
-    } finally {
-      closeFile();
     }
   }
 
@@ -312,35 +277,23 @@ final class FileTrafficRecorder implements TrafficRecorder {
         droppedClosed.sum(),
         failed,
         rotations,
-        queue.size(),
+        writer.size(),
         config.queueCapacity());
   }
 
   @Override
   public boolean close(Duration timeout) {
-    closing = true;
-    try {
-      writer.join(timeout);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    boolean finished = !writer.isAlive();
-    if (!finished) {
-      writer.interrupt();
-    }
     // Calls still queued: the writer gave up on them, or they were offered as it stopped.
-    int left = 0;
-    while (queue.poll() != null) {
-      left++;
-    }
-    droppedClosed.add(left);
+    LongAdder left = new LongAdder();
+    boolean finished = writer.close(timeout, e -> left.increment());
+    droppedClosed.add(left.sum());
     if (finished) {
       log.info("traffic log closed: {}", stats());
     } else {
       log.warn(
           "the traffic log writer did not finish within {}; {} queued calls dropped",
           timeout,
-          left);
+          left.sum());
     }
     return finished;
   }

@@ -96,4 +96,33 @@ class AsyncSinkTest {
       assertThat(sink.failed()).isEqualTo(1);
     }
   }
+
+  @Test
+  void close_delegateStuck_givesUpAtTheTimeout_andCountsWhatIsLeftAsDropped()
+      throws InterruptedException {
+    CountDownLatch first = new CountDownLatch(1);
+    CountDownLatch never = new CountDownLatch(1);
+    AsyncSink sink =
+        new AsyncSink(
+            e -> {
+              first.countDown();
+              try {
+                never.await();
+              } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            8,
+            "stuck-sink");
+    sink.accept(exchange("held"));
+    assertThat(first.await(10, TimeUnit.SECONDS)).isTrue();
+    for (int i = 0; i < 3; i++) {
+      sink.accept(exchange("r" + i));
+    }
+
+    assertThat(sink.close(Duration.ofMillis(200))).isFalse();
+    assertThat(sink.dropped()).isEqualTo(3);
+    sink.accept(exchange("late"));
+    assertThat(sink.dropped()).isEqualTo(4);
+  }
 }

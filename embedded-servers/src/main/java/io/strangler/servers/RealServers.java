@@ -1,5 +1,7 @@
 package io.strangler.servers;
 
+import io.strangler.endpoints.PostgresEndpoint;
+import io.strangler.endpoints.RedisEndpoint;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;

@@ -1,5 +1,6 @@
 package io.strangler.servers;
 
+import io.strangler.endpoints.RedisEndpoint;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,7 @@
 package io.strangler.servers;
 
+import io.strangler.endpoints.PostgresEndpoint;
+import io.strangler.endpoints.RedisEndpoint;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,15 +1,21 @@
 package io.strangler.flags;
 
+import java.util.Optional;
+
 /**
  * How one API is dispatched. The four steps of a cut-over, in order: legacy alone, legacy
  * authoritative with the new backend as shadow, the new backend authoritative with legacy as
  * shadow, the new backend alone.
+ *
+ * <p>Every mode has an authoritative backend and a {@link #shadow()} that is never null: empty in
+ * the single-backend modes, which users turn into their own no-op (the proxy's dispatcher a shadow
+ * strategy that does nothing, its exchanges a shadow outcome of "not called").
  */
 public enum Mode {
-  LEGACY_ONLY(Backend.LEGACY, null),
-  SHADOW(Backend.LEGACY, Backend.NEW),
-  NEW_PRIMARY(Backend.NEW, Backend.LEGACY),
-  NEW_ONLY(Backend.NEW, null);
+  LEGACY_ONLY(Backend.LEGACY, Optional.empty()),
+  SHADOW(Backend.LEGACY, Optional.of(Backend.NEW)),
+  NEW_PRIMARY(Backend.NEW, Optional.of(Backend.LEGACY)),
+  NEW_ONLY(Backend.NEW, Optional.empty());
 
   /** The two backends a proxy fronts. */
   public enum Backend {
@@ -18,9 +24,9 @@ public enum Mode {
   }
 
   private final Backend authoritative;
-  private final Backend shadow;
+  private final Optional<Backend> shadow;
 
-  Mode(Backend authoritative, Backend shadow) {
+  Mode(Backend authoritative, Optional<Backend> shadow) {
     this.authoritative = authoritative;
     this.shadow = shadow;
   }
@@ -30,13 +36,14 @@ public enum Mode {
     return authoritative;
   }
 
-  /** The backend called for comparison only, or null in a single-backend mode. */
-  public Backend shadow() {
+  /** The backend called for comparison only: empty in a single-backend mode, never null. */
+  public Optional<Backend> shadow() {
     return shadow;
   }
 
+  /** Whether the mode calls both backends (it has a {@link #shadow()}). */
   public boolean isDual() {
-    return shadow != null;
+    return shadow.isPresent();
   }
 
   /**

@@ -2,16 +2,16 @@ package io.strangler.flags;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.strangler.common.QueueDrain;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
@@ -22,8 +22,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The audit log in PostgreSQL: table {@code flag_audit}, migrated by Flyway from {@code
  * db/migration/flags} with its own history table. One daemon writer thread drains a bounded queue
- * in batches; while the database is down it retries with backoff and new entries beyond the queue's
- * capacity are dropped and counted, so a flag source is never held up by its audit.
+ * in batches ({@link QueueDrain}); while the database is down it retries with backoff and new
+ * entries beyond the queue's capacity are dropped and counted, so a flag source is never held up by
+ * its audit.
  */
 final class PostgresFlagAudit implements FlagAudit {
   private static final Logger LOG = LoggerFactory.getLogger(PostgresFlagAudit.class);
@@ -39,24 +40,22 @@ final class PostgresFlagAudit implements FlagAudit {
 
   private final DataSource dataSource;
   private final AutoCloseable owned;
-  private final BlockingQueue<AuditEntry> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
   private final AtomicLong dropped = new AtomicLong();
-  private final Thread writer;
-  private volatile boolean closing;
+  private final QueueDrain<AuditEntry> writer;
+  // Writer thread only.
   private long lastFailureLog = System.nanoTime() - LOG_EVERY_NANOS;
+  private long backoffMillis = 100;
 
   private PostgresFlagAudit(DataSource dataSource, AutoCloseable owned) {
     this.dataSource = dataSource;
     this.owned = owned;
-    this.writer = new Thread(this::runWriter, "strangler-flags-audit-writer");
-    writer.setDaemon(true);
+    this.writer =
+        QueueDrain.start("strangler-flags-audit-writer", QUEUE_CAPACITY, BATCH, this::write);
   }
 
   static PostgresFlagAudit start(DataSource dataSource, AutoCloseable owned) {
     migrate(dataSource);
-    PostgresFlagAudit audit = new PostgresFlagAudit(dataSource, owned);
-    audit.writer.start();
-    return audit;
+    return new PostgresFlagAudit(dataSource, owned);
   }
 
   static PostgresFlagAudit open(String jdbcUrl, String user, String password) {
@@ -91,7 +90,7 @@ final class PostgresFlagAudit implements FlagAudit {
 
   @Override
   public void append(AuditEntry entry) {
-    if (closing || !queue.offer(entry)) {
+    if (!writer.offer(entry)) {
       dropped.incrementAndGet();
     }
   }
@@ -130,17 +129,7 @@ final class PostgresFlagAudit implements FlagAudit {
 
   @Override
   public void close() {
-    closing = true;
-    try {
-      writer.join(CLOSE_WAIT_MILLIS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    if (writer.isAlive()) {
-      writer.interrupt();
-    }
-    dropped.addAndGet(queue.size());
-    queue.clear();
+    writer.close(Duration.ofMillis(CLOSE_WAIT_MILLIS), e -> dropped.incrementAndGet());
     if (owned != null) {
       try {
         owned.close();
@@ -150,40 +139,28 @@ final class PostgresFlagAudit implements FlagAudit {
     }
   }
 
-  private void runWriter() {
-    List<AuditEntry> batch = new ArrayList<>(BATCH);
-    long backoffMillis = 100;
+  /** On the writer thread: one batch, tried again with backoff until written or closing. */
+  private void write(List<AuditEntry> batch) {
     while (true) {
       try {
-        if (batch.isEmpty()) {
-          AuditEntry first = queue.poll(100, TimeUnit.MILLISECONDS);
-          if (first == null) {
-            if (closing) {
-              return;
-            }
-            continue;
-          }
-          batch.add(first);
-          queue.drainTo(batch, BATCH - 1);
+        insert(batch);
+        backoffMillis = 100;
+        return;
+      } catch (SQLException e) {
+        if (writer.closing()) {
+          dropped.addAndGet(batch.size());
+          return;
         }
-        try {
-          insert(batch);
-          batch.clear();
-          backoffMillis = 100;
-        } catch (SQLException e) {
-          if (closing) {
-            dropped.addAndGet(batch.size());
-            return;
-          }
-          logFailure(e, batch.size());
-          TimeUnit.MILLISECONDS.sleep(backoffMillis);
-          backoffMillis = Math.min(backoffMillis * 2, 5_000);
-        }
+        logFailure(e, batch.size());
+      }
+      try {
+        TimeUnit.MILLISECONDS.sleep(backoffMillis);
       } catch (InterruptedException e) {
         dropped.addAndGet(batch.size());
         Thread.currentThread().interrupt();
         return;
       }
+      backoffMillis = Math.min(backoffMillis * 2, 5_000);
     }
   }
 
@@ -210,7 +187,7 @@ final class PostgresFlagAudit implements FlagAudit {
       LOG.warn(
           "cannot write the flag audit, retrying (pending={}, queued={}, dropped={}): {}",
           pending,
-          queue.size(),
+          writer.size(),
           dropped.get(),
           e.getMessage());
     }

@@ -230,7 +230,7 @@ public final class ImportCommand implements Callable<Integer> {
           spec.commandLine(),
           "--list-replaced and --drop-replaced go alone (with --postgres), not with an import");
     }
-    io.strangler.servers.PostgresEndpoint db;
+    io.strangler.endpoints.PostgresEndpoint db;
     try {
       db = ImportOptions.parsePostgres(postgres);
     } catch (IllegalArgumentException e) {

@@ -1,6 +1,6 @@
 package io.strangler.importer;
 
-import io.strangler.servers.PostgresEndpoint;
+import io.strangler.endpoints.PostgresEndpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;

@@ -1,6 +1,6 @@
 package io.strangler.importer;
 
-import io.strangler.servers.PostgresEndpoint;
+import io.strangler.endpoints.PostgresEndpoint;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -2,7 +2,7 @@ package io.strangler.importer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.strangler.servers.PostgresEndpoint;
+import io.strangler.endpoints.PostgresEndpoint;
 import io.strangler.servers.RealServers;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,7 +1,7 @@
 package io.strangler.importer;
 
 import io.strangler.controlplane.PostgresControlPlane;
-import io.strangler.servers.PostgresEndpoint;
+import io.strangler.endpoints.PostgresEndpoint;
 import io.strangler.servers.Servers;
 import java.io.IOException;
 import java.io.InputStream;

@@ -3,7 +3,7 @@ package io.strangler.importer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.strangler.servers.PostgresEndpoint;
+import io.strangler.endpoints.PostgresEndpoint;
 import io.strangler.servers.RealServers;
 import java.nio.file.Files;
 import java.nio.file.Path;

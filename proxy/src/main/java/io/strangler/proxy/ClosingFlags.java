@@ -1,6 +1,7 @@
 package io.strangler.proxy;
 
 import io.strangler.api.Operation;
+import io.strangler.endpoints.PostgresEndpoint;
 import io.strangler.flags.AuditEntry;
 import io.strangler.flags.FileFlags;
 import io.strangler.flags.Decision;
@@ -9,7 +10,6 @@ import io.strangler.flags.FlagSource;
 import io.strangler.flags.FlagsSnapshot;
 import io.strangler.flags.Mode;
 import io.strangler.flags.SetResult;
-import io.strangler.servers.PostgresEndpoint;
 import java.nio.file.Path;
 import java.util.List;
 

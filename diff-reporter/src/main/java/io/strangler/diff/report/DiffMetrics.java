@@ -8,6 +8,7 @@ import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.api.metrics.ObservableDoubleMeasurement;
 import io.opentelemetry.api.metrics.ObservableLongMeasurement;
+import io.strangler.common.RateLimitedLog;
 import io.strangler.diff.FieldDiff;
 import io.strangler.diff.Observed;
 import io.strangler.diff.Verdict;
@@ -62,7 +63,7 @@ final class DiffMetrics implements DiffListener, AutoCloseable {
   private final ConcurrentHashMap<String, CappedLabels> pathsByApi = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, CappedLabels> dropReasonsByApi =
       new ConcurrentHashMap<>();
-  private final ThrottledLog failures = new ThrottledLog(log, Duration.ofSeconds(60));
+  private final RateLimitedLog failures = new RateLimitedLog(log, Duration.ofSeconds(60));
 
   private record CallKey(String api, String mode, Verdict verdict) {}
 

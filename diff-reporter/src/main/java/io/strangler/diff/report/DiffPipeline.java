@@ -1,6 +1,8 @@
 package io.strangler.diff.report;
 
 import io.opentelemetry.api.metrics.MeterProvider;
+import io.strangler.common.RateLimitedLog;
+import io.strangler.common.Sampling;
 import io.strangler.diff.Classification;
 import io.strangler.diff.Classifier;
 import io.strangler.diff.Observations;
@@ -82,7 +84,7 @@ public final class DiffPipeline implements AutoCloseable {
   private final LabeledCounts recheckResults = new LabeledCounts();
   private final LongAdder classifyFailures = new LongAdder();
   private final LongAdder listenerFailures = new LongAdder();
-  private final ThrottledLog failures = new ThrottledLog(log, Duration.ofSeconds(10));
+  private final RateLimitedLog failures = new RateLimitedLog(log, Duration.ofSeconds(10));
   private volatile boolean closing;
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile boolean drainedAtClose;

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.strangler.common.QueueDrain;
+import io.strangler.common.RateLimitedLog;
 import io.strangler.diff.Classification;
 import io.strangler.diff.FieldDiff;
 import io.strangler.diff.Observed;
@@ -26,8 +28,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -78,15 +78,12 @@ public final class MismatchStore implements SampleStore, AutoCloseable {
   private final HikariDataSource ownedPool;
   private final Clock clock;
   private final int perApiPerHour;
-  private final int batchSize;
   private final Duration retention;
-  private final BlockingQueue<DiffResult> queue;
   private final ConcurrentHashMap<String, HourCap> caps = new ConcurrentHashMap<>();
   private final LabeledCounts counts = new LabeledCounts();
-  private final Thread writer;
+  private final QueueDrain<DiffResult> writer;
   private final ScheduledThreadPoolExecutor retentionTimer;
-  private final ThrottledLog failures = new ThrottledLog(log, Duration.ofSeconds(30));
-  private volatile boolean closing;
+  private final RateLimitedLog failures = new RateLimitedLog(log, Duration.ofSeconds(30));
 
   private MismatchStore(
       DataSource dataSource, HikariDataSource ownedPool, DiffConfig config, Clock clock) {
@@ -94,18 +91,19 @@ public final class MismatchStore implements SampleStore, AutoCloseable {
     this.ownedPool = ownedPool;
     this.clock = Objects.requireNonNull(clock, "clock");
     this.perApiPerHour = config.samplesPerApiPerHour();
-    this.batchSize = config.sampleBatchSize();
     this.retention = config.sampleRetention();
-    this.queue = new ArrayBlockingQueue<>(config.sampleQueueCapacity());
-    this.writer =
-        Thread.ofPlatform().name("diff-sample-writer").daemon(true).unstarted(this::write);
     this.retentionTimer =
         new ScheduledThreadPoolExecutor(
             1,
             r -> Thread.ofPlatform().name("diff-sample-retention").daemon(true).unstarted(r),
             new ScheduledThreadPoolExecutor.DiscardPolicy());
     long every = config.retentionInterval().toMillis();
-    writer.start();
+    this.writer =
+        QueueDrain.start(
+            "diff-sample-writer",
+            config.sampleQueueCapacity(),
+            config.sampleBatchSize(),
+            this::insert);
     retentionTimer.scheduleWithFixedDelay(this::purgeQuietly, every, every, TimeUnit.MILLISECONDS);
   }
 
@@ -165,11 +163,11 @@ public final class MismatchStore implements SampleStore, AutoCloseable {
       return;
     }
     String api = result.api();
-    if (closing) {
+    if (writer.closing()) {
       counts.increment(api, "dropped");
     } else if (!admit(api)) {
       counts.increment(api, "capped");
-    } else if (!queue.offer(result)) {
+    } else if (!writer.offer(result)) {
       counts.increment(api, "dropped");
     }
   }
@@ -190,7 +188,7 @@ public final class MismatchStore implements SampleStore, AutoCloseable {
 
   /** Samples waiting to be written. */
   public int queued() {
-    return queue.size();
+    return writer.size();
   }
 
   /**
@@ -262,29 +260,6 @@ public final class MismatchStore implements SampleStore, AutoCloseable {
       }
     } catch (RuntimeException e) {
       failures.warn("Deleting old mismatch samples failed; trying again next interval", e);
-    }
-  }
-
-  private void write() {
-    List<DiffResult> batch = new ArrayList<>(batchSize);
-    while (true) {
-      DiffResult first;
-      try {
-        first = queue.poll(100, TimeUnit.MILLISECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-      if (first == null) {
-        if (closing) {
-          return;
-        }
-        continue;
-      }
-      batch.add(first);
-      queue.drainTo(batch, batchSize - 1);
-      insert(batch);
-      batch.clear();
     }
   }
 
@@ -397,21 +372,8 @@ public final class MismatchStore implements SampleStore, AutoCloseable {
    * if the store made it. Returns whether every queued sample was written.
    */
   public boolean close(Duration timeout) {
-    closing = true;
     retentionTimer.shutdownNow();
-    boolean drained = false;
-    try {
-      writer.join(timeout);
-      drained = !writer.isAlive();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    if (!drained) {
-      writer.interrupt();
-      List<DiffResult> left = new ArrayList<>();
-      queue.drainTo(left);
-      left.forEach(r -> counts.increment(r.api(), "dropped"));
-    }
+    boolean drained = writer.close(timeout, r -> counts.increment(r.api(), "dropped"));
     if (ownedPool != null) {
       ownedPool.close();
     }

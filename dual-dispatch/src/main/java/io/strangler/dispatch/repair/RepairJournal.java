@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.strangler.common.QueueDrain;
 import io.strangler.dispatch.ApiSpec;
 import io.strangler.dispatch.Exchange;
 import io.strangler.dispatch.Outcome;
@@ -25,8 +26,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -107,8 +106,7 @@ public final class RepairJournal implements OutcomeSink, AutoCloseable {
   private final Path file;
   private final Path offsetFile;
   private final Path scanFile;
-  private final BlockingQueue<Pending> queue;
-  private final Thread writer;
+  private final QueueDrain<Pending> writer;
   private final Object lock = new Object();
 
   private final LongAdder lostQueueFull = new LongAdder();
@@ -136,7 +134,6 @@ public final class RepairJournal implements OutcomeSink, AutoCloseable {
     this.file = config.dir().resolve("repairs.jsonl");
     this.offsetFile = config.dir().resolve("repairs.offset");
     this.scanFile = config.dir().resolve("needs-scan.txt");
-    this.queue = new ArrayBlockingQueue<>(config.queueCapacity());
     try {
       Files.createDirectories(config.dir());
       channel =
@@ -147,8 +144,39 @@ public final class RepairJournal implements OutcomeSink, AutoCloseable {
       throw new UncheckedIOException(
           "cannot open the repair journal in " + config.dir().toAbsolutePath() + ": " + e.getMessage(), e);
     }
-    this.writer = Thread.ofPlatform().name("repair-journal").daemon(true).unstarted(this::run);
-    writer.start();
+    this.writer =
+        QueueDrain.start(
+            "repair-journal",
+            config.queueCapacity(),
+            1,
+            new QueueDrain.Handler<>() {
+              @Override
+              public void handle(List<Pending> batch) {
+                for (Pending p : batch) {
+                  append(p);
+                }
+                // Forced every few hundred entries under a steady stream (and below whenever the
+                // queue runs dry), so the repairer never waits long for what is already written.
+                if (writtenLines - durableLines >= FORCE_EVERY) {
+                  force();
+                }
+              }
+
+              @Override
+              public void drained() {
+                force();
+              }
+
+              @Override
+              public void idle() {
+                compactIfDrained();
+              }
+
+              @Override
+              public void stopped() {
+                force();
+              }
+            });
   }
 
   /** Reads back what a previous run left: the offset, the entries after it, the marked APIs. */
@@ -214,7 +242,7 @@ public final class RepairJournal implements OutcomeSink, AutoCloseable {
     if (reason == null) {
       return;
     }
-    if (closing || !queue.offer(new Pending(e, reason))) {
+    if (!writer.offer(new Pending(e, reason))) {
       lostQueueFull.increment();
       markNeedsScan(e.operation());
     }
@@ -241,35 +269,6 @@ public final class RepairJournal implements OutcomeSink, AutoCloseable {
       case Outcome.Dropped d -> null;
       case Outcome.NotCalled n -> null;
     };
-  }
-
-  private void run() {
-    try {
-      while (true) {
-        Pending p;
-        try {
-          p = queue.poll(100, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-          return;
-        }
-        if (p == null) {
-          if (closing) {
-            return;
-          }
-          compactIfDrained();
-          continue;
-        }
-        append(p);
-        // Forced when the queue runs dry, and every few hundred entries under a steady stream,
-        // so the repairer never waits long for what is already written.
-        if (queue.isEmpty() || writtenLines - durableLines >= FORCE_EVERY) {
-          force();
-        }
-      }
-    } finally {
-      force();
-    }
   }
 
   private void append(Pending p) {
@@ -502,11 +501,14 @@ public final class RepairJournal implements OutcomeSink, AutoCloseable {
     synchronized (lock) {
       lock.notifyAll();
     }
-    try {
-      writer.join(5_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    // Writes still queued when the writer stops (or gives up after 5 s) are lost: marked for a
+    // drift scan like any other loss.
+    writer.close(
+        java.time.Duration.ofSeconds(5),
+        p -> {
+          lostQueueFull.increment();
+          markNeedsScan(p.exchange().operation());
+        });
     try {
       channel.close();
     } catch (IOException e) {

@@ -103,6 +103,36 @@ class RepairJournalTest {
   }
 
   @Test
+  void writesStillQueuedAtClose_areMarkedForADriftScan() throws Exception {
+    CountDownLatch stuck = new CountDownLatch(1);
+    CountDownLatch never = new CountDownLatch(1);
+    TouchedEntities blocking =
+        (op, request, answer) -> {
+          if (op.equals("Stuck")) {
+            stuck.countDown();
+            try {
+              never.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+          return BY_KEY.of(op, request, answer);
+        };
+    RepairJournal journal = new RepairJournal(RepairJournal.Config.in(dir), blocking, Clock.systemUTC());
+    JsonNode body = JSON.createObjectNode().put("key", "s");
+    journal.accept(new Exchange("Stuck", ApiSpec.Kind.WRITE, Mode.SHADOW, body, "req-s", Instant.EPOCH, OK, new Outcome.TimedOut(Duration.ZERO)));
+    assertThat(stuck.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    for (int i = 0; i < 3; i++) {
+      journal.accept(write("q" + i, Mode.SHADOW, OK, new Outcome.TimedOut(Duration.ZERO)));
+    }
+
+    journal.close();
+
+    assertThat(journal.stats().lostQueueFull()).isEqualTo(3);
+    assertThat(journal.stats().needsScan()).contains("Put");
+  }
+
+  @Test
   void aFullJournal_marksTheApiForADriftScan_untilOneIsDone() throws Exception {
     RepairJournal.Config tiny = new RepairJournal.Config(dir, 1_000, 1024, 0);
     try (RepairJournal journal = open(tiny)) {

@@ -1,12 +1,12 @@
 package io.strangler.traffic.replay;
 
+import io.strangler.endpoints.PostgresEndpoint;
 import io.strangler.proxy.Topologies;
 
 import io.strangler.api.ControlPlane;
 import io.strangler.api.model.Topology;
 import io.strangler.controlplane.PostgresControlPlane;
 import io.strangler.legacy.LegacyRedisControlPlane;
-import io.strangler.servers.PostgresEndpoint;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;

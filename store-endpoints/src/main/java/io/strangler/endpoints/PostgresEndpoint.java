@@ -1,4 +1,4 @@
-package io.strangler.servers;
+package io.strangler.endpoints;
 
 import java.net.URI;
 import java.sql.Connection;
