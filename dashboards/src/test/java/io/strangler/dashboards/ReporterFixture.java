@@ -1,5 +1,7 @@
 package io.strangler.dashboards;
 
+import io.strangler.api.DiffRulesFile;
+import io.strangler.diff.DiffRules;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -96,6 +98,8 @@ final class ReporterFixture implements AutoCloseable {
     DiffConfig config =
         DiffConfig.builder()
             .apis(apis)
+            // The control API's rules, as the proxy gives them: machines keyed by machineId.
+            .rules(DiffRules.load(DiffRulesFile.url()))
             .queueCapacity(QUEUE_CAPACITY)
             .workers(1)
             .sampling("Heartbeat", 0.5)
