@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,6 +66,7 @@ public final class Repairer implements AutoCloseable {
   private final EntityRepair repair;
   private final Config config;
   private final Clock clock;
+  private final Function<RepairJournal.Entry, Mode.Backend> direction;
   private final Thread thread;
   private final long intervalNanos;
   private volatile boolean closing;
@@ -77,11 +79,27 @@ public final class Repairer implements AutoCloseable {
   private volatile Instant lastRepairAt;
   private long nextRepairNanos = System.nanoTime();
 
+  /** Copies each entry's entities from the backend that was authoritative for its write. */
   public Repairer(RepairJournal journal, EntityRepair repair, Config config, Clock clock) {
+    this(journal, repair, config, clock, RepairJournal.Entry::from);
+  }
+
+  /**
+   * @param direction the backend whose state an entry's entities are copied from, asked when the
+   *     entry is repaired: the API's mode may have changed since the write (null, or an exception,
+   *     means the entry's own {@link RepairJournal.Entry#from})
+   */
+  public Repairer(
+      RepairJournal journal,
+      EntityRepair repair,
+      Config config,
+      Clock clock,
+      Function<RepairJournal.Entry, Mode.Backend> direction) {
     this.journal = Objects.requireNonNull(journal, "journal");
     this.repair = Objects.requireNonNull(repair, "repair");
     this.config = Objects.requireNonNull(config, "config");
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.direction = Objects.requireNonNull(direction, "direction");
     this.intervalNanos = (long) (1e9 / config.perSecond());
     this.thread = Thread.ofPlatform().name("repairer").daemon(true).unstarted(this::run);
     thread.start();
@@ -135,8 +153,9 @@ public final class Repairer implements AutoCloseable {
   private boolean repairAll(List<RepairJournal.Entry> entries) {
     Set<Target> targets = new LinkedHashSet<>();
     for (RepairJournal.Entry e : entries) {
+      Mode.Backend from = from(e);
       for (String key : e.keys()) {
-        targets.add(new Target(key, e.from()));
+        targets.add(new Target(key, from));
       }
     }
     for (Target t : targets) {
@@ -171,6 +190,16 @@ public final class Repairer implements AutoCloseable {
   }
 
   private record Target(String key, Mode.Backend from) {}
+
+  private Mode.Backend from(RepairJournal.Entry e) {
+    try {
+      Mode.Backend now = direction.apply(e);
+      return now != null ? now : e.from();
+    } catch (RuntimeException ex) {
+      problem("cannot tell the direction of a repair of " + e.operation() + ": " + ex);
+      return e.from();
+    }
+  }
 
   private void throttle() {
     long now = System.nanoTime();

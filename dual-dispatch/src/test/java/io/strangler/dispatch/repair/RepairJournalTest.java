@@ -185,4 +185,68 @@ class RepairJournalTest {
       await().atMost(WAIT).until(() -> Files.size(dir.resolve("repairs.jsonl")) == 0);
     }
   }
+
+  @Test
+  void pendingEntries_areCountedByOperation_untilRepaired_andAcrossARestart() throws Exception {
+    RepairJournal.Config config = RepairJournal.Config.in(dir);
+    Outcome down = new Outcome.Failure("UNAVAILABLE", 503, "down", Duration.ZERO);
+    try (RepairJournal journal = open(config)) {
+      journal.accept(write("a", Mode.SHADOW, OK, down));
+      journal.accept(new Exchange("Move", ApiSpec.Kind.WRITE, Mode.SHADOW, JSON.createObjectNode().put("key", "b"), "m1", Instant.EPOCH, OK, down));
+      journal.accept(write("c", Mode.SHADOW, OK, down));
+      List<RepairJournal.Entry> entries = drain(journal, 3);
+      assertThat(journal.stats().pendingByOperation()).containsExactly(java.util.Map.entry("Move", 1L), java.util.Map.entry("Put", 2L));
+
+      journal.commit(entries.get(1).end(), 2);
+
+      assertThat(journal.pending("Put")).isEqualTo(1);
+      assertThat(journal.pending("Move")).isZero();
+      assertThat(journal.stats().pendingByOperation()).containsExactly(java.util.Map.entry("Put", 1L));
+    }
+    try (RepairJournal journal = open(config)) {
+      assertThat(journal.pending("Put")).as("counted again from the file").isEqualTo(1);
+      assertThat(journal.pending("Move")).isZero();
+    }
+  }
+
+  @Test
+  void repairer_copiesFromTheBackendItsDirectionNamesNow_notTheOneOfTheWrite() throws Exception {
+    List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+    EntityRepair repair =
+        (key, from) -> {
+          calls.add(key + "<-" + from);
+          return RepairResult.REPAIRED;
+        };
+    Repairer.Config fast = new Repairer.Config(64, 10_000, Duration.ZERO, Duration.ofMillis(10), Duration.ofMillis(50));
+    // The API was flipped to NEW_PRIMARY after the writes: the new store is the one clients read.
+    try (RepairJournal journal = open(RepairJournal.Config.in(dir));
+        Repairer repairer = new Repairer(journal, repair, fast, Clock.systemUTC(), e -> e.keys().getFirst().equals("k:unknown") ? null : Mode.Backend.NEW)) {
+      journal.accept(write("flipped", Mode.SHADOW, OK, new Outcome.TimedOut(Duration.ZERO)));
+      journal.accept(write("unknown", Mode.SHADOW, OK, new Outcome.TimedOut(Duration.ZERO)));
+      await().atMost(WAIT).until(() -> calls.size() == 2 && journal.pending() == 0);
+      assertThat(calls).containsExactly("k:flipped<-NEW", "k:unknown<-LEGACY");
+      assertThat(repairer.stats().repaired()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void touchedEntities_fromTheRegistry_areTheOrderingKeysOfRequestAndAnswer() {
+    ApiSpec.ShadowDerivation byAnswer =
+        new ApiSpec.ShadowDerivation() {
+          @Override
+          public java.util.Collection<String> orderingKeys(io.strangler.dispatch.Prepared p, JsonNode answer) {
+            return answer.has("owner") ? List.of("owner:" + answer.get("owner").asText()) : List.of();
+          }
+        };
+    io.strangler.dispatch.ApiRegistry apis =
+        io.strangler.dispatch.ApiRegistry.builder()
+            .add(ApiSpec.of("Put", ApiSpec.Kind.WRITE, body -> io.strangler.dispatch.Prepared.of(body, "r", "k:" + body.path("key").asText()), byAnswer))
+            .build();
+    TouchedEntities touched = TouchedEntities.orderingKeys(apis);
+    JsonNode request = JSON.createObjectNode().put("key", "x");
+
+    assertThat(touched.of("Put", request, JSON.createObjectNode().put("owner", "o"))).containsExactly("k:x", "owner:o");
+    assertThat(touched.of("Put", request, null)).as("no answer: what the request names").containsExactly("k:x");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> touched.of("Gone", request, null)).isInstanceOf(IllegalArgumentException.class);
+  }
 }
