@@ -166,7 +166,7 @@ class RepairJournalTest {
           return repairedKeys.add(key + "<-" + from) ? RepairResult.REPAIRED : RepairResult.ALREADY_EQUAL;
         };
     RepairJournal.Config config = new RepairJournal.Config(dir, 1_000, 1L << 20, 1);
-    Repairer.Config fast = new Repairer.Config(64, 10_000, Duration.ZERO, Duration.ofMillis(10), Duration.ofMillis(50));
+    Repairer.Config fast = new Repairer.Config(64, 10_000, Duration.ZERO, Duration.ofMillis(10), Duration.ofMillis(50), 1);
     try (RepairJournal journal = open(config);
         Repairer repairer = new Repairer(journal, repair, fast, Clock.systemUTC())) {
       for (int i = 0; i < 20; i++) {
@@ -210,22 +210,63 @@ class RepairJournalTest {
   }
 
   @Test
-  void repairer_copiesFromTheBackendItsDirectionNamesNow_notTheOneOfTheWrite() throws Exception {
-    List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+  void aPostponedBatch_doesNotRepairAgainTheEntitiesAlreadyRepaired() throws Exception {
+    AtomicBoolean e5Up = new AtomicBoolean(false);
+    java.util.Map<String, AtomicInteger> repairs = new ConcurrentHashMap<>();
     EntityRepair repair =
         (key, from) -> {
-          calls.add(key + "<-" + from);
+          if (key.equals("k:e5") && !e5Up.get()) {
+            return new RepairResult.Retry("its store is down");
+          }
+          repairs.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
           return RepairResult.REPAIRED;
         };
-    Repairer.Config fast = new Repairer.Config(64, 10_000, Duration.ZERO, Duration.ofMillis(10), Duration.ofMillis(50));
-    // The API was flipped to NEW_PRIMARY after the writes: the new store is the one clients read.
+    Repairer.Config oneAtATime = new Repairer.Config(64, 10_000, Duration.ZERO, Duration.ofMillis(10), Duration.ofMillis(50), 1);
     try (RepairJournal journal = open(RepairJournal.Config.in(dir));
-        Repairer repairer = new Repairer(journal, repair, fast, Clock.systemUTC(), e -> e.keys().getFirst().equals("k:unknown") ? null : Mode.Backend.NEW)) {
-      journal.accept(write("flipped", Mode.SHADOW, OK, new Outcome.TimedOut(Duration.ZERO)));
-      journal.accept(write("unknown", Mode.SHADOW, OK, new Outcome.TimedOut(Duration.ZERO)));
-      await().atMost(WAIT).until(() -> calls.size() == 2 && journal.pending() == 0);
-      assertThat(calls).containsExactly("k:flipped<-NEW", "k:unknown<-LEGACY");
-      assertThat(repairer.stats().repaired()).isEqualTo(2);
+        Repairer repairer = new Repairer(journal, repair, oneAtATime, Clock.systemUTC())) {
+      for (int i = 0; i < 10; i++) {
+        journal.accept(write("e" + i, Mode.SHADOW, OK, new Outcome.TimedOut(Duration.ZERO)));
+      }
+      await().atMost(WAIT).until(() -> repairer.stats().retries() >= 3);
+      e5Up.set(true);
+      await().atMost(WAIT).until(() -> journal.pending() == 0);
+
+      assertThat(repairs).hasSize(10);
+      assertThat(repairs.values()).allSatisfy(n -> assertThat(n.get()).isEqualTo(1));
+    }
+  }
+
+  @Test
+  void severalThreads_repairTheEntitiesOfABatchAtOnce_eachOnce() throws Exception {
+    AtomicInteger inFlight = new AtomicInteger();
+    AtomicInteger most = new AtomicInteger();
+    java.util.Map<String, AtomicInteger> repairs = new ConcurrentHashMap<>();
+    CountDownLatch twoAtOnce = new CountDownLatch(2);
+    EntityRepair repair =
+        (key, from) -> {
+          most.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+          twoAtOnce.countDown();
+          try {
+            // Holds each repair until a second one runs (bounded): they overlap if they can.
+            twoAtOnce.await(2, java.util.concurrent.TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          repairs.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+          inFlight.decrementAndGet();
+          return RepairResult.REPAIRED;
+        };
+    Repairer.Config four = new Repairer.Config(256, 10_000, Duration.ZERO, Duration.ofMillis(10), Duration.ofMillis(50), 4);
+    try (RepairJournal journal = open(RepairJournal.Config.in(dir));
+        Repairer repairer = new Repairer(journal, repair, four, Clock.systemUTC())) {
+      for (int i = 0; i < 100; i++) {
+        journal.accept(write("e" + (i % 50), Mode.SHADOW, OK, new Outcome.TimedOut(Duration.ZERO)));
+      }
+      await().atMost(WAIT).until(() -> journal.pending() == 0);
+
+      assertThat(most.get()).isBetween(2, 4);
+      assertThat(repairs).hasSize(50);
+      assertThat(repairer.stats().repaired()).isLessThanOrEqualTo(100);
     }
   }
 
