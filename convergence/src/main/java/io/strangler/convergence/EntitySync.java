@@ -99,6 +99,12 @@ public final class EntitySync {
         }
         last = a.retryReason;
       } catch (SQLException | JedisException | IllegalArgumentException | IllegalStateException e) {
+        if (attempt < attempts && concurrent(e)) {
+          // Another transaction on the same rows won (a deadlock, or an insert of the same key
+          // first): the next attempt reads what it committed.
+          last = describe(e);
+          continue;
+        }
         return failure(ref, e);
       }
     }
@@ -135,6 +141,23 @@ public final class EntitySync {
     return unreachable(e)
         ? new SyncResult.Unavailable(ref, describe(e))
         : new SyncResult.Failed(ref, describe(e));
+  }
+
+  /**
+   * A failure that another transaction on the same rows caused and that a new attempt may not
+   * meet: a deadlock, a serialization failure, or a unique key another transaction inserted first
+   * (when the key stays taken, as by a repl of the same slug, the last attempt fails with it).
+   */
+  static boolean concurrent(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException s && s.getSQLState() != null) {
+        String state = s.getSQLState();
+        if (state.equals("40P01") || state.equals("40001") || state.equals("23505")) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   private static boolean unreachable(Throwable e) {
