@@ -56,6 +56,11 @@ import org.slf4j.LoggerFactory;
  * EntitySync}, on connections of its own. Also the journal's admin route, metrics, readiness
  * fields and cut-over gate input.
  *
+ * <p>An entry is repaired from the side that was authoritative for its write, whatever the API's
+ * mode is by the time it is repaired: that store answered the client, so it holds what the client
+ * was told. (After an automatic rollback from NEW_PRIMARY, the writes whose legacy shadow failed
+ * are copied from PostgreSQL into the now authoritative legacy store, not erased from PostgreSQL.)
+ *
  * <p>This is where the generic repair of {@code dual-dispatch} meets the control plane: an
  * ordering key {@code repl:ID}, {@code machine:ID}, {@code container:ID} or {@code slug:S} becomes
  * the convergence module's {@link EntityRef}; {@code cluster:C} names no entity of its own (a
@@ -75,7 +80,6 @@ public final class RepairWiring implements AutoCloseable {
    * @param repairer batch, rate, settle time and back-off of the repairer
    * @param redisUrl the legacy Redis
    * @param postgres the control plane's PostgreSQL
-   * @param connections connections of each store for the repairer (its own pools)
    * @param timeout every wait of the repairer on a store (whole seconds, at least 1): a store
    *     that stops answering costs a repair that long, then the repair is tried again later
    */
@@ -84,7 +88,6 @@ public final class RepairWiring implements AutoCloseable {
       Repairer.Config repairer,
       String redisUrl,
       PostgresEndpoint postgres,
-      int connections,
       Duration timeout) {
     public Setup {
       Objects.requireNonNull(journal, "journal");
@@ -92,22 +95,24 @@ public final class RepairWiring implements AutoCloseable {
       Objects.requireNonNull(redisUrl, "redisUrl");
       Objects.requireNonNull(postgres, "postgres");
       Objects.requireNonNull(timeout, "timeout");
-      if (connections < 1) {
-        throw new IllegalArgumentException("connections must be at least 1, got " + connections);
-      }
     }
 
-    /** The journal in {@code dir} with its defaults; 2 connections a store, 5 s waits. */
+    /** The journal in {@code dir} and the repairer with their defaults, 5 s waits. */
     public static Setup of(Path dir, String redisUrl, PostgresEndpoint postgres) {
-      return new Setup(RepairJournal.Config.in(dir), Repairer.Config.defaults(), redisUrl, postgres, 2, Duration.ofSeconds(5));
+      return new Setup(RepairJournal.Config.in(dir), Repairer.Config.defaults(), redisUrl, postgres, Duration.ofSeconds(5));
     }
 
     public Setup withRepairer(Repairer.Config c) {
-      return new Setup(journal, c, redisUrl, postgres, connections, timeout);
+      return new Setup(journal, c, redisUrl, postgres, timeout);
     }
 
     public Setup withJournal(RepairJournal.Config c) {
-      return new Setup(c, repairer, redisUrl, postgres, connections, timeout);
+      return new Setup(c, repairer, redisUrl, postgres, timeout);
+    }
+
+    /** Connections of each store for the repairer's pools: two for each of its threads. */
+    int connections() {
+      return 2 * repairer.threads();
     }
   }
 
@@ -151,9 +156,9 @@ public final class RepairWiring implements AutoCloseable {
     this.stores = Stores.open(setup.redisUrl(), setup.postgres(), setup.connections(), clock, setup.timeout());
     RepairJournal j = null;
     try {
-      j = new RepairJournal(setup.journal(), TouchedEntities.orderingKeys(apis), clock);
+      j = new RepairJournal(setup.journal(), touched(TouchedEntities.orderingKeys(apis)), clock);
       EntitySync sync = stores.sync();
-      this.repairer = new Repairer(j, (key, from) -> repair(sync, key, from), setup.repairer(), clock, e -> direction(flags, e));
+      this.repairer = new Repairer(j, (key, from) -> repair(sync, key, from), setup.repairer(), clock);
     } catch (RuntimeException e) {
       if (j != null) {
         j.close();
@@ -168,7 +173,8 @@ public final class RepairWiring implements AutoCloseable {
    * Opens the journal (repairing what a previous run left in it) and starts the repairer.
    *
    * @param apis the proxy's operations: their ordering keys name what a write touched
-   * @param flags the proxy's flags: a repair copies from the side authoritative now
+   * @param flags the proxy's flags: a drift scan started without a side copies from the side
+   *     authoritative for every API
    */
   public static RepairWiring start(Setup setup, ApiRegistry apis, FlagSource flags, MeterProvider meters, Clock clock) {
     RepairWiring w = new RepairWiring(Objects.requireNonNull(setup, "setup"), apis, flags, clock);
@@ -215,6 +221,24 @@ public final class RepairWiring implements AutoCloseable {
     throw new IllegalArgumentException("no entity of kind '" + kind + "' in '" + key + "'");
   }
 
+  /**
+   * The keys worth a repair among a write's ordering keys: not its clusters (no entity of their
+   * own); and when it names a repl, the repl alone, whose sync covers every container either store
+   * lists for it, with the machines' indexes and counters those containers count in, and its slug
+   * key. (A machine's own fields change only by the machine's writes, which name no repl.) Fewer
+   * keys, fewer syncs, and no two syncs of one repl at once on the repairer's threads.
+   */
+  static TouchedEntities touched(TouchedEntities orderingKeys) {
+    return (operation, request, answer) -> {
+      List<String> keys = orderingKeys.of(operation, request, answer);
+      boolean namesRepl = keys.stream().anyMatch(k -> k.startsWith(EntityKeys.repl("")));
+      return keys.stream()
+          .filter(k -> !k.startsWith(EntityKeys.cluster("")))
+          .filter(k -> !namesRepl || k.startsWith(EntityKeys.repl("")))
+          .toList();
+    };
+  }
+
   static Side side(Mode.Backend b) {
     return b == Mode.Backend.LEGACY ? Side.LEGACY : Side.NEW;
   }
@@ -240,25 +264,6 @@ public final class RepairWiring implements AutoCloseable {
       case SyncResult.Failed f -> new RepairResult.Failed(f.ref() + ": " + f.reason());
       case SyncResult.WouldSync w -> new RepairResult.Failed(w.ref() + ": the sync only planned");
     };
-  }
-
-  /**
-   * The side to copy an entry's entities from: the side authoritative now for every routing key
-   * of its API (its mode may have changed since the write); during a rollout that splits the API
-   * between the two sides, or when the flags cannot tell, the side that was authoritative for the
-   * write (null).
-   */
-  static Mode.Backend direction(FlagSource flags, RepairJournal.Entry e) {
-    for (ApiFlag f : flags.snapshot().apis()) {
-      if (f.operation().equals(e.operation())) {
-        if (f.inRollout() == null || f.outsideRollout() == null) {
-          return null;
-        }
-        Mode.Backend in = f.inRollout().authoritative();
-        return in == f.outsideRollout().authoritative() ? in : null;
-      }
-    }
-    return null;
   }
 
   // ------------------------------------------------------------------ what the proxy reads

@@ -191,8 +191,7 @@ final class ServeCommand implements Callable<Integer> {
   }
 
   static Repairer.Config repairerConfig(double perSecond) {
-    Repairer.Config d = Repairer.Config.defaults();
-    return new Repairer.Config(d.batch(), perSecond, d.settle(), d.minBackoff(), d.maxBackoff());
+    return Repairer.Config.defaults().withPerSecond(perSecond);
   }
 
   static void shareTopology(ControlPlane legacy, ControlPlane controlPlane, Path file) throws IOException {

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 class RepairWiringTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
   private static final Repairer.Config FAST =
-      new Repairer.Config(64, 1_000, Duration.ofMillis(100), Duration.ofMillis(50), Duration.ofMillis(500));
+      new Repairer.Config(64, 1_000, Duration.ofMillis(100), Duration.ofMillis(50), Duration.ofMillis(500), 2);
   private static final CallContext CTX = CallContext.of("test", Instant.now());
 
   private final RedisDb redis;
@@ -60,6 +60,20 @@ class RepairWiringTest {
   }
 
   @Test
+  void theJournalNamesTheReplAWriteTouched_elseItsOtherEntities_neverClusters() {
+    io.strangler.dispatch.repair.TouchedEntities touched =
+        RepairWiring.touched(io.strangler.dispatch.repair.TouchedEntities.orderingKeys(ControlApiBinding.registry()));
+    JsonNode container = TestStrangler.json("{\"container\": {\"containerId\": \"c-1\", \"replId\": \"r-1\", \"machineId\": \"m-1\", \"cluster\": \"k-1\"}}");
+
+    assertThat(touched.of("ConnectRepl", TestStrangler.json("{\"replId\": \"r-1\"}"), container)).containsExactly("repl:r-1");
+    assertThat(touched.of("ConnectRepl", TestStrangler.json("{\"replId\": \"r-1\"}"), null)).as("no answer").containsExactly("repl:r-1");
+    assertThat(touched.of("StopContainer", TestStrangler.json("{\"containerId\": \"c-1\"}"), container.get("container"))).containsExactly("repl:r-1");
+    assertThat(touched.of("StopContainer", TestStrangler.json("{\"containerId\": \"c-1\"}"), null)).containsExactly("container:c-1");
+    assertThat(touched.of("Heartbeat", TestStrangler.json("{\"machineId\": \"m-1\", \"cpuPercent\": 1.5}"), TestStrangler.json("{\"machineId\": \"m-1\", \"cluster\": \"k-1\"}"))).containsExactly("machine:m-1");
+    assertThat(touched.of("CreateRepl", TestStrangler.json("{\"replId\": \"r-2\", \"ownerId\": \"o\", \"slug\": \"s-2\", \"region\": \"x\"}"), null)).containsExactly("repl:r-2");
+  }
+
+  @Test
   void inShadow_aRefusedShadowWrite_isRepairedFromLegacy_andShownOnTheAdminRoutes() throws Exception {
     try (TestStrangler s = TestStrangler.startWithRepairs(redis, pg, dir, Mode.SHADOW, Topology.sample(2, 2), FAST)) {
       // Drift the shadow store: it holds another repl r-1, so the shadow CreateRepl is refused.
@@ -79,8 +93,8 @@ class RepairWiringTest {
       assertThat(repairs.path("failed").asLong()).isZero();
       assertThat(repairs.path("needsDriftScan")).isEmpty();
       assertThat(Files.readString(dir.resolve("repairs").resolve("repairs.jsonl")))
-          .as("the journal line names the repl and its slug")
-          .contains("\"op\":\"CreateRepl\"", "\"from\":\"LEGACY\"", "\"reason\":\"shadow_failed\"", "\"repl:r-1\"", "\"slug:app-1\"");
+          .as("the journal line names the repl (whose sync covers its slug)")
+          .contains("\"op\":\"CreateRepl\"", "\"from\":\"LEGACY\"", "\"reason\":\"shadow_failed\"", "\"keys\":[\"repl:r-1\"]");
 
       String metrics = s.admin("GET", "/metrics", null, TestStrangler.TOKEN).body();
       assertThat(metrics)
