@@ -49,6 +49,7 @@ final class WriteLoad {
 
   /** Each entity's expected state: only entities whose last write was acknowledged. */
   private final Map<String, Double> cpu = new ConcurrentHashMap<>();
+  private final Map<String, java.util.concurrent.atomic.AtomicInteger> beats = new ConcurrentHashMap<>();
   private final Map<String, Boolean> repls = new ConcurrentHashMap<>();
   private final Map<String, String> containerState = new ConcurrentHashMap<>();
   private final Map<String, String> containerRepl = new ConcurrentHashMap<>();
@@ -60,6 +61,17 @@ final class WriteLoad {
     this.everyNanos = 1_000_000_000L * clients / perSecond;
     this.regions = List.copyOf(topology.regions().keySet());
     this.clusters = topology.regions().values().stream().flatMap(List::stream).toList();
+  }
+
+  /** Every machine of the load. */
+  List<String> machines() {
+    List<String> all = new ArrayList<>();
+    for (int c = 0; c < clients; c++) {
+      for (int i = 0; i < clusters.size(); i++) {
+        all.add(machine(c, i));
+      }
+    }
+    return all;
   }
 
   private String machine(int client, int i) {
@@ -116,7 +128,9 @@ final class WriteLoad {
       int pick = rnd.nextInt(100);
       if (pick < 30) {
         String m = machine(me, rnd.nextInt(clusters.size()));
-        double value = rnd.nextInt(10_000) / 100.0;
+        // Each machine's heartbeats only go up, so a store that shows a lower value than it
+        // showed before went back in time.
+        double value = Math.min(100.0, beats.computeIfAbsent(m, k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet() / 100.0);
         RepairHarness.Answer a = call("Heartbeat", "{\"machineId\":\"" + m + "\",\"cpuPercent\":" + value + "}");
         if (a.status() == 200) {
           cpu.put(m, value);
