@@ -3,9 +3,6 @@ package io.strangler.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.opentelemetry.api.common.AttributeKey;
-import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.api.metrics.MeterProvider;
 import io.strangler.api.ControlApiJson;
 import io.strangler.api.ops.EntityKeys;
@@ -25,6 +22,7 @@ import io.strangler.dispatch.ApiSpec;
 import io.strangler.dispatch.OutcomeSink;
 import io.strangler.dispatch.repair.EntityRepair;
 import io.strangler.dispatch.repair.RepairJournal;
+import io.strangler.dispatch.repair.RepairMetrics;
 import io.strangler.dispatch.repair.RepairResult;
 import io.strangler.dispatch.repair.Repairer;
 import io.strangler.dispatch.repair.TouchedEntities;
@@ -36,10 +34,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -69,9 +65,6 @@ import org.slf4j.LoggerFactory;
 public final class RepairWiring implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RepairWiring.class);
   private static final ObjectMapper JSON = ControlApiJson.mapper();
-  private static final AttributeKey<String> API = AttributeKey.stringKey("api");
-  private static final AttributeKey<String> RESULT = AttributeKey.stringKey("result");
-  private static final AttributeKey<String> REASON = AttributeKey.stringKey("reason");
 
   /**
    * Where the journal is and how the repairer runs.
@@ -142,7 +135,7 @@ public final class RepairWiring implements AutoCloseable {
   private final Stores stores;
   private final RepairJournal journal;
   private final Repairer repairer;
-  private final List<AutoCloseable> instruments = new ArrayList<>();
+  private RepairMetrics metrics;
   private final AtomicBoolean scanning = new AtomicBoolean();
   private volatile Thread scanThread;
   private volatile ScanRun lastScan;
@@ -179,7 +172,7 @@ public final class RepairWiring implements AutoCloseable {
   public static RepairWiring start(Setup setup, ApiRegistry apis, FlagSource flags, MeterProvider meters, Clock clock) {
     RepairWiring w = new RepairWiring(Objects.requireNonNull(setup, "setup"), apis, flags, clock);
     try {
-      w.registerMetrics(meters);
+      w.metrics = RepairMetrics.register(meters, w.journal, w.repairer, w.writes);
     } catch (RuntimeException e) {
       w.close();
       throw e;
@@ -450,69 +443,12 @@ public final class RepairWiring implements AutoCloseable {
     }
   }
 
-  // ------------------------------------------------------------------ metrics
-
-  private void registerMetrics(MeterProvider meters) {
-    Meter m = meters.get("io.strangler.repair");
-    instruments.add(
-        m.gaugeBuilder("strangler.repairs.pending")
-            .ofLongs()
-            .setDescription("Writes whose shadow did not land and are not yet repaired, by the API of the write")
-            .buildWithCallback(
-                o -> {
-                  Map<String, Long> by = journal.stats().pendingByOperation();
-                  for (String api : writes) {
-                    o.record(by.getOrDefault(api, 0L), Attributes.of(API, api));
-                  }
-                }));
-    instruments.add(
-        m.gaugeBuilder("strangler.repairs.needs_scan")
-            .ofLongs()
-            .setDescription("1 for an API whose writes lost repair entries (journal full) until a drift scan")
-            .buildWithCallback(
-                o -> {
-                  Set<String> marked = journal.needsScan();
-                  for (String api : writes) {
-                    o.record(marked.contains(api) ? 1 : 0, Attributes.of(API, api));
-                  }
-                }));
-    instruments.add(
-        m.counterBuilder("strangler.repairs")
-            .setDescription("Entity repairs by result: repaired, already_equal, retried (a store was down or the entity kept changing), failed")
-            .buildWithCallback(
-                o -> {
-                  Repairer.Stats s = repairer.stats();
-                  o.record(s.repaired(), Attributes.of(RESULT, "repaired"));
-                  o.record(s.alreadyEqual(), Attributes.of(RESULT, "already_equal"));
-                  o.record(s.retries(), Attributes.of(RESULT, "retried"));
-                  o.record(s.failed(), Attributes.of(RESULT, "failed"));
-                }));
-    instruments.add(
-        m.counterBuilder("strangler.repairs.recorded")
-            .setDescription("Writes recorded in the repair journal")
-            .buildWithCallback(o -> o.record(journal.stats().recorded())));
-    instruments.add(
-        m.counterBuilder("strangler.repairs.lost")
-            .setDescription("Writes to repair that the journal could not record, by reason")
-            .buildWithCallback(
-                o -> {
-                  RepairJournal.Stats s = journal.stats();
-                  o.record(s.lostQueueFull(), Attributes.of(REASON, "queue_full"));
-                  o.record(s.lostFileFull(), Attributes.of(REASON, "file_full"));
-                  o.record(s.writeFailures(), Attributes.of(REASON, "write_failed"));
-                }));
-  }
-
   /** Stops the repairer and any drift scan, then closes the journal and the repairer's pools. */
   @Override
   public void close() {
     closed = true;
-    for (AutoCloseable i : instruments) {
-      try {
-        i.close();
-      } catch (Exception e) {
-        log.debug("closing an instrument", e);
-      }
+    if (metrics != null) {
+      metrics.close();
     }
     repairer.close();
     Thread scan = scanThread;
