@@ -1,5 +1,6 @@
 package io.strangler.cli;
 
+import io.strangler.proxy.RepairWiring;
 import io.strangler.traffic.demo.DemoWorld;
 import io.strangler.traffic.demo.DemoTraffic;
 import io.strangler.proxy.StranglerServer;
@@ -7,9 +8,12 @@ import io.strangler.proxy.ClosingFlags;
 import io.strangler.api.ControlPlane;
 import io.strangler.api.Operation;
 import io.strangler.controlplane.PostgresControlPlane;
+import io.strangler.cutover.CutoverConfig;
 import io.strangler.dispatch.ProxyConfig;
+import io.strangler.dispatch.TrafficRecorder;
 import io.strangler.flags.FlagsFile;
 import io.strangler.flags.Mode;
+import io.strangler.flags.OverridingFlags;
 import io.strangler.legacy.LegacyRedisControlPlane;
 import java.net.URI;
 import java.nio.file.Files;
@@ -115,7 +119,22 @@ final class DemoCommand implements Callable<Integer> {
     flagsFile.toFile().deleteOnExit();
     Files.write(flagsFile, FlagsFile.allIn(Mode.SHADOW, operations).toJson());
     ClosingFlags flags = ClosingFlags.file(flagsFile, stores.postgres());
-    StranglerServer server = StranglerServer.start(config, legacy, controlPlane, flags, StranglerServer.DiffSetup.defaults(stores.postgres()));
+    // Shadow writes that fail are journaled and repaired, as with serve (the journal in a temporary
+    // directory: the demo's stores do not outlive it either).
+    Path stateDir = Files.createTempDirectory("strangler-demo-state");
+    RepairWiring.Setup repairs = RepairWiring.Setup.of(RepairWiring.journalDir(stateDir), stores.redisUri(), stores.postgres());
+    StranglerServer server =
+        StranglerServer.start(
+            config,
+            legacy,
+            legacy,
+            controlPlane,
+            controlPlane,
+            OverridingFlags.wrap(flags),
+            StranglerServer.DiffSetup.defaults(stores.postgres()),
+            TrafficRecorder.disabled(),
+            CutoverConfig.defaults(),
+            repairs);
     DemoTraffic traffic = new DemoTraffic(world, URI.create("http://127.0.0.1:" + server.port()), seed);
     CountDownLatch stop = new CountDownLatch(1);
     Thread hook = new Thread(stop::countDown, "demo-stop");

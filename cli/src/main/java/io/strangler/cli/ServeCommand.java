@@ -1,5 +1,6 @@
 package io.strangler.cli;
 
+import io.strangler.proxy.RepairWiring;
 import io.strangler.proxy.StranglerServer;
 import io.strangler.proxy.Topologies;
 import io.strangler.proxy.ClosingFlags;
@@ -7,12 +8,16 @@ import io.strangler.api.ControlPlane;
 import io.strangler.api.Operation;
 import io.strangler.api.model.Topology;
 import io.strangler.controlplane.PostgresControlPlane;
+import io.strangler.cutover.CutoverConfig;
 import io.strangler.dispatch.ProxyConfig;
+import io.strangler.dispatch.repair.RepairJournal;
+import io.strangler.dispatch.repair.Repairer;
 import io.strangler.flags.FileFlags;
 import io.strangler.flags.FlagAudit;
 import io.strangler.flags.FlagSource;
 import io.strangler.flags.FlagsFile;
 import io.strangler.flags.Mode;
+import io.strangler.flags.OverridingFlags;
 import io.strangler.flags.UnleashFlags;
 import io.strangler.legacy.LegacyRedisControlPlane;
 import java.io.IOException;
@@ -113,6 +118,15 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--max-body", defaultValue = "1048576", description = "Largest request body in bytes (default ${DEFAULT-VALUE}).")
   int maxBody;
 
+  @Option(names = "--state-dir", defaultValue = "strangler-state", description = "The proxy's local state: the journal of shadow writes to repair, in repairs/ (default ${DEFAULT-VALUE}, in the working directory).")
+  Path stateDir;
+
+  @Option(names = "--repair-rate", defaultValue = "2000", description = "Entity repairs a second at most (default ${DEFAULT-VALUE}).")
+  double repairRate;
+
+  @Option(names = "--repair-journal-max-mb", defaultValue = "256", description = "Largest repair journal in MiB; past it an API is marked as needing a drift scan (default ${DEFAULT-VALUE}).")
+  int repairJournalMaxMb;
+
   @Mixin RecordOptions record = new RecordOptions();
 
   @Override
@@ -141,6 +155,12 @@ final class ServeCommand implements Callable<Integer> {
     String jdbc = stores.postgres().jdbcUrl();
     String user = stores.postgres().user();
     String password = stores.postgres().password();
+    Path journalDir = RepairWiring.journalDir(stateDir);
+    RepairJournal.Config journal = RepairJournal.Config.in(journalDir);
+    RepairWiring.Setup repairs =
+        RepairWiring.Setup.of(journalDir, stores.redisUri(), stores.postgres())
+            .withJournal(new RepairJournal.Config(journalDir, journal.queueCapacity(), (long) repairJournalMaxMb << 20, journal.compactBytes()))
+            .withRepairer(repairerConfig(repairRate));
     ControlPlane legacy = LegacyRedisControlPlane.create(stores.redisUri(), config.authoritativeConnections());
     ControlPlane controlPlane = new PostgresControlPlane(jdbc, user, password, config.authoritativeConnections());
     shareTopology(legacy, controlPlane, topology);
@@ -151,7 +171,16 @@ final class ServeCommand implements Callable<Integer> {
     FlagSource flags = openFlags(flagSource, audit);
     StranglerServer server =
         StranglerServer.start(
-            config, legacy, legacyShadow, controlPlane, controlPlaneShadow, new ClosingFlags(flags, audit), StranglerServer.DiffSetup.defaults(stores.postgres()), record.start());
+            config,
+            legacy,
+            legacyShadow,
+            controlPlane,
+            controlPlaneShadow,
+            OverridingFlags.wrap(new ClosingFlags(flags, audit)),
+            StranglerServer.DiffSetup.defaults(stores.postgres()),
+            record.start(),
+            CutoverConfig.defaults(),
+            repairs);
     printUrls(server, token, adminToken == null && System.getenv(AdminTokens.ENV) == null);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
@@ -165,6 +194,10 @@ final class ServeCommand implements Callable<Integer> {
                 "strangler-shutdown"));
     stopped.await();
     return 0;
+  }
+
+  static Repairer.Config repairerConfig(double perSecond) {
+    return Repairer.Config.defaults().withPerSecond(perSecond);
   }
 
   static void shareTopology(ControlPlane legacy, ControlPlane controlPlane, Path file) throws IOException {

@@ -99,6 +99,15 @@ public final class EntitySync {
         }
         last = a.retryReason;
       } catch (SQLException | JedisException | IllegalArgumentException | IllegalStateException e) {
+        if (attempt < attempts && concurrent(e)) {
+          // Another transaction on the same rows won (a deadlock, or an insert of the same key
+          // first): the next attempt, after a short random pause so that the two do not meet
+          // again, reads what it committed.
+          last = describe(e);
+          java.util.concurrent.locks.LockSupport.parkNanos(
+              java.util.concurrent.ThreadLocalRandom.current().nextLong(5_000_000, 50_000_000));
+          continue;
+        }
         return failure(ref, e);
       }
     }
@@ -137,8 +146,29 @@ public final class EntitySync {
         : new SyncResult.Failed(ref, describe(e));
   }
 
+  /**
+   * A failure that another transaction on the same rows caused and that a new attempt may not
+   * meet: a deadlock, a serialization failure, or a unique key another transaction inserted first
+   * (when the key stays taken, as by a repl of the same slug, the last attempt fails with it).
+   */
+  static boolean concurrent(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException s && s.getSQLState() != null) {
+        String state = s.getSQLState();
+        if (state.equals("40P01") || state.equals("40001") || state.equals("23505")) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   private static boolean unreachable(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
+      // HikariCP's answer on a connection it closed under the caller (it broke): no SQLSTATE.
+      if (t instanceof SQLException s && s.getSQLState() == null && "Connection is closed".equals(s.getMessage())) {
+        return true;
+      }
       if (t instanceof redis.clients.jedis.exceptions.JedisConnectionException
           || t instanceof java.sql.SQLTransientConnectionException
           || t instanceof java.sql.SQLNonTransientConnectionException
@@ -196,13 +226,21 @@ public final class EntitySync {
         c.commit();
         return Attempt.done(new SyncResult.Synced(ref, Side.LEGACY, changes, attempt));
       } catch (SQLException | RuntimeException e) {
-        c.rollback();
+        rollbackAfter(c, e);
         throw e;
       }
     }
   }
 
-  /** Locks the rows the write may touch, in the schema's order: repls, containers, machines. */
+  /**
+   * Locks the rows the write may touch, in the schema's order: repls, containers, tombstones,
+   * machines, these with the machines of every container of the group on either side (whose
+   * counters the write recounts), all in one statement per table. Machines are locked {@code FOR NO
+   * KEY UPDATE}: it waits for a placement's or heartbeat's update of the row as {@code FOR UPDATE}
+   * would, but not for the key-share locks that inserting a container takes on its machine; a
+   * {@code FOR UPDATE} queued behind those deadlocks with the placement that then updates the
+   * counter.
+   */
   private void lockRows(Connection c, Set<EntityRef> refs, Group g) throws SQLException {
     TreeSet<String> repls = new TreeSet<>();
     TreeSet<String> containers = new TreeSet<>();
@@ -218,6 +256,9 @@ public final class EntitySync {
             if (d != null && Docs.str(d, "replId") != null) {
               repls.add(Docs.str(d, "replId"));
             }
+            if (d != null && Docs.str(d, "machineId") != null) {
+              machines.add(Docs.str(d, "machineId"));
+            }
           }
         }
         case TOMBSTONES -> tombstones.add(r.id());
@@ -232,7 +273,9 @@ public final class EntitySync {
         containers);
     lock(c, "SELECT 1 FROM tombstones WHERE repl_id = ANY(?) ORDER BY repl_id FOR UPDATE", tombstones);
     lock(
-        c, "SELECT 1 FROM machines WHERE machine_id = ANY(?) ORDER BY machine_id FOR UPDATE", machines);
+        c,
+        "SELECT 1 FROM machines WHERE machine_id = ANY(?) ORDER BY machine_id FOR NO KEY UPDATE",
+        machines);
   }
 
   private static void lock(Connection c, String sql, Collection<String> ids) throws SQLException {
@@ -439,7 +482,9 @@ public final class EntitySync {
       return;
     }
     lock(
-        c, "SELECT 1 FROM machines WHERE machine_id = ANY(?) ORDER BY machine_id FOR UPDATE", machines);
+        c,
+        "SELECT 1 FROM machines WHERE machine_id = ANY(?) ORDER BY machine_id FOR NO KEY UPDATE",
+        machines);
     try (PreparedStatement s =
         c.prepareStatement(
             "UPDATE machines m SET running_containers = (SELECT count(*) FROM containers k"
@@ -517,20 +562,32 @@ public final class EntitySync {
     c.setAutoCommit(false);
     c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
     c.setReadOnly(true);
+    Map<EntityRef, ObjectNode> docs;
     try {
-      Map<EntityRef, ObjectNode> docs = readNew(c, refs);
+      docs = readNew(c, refs);
       for (EntityRef r : refs) {
         if (r.type() == EntityType.MACHINES && docs.get(r) != null) {
           machineScores.put(r.id(), NewStore.machineContainerScores(c, r.id()));
         }
       }
       c.commit();
-      return docs;
-    } finally {
+    } catch (SQLException | RuntimeException e) {
+      // The read's failure is what counts (a connection that broke fails the rollback too).
+      rollbackAfter(c, e);
+      throw e;
+    }
+    c.setReadOnly(false);
+    c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+    c.setAutoCommit(true);
+    return docs;
+  }
+
+  /** Rolls back after {@code failure}; a rollback that fails as well is kept with it. */
+  private static void rollbackAfter(Connection c, Exception failure) {
+    try {
       c.rollback();
-      c.setReadOnly(false);
-      c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
-      c.setAutoCommit(true);
+    } catch (SQLException r) {
+      failure.addSuppressed(r);
     }
   }
 

@@ -33,6 +33,43 @@ public final class Stores implements AutoCloseable {
    * @throws IllegalArgumentException for a URL of another shape, saying which
    */
   public static Stores open(String redisUrl, String postgresUrl, int poolSize, Clock clock) {
+    return open(
+        redisUrl,
+        PostgresEndpoint.parse(postgresUrl),
+        poolSize,
+        clock,
+        Duration.ofMillis(TIMEOUT_MILLIS),
+        Duration.ofSeconds(10),
+        null);
+  }
+
+  /**
+   * As {@link #open(String, String, int, Clock)}, PostgreSQL given as an endpoint, and every wait
+   * bounded by {@code timeout}: a Redis reply, a pooled connection, opening a PostgreSQL
+   * connection and any one read of a PostgreSQL reply (PgJDBC's {@code socketTimeout}). A store
+   * that stops answering costs a sync about that long, and the sync answers {@link
+   * SyncResult.Unavailable}. The pools open even when a store cannot be reached yet. For a
+   * repairer that runs beside a serving proxy.
+   *
+   * @param timeout at least one second, in whole seconds
+   */
+  public static Stores open(
+      String redisUrl, PostgresEndpoint postgres, int poolSize, Clock clock, Duration timeout) {
+    if (timeout.compareTo(Duration.ofSeconds(1)) < 0 || timeout.toMillis() % 1000 != 0) {
+      throw new IllegalArgumentException(
+          "timeout must be whole seconds, at least 1, got " + timeout);
+    }
+    return open(redisUrl, postgres, poolSize, clock, timeout, timeout, timeout);
+  }
+
+  private static Stores open(
+      String redisUrl,
+      PostgresEndpoint endpoint,
+      int poolSize,
+      Clock clock,
+      Duration redisTimeout,
+      Duration poolWait,
+      Duration pgReads) {
     if (poolSize < 1) {
       throw new IllegalArgumentException("poolSize must be >= 1, got " + poolSize);
     }
@@ -41,20 +78,26 @@ public final class Stores implements AutoCloseable {
       throw new IllegalArgumentException(
           "expected a Redis URL like redis://127.0.0.1:6379/0, got '" + redisUrl + "'");
     }
-    PostgresEndpoint endpoint = PostgresEndpoint.parse(postgresUrl);
     JedisPoolConfig rc = new JedisPoolConfig();
     rc.setMaxTotal(poolSize);
     rc.setMaxIdle(poolSize);
-    rc.setMaxWait(Duration.ofSeconds(10));
+    rc.setMaxWait(poolWait);
     rc.setJmxEnabled(false);
-    JedisPool redis = new JedisPool(rc, uri, TIMEOUT_MILLIS, TIMEOUT_MILLIS);
+    int redisMillis = (int) redisTimeout.toMillis();
+    JedisPool redis = new JedisPool(rc, uri, redisMillis, redisMillis);
     HikariConfig hc = new HikariConfig();
     hc.setJdbcUrl(endpoint.jdbcUrl());
     hc.setUsername(endpoint.user());
     hc.setPassword(endpoint.password());
     hc.setMaximumPoolSize(poolSize);
     hc.setMinimumIdle(0);
-    hc.setConnectionTimeout(10_000);
+    hc.setConnectionTimeout(poolWait.toMillis());
+    if (pgReads != null) {
+      hc.addDataSourceProperty("socketTimeout", Long.toString(pgReads.toSeconds()));
+      hc.addDataSourceProperty("connectTimeout", Long.toString(pgReads.toSeconds()));
+      // A pool that cannot reach PostgreSQL at start still opens: the repairer waits for it.
+      hc.setInitializationFailTimeout(-1);
+    }
     hc.setPoolName("convergence-pg");
     hc.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
     try {

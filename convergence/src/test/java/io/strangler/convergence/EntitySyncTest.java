@@ -139,6 +139,32 @@ class EntitySyncTest {
     }
   }
 
+  /**
+   * A key another transaction inserted first, a deadlock or a serialization failure are tried
+   * again; a key that stays taken (a PostgreSQL repl holding the slug) still fails the sync.
+   */
+  @Test
+  void aSlugAnotherReplHolds_stillFailsTheSync_whileConcurrentFailuresAreTriedAgain(RealServers.RedisDb redis, RealServers.PostgresDb pg) {
+    try (TwinStores twin = TwinStores.seed(redis, pg, 50, 4);
+        LegacyRedisControlPlane legacy = LegacyRedisControlPlane.create(redis.uri(), 2);
+        PostgresControlPlane plane =
+            new PostgresControlPlane(twin.pg.jdbcUrl(), twin.pg.user(), twin.pg.password(), 2)) {
+      String region = legacy.topology().regions().keySet().iterator().next();
+      CallContext ctx = CallContext.of("t", Instant.now());
+      legacy.createRepl(new io.strangler.api.ops.CreateReplRequest("repl-a", "o", "taken", region), ctx);
+      plane.createRepl(new io.strangler.api.ops.CreateReplRequest("repl-b", "o", "taken", region), ctx);
+      SyncResult r = twin.stores.sync().sync(EntityRef.repl("repl-a"), Side.LEGACY);
+
+      assertThat(r).isInstanceOf(SyncResult.Failed.class);
+      assertThat(((SyncResult.Failed) r).reason()).contains("repls_slug_key");
+      assertThat(EntitySync.concurrent(new SQLException("deadlock detected", "40P01"))).isTrue();
+      assertThat(EntitySync.concurrent(new SQLException("could not serialize", "40001"))).isTrue();
+      assertThat(EntitySync.concurrent(new SQLException("duplicate key", "23505"))).isTrue();
+      assertThat(EntitySync.concurrent(new SQLException("connection lost", "08006"))).isFalse();
+      assertThat(EntitySync.concurrent(new IllegalStateException("no", new SQLException("x", "40P01")))).isTrue();
+    }
+  }
+
   @Test
   void dryRunPlan_saysWhatWouldChange_andWritesNothing(
       RealServers.RedisDb redis, RealServers.PostgresDb pg) {

@@ -79,6 +79,9 @@ final class ReporterFixture implements AutoCloseable {
   final FileFlags flags;
   final Telemetry telemetry;
   final io.strangler.cutover.Cutover cutover;
+  private final io.strangler.dispatch.repair.RepairJournal journal;
+  private final io.strangler.dispatch.repair.Repairer repairer;
+  private final io.strangler.dispatch.repair.RepairMetrics repairMetrics;
   final MismatchStore store;
   final DiffPipeline pipeline;
 
@@ -129,6 +132,16 @@ final class ReporterFixture implements AutoCloseable {
         io.strangler.cutover.Cutover.builder(io.strangler.flags.OverridingFlags.wrap(flags))
             .meterProvider(telemetry.meterProvider())
             .build();
+    // And its repair journal and repairer their figures (an empty journal here).
+    journal =
+        new io.strangler.dispatch.repair.RepairJournal(
+            io.strangler.dispatch.repair.RepairJournal.Config.in(dir.resolve("repairs")), (op, request, answer) -> List.of(), Clock.systemUTC());
+    repairer =
+        new io.strangler.dispatch.repair.Repairer(
+            journal, (key, from) -> io.strangler.dispatch.repair.RepairResult.ALREADY_EQUAL, io.strangler.dispatch.repair.Repairer.Config.defaults(), Clock.systemUTC());
+    repairMetrics =
+        io.strangler.dispatch.repair.RepairMetrics.register(
+            telemetry.meterProvider(), journal, repairer, Operation.ALL.stream().filter(Operation::isWrite).map(Operation::name).toList());
   }
 
   /** Each API's mode for a routing key in its rollout, as the metrics and readiness show it. */
@@ -444,6 +457,9 @@ final class ReporterFixture implements AutoCloseable {
   @Override
   public void close() {
     release.countDown();
+    repairMetrics.close();
+    repairer.close();
+    journal.close();
     cutover.close();
     pipeline.close(Duration.ofSeconds(5));
     store.close();

@@ -37,6 +37,11 @@ public final class PostgresProcess implements AutoCloseable {
 
   /** Starts a new cluster (initdb) on a free port with {@code max_connections} 20. */
   public static PostgresProcess start() {
+    return start(20);
+  }
+
+  /** Starts a new cluster (initdb) on a free port with {@code maxConnections} connections. */
+  public static PostgresProcess start(int maxConnections) {
     try {
       Path dataDir = Files.createTempDirectory("strangler-pg-");
       EmbeddedPostgres pg =
@@ -44,7 +49,7 @@ public final class PostgresProcess implements AutoCloseable {
               .setDataDirectory(dataDir)
               .setCleanDataDirectory(true)
               .setRegisterShutdownHook(true)
-              .setServerConfig("max_connections", "20")
+              .setServerConfig("max_connections", Integer.toString(maxConnections))
               .setPGStartupWait(Duration.ofSeconds(60))
               .start();
       List<String> pidFile = Files.readAllLines(dataDir.resolve("postmaster.pid"));

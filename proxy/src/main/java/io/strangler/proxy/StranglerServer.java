@@ -57,13 +57,15 @@ public final class StranglerServer implements AutoCloseable {
   private final CountingSink counts;
   private final DiffPipeline pipeline;
   private final TrafficRecorder recorder;
+  private final RepairWiring repairs;
   private final List<AutoCloseable> owned;
 
-  private StranglerServer(DispatchServer server, CountingSink counts, DiffPipeline pipeline, TrafficRecorder recorder, List<AutoCloseable> owned) {
+  private StranglerServer(DispatchServer server, CountingSink counts, DiffPipeline pipeline, TrafficRecorder recorder, RepairWiring repairs, List<AutoCloseable> owned) {
     this.server = server;
     this.counts = counts;
     this.pipeline = pipeline;
     this.recorder = recorder;
+    this.repairs = repairs;
     this.owned = owned;
   }
 
@@ -124,7 +126,7 @@ public final class StranglerServer implements AutoCloseable {
     return start(config, legacy, legacy, controlPlane, controlPlane, flags, diff, recorder, cutoverConfig);
   }
 
-  /** Everything configured: shadow planes per store and the cut-over. */
+  /** Shadow planes per store and the cut-over, without repairs of failed shadow writes. */
   public static StranglerServer start(
       ProxyConfig config,
       ControlPlane legacy,
@@ -135,6 +137,21 @@ public final class StranglerServer implements AutoCloseable {
       DiffSetup diff,
       TrafficRecorder recorder,
       CutoverConfig cutoverConfig) {
+    return start(config, legacy, legacyShadow, controlPlane, controlPlaneShadow, flags, diff, recorder, cutoverConfig, null);
+  }
+
+  /** Everything configured: shadow planes per store, the cut-over and (when not null) repairs. */
+  public static StranglerServer start(
+      ProxyConfig config,
+      ControlPlane legacy,
+      ControlPlane legacyShadow,
+      ControlPlane controlPlane,
+      ControlPlane controlPlaneShadow,
+      OverridingFlags flags,
+      DiffSetup diff,
+      TrafficRecorder recorder,
+      CutoverConfig cutoverConfig,
+      RepairWiring.Setup repairSetup) {
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(diff, "diff");
     Objects.requireNonNull(recorder, "recorder");
@@ -157,6 +174,10 @@ public final class StranglerServer implements AutoCloseable {
       Backend newShadowBackend = controlPlaneShadow == controlPlane ? newBackend : ControlApiBinding.backend(controlPlaneShadow);
       Telemetry telemetry = Telemetry.create();
       owned.add(telemetry);
+      RepairWiring repairs = repairSetup == null ? null : RepairWiring.start(repairSetup, apis, flags, telemetry.meterProvider(), diff.clock());
+      if (repairs != null) {
+        owned.add(repairs);
+      }
       SampleStore samples =
           diff.samples() == null
               ? SampleStore.disabled()
@@ -176,16 +197,22 @@ public final class StranglerServer implements AutoCloseable {
               .listener(health)
               .build();
       owned.add(pipeline);
-      Cutover cutover =
-          Cutover.builder(flags).config(cutoverConfig).window(health).readiness(pipeline.readiness()::of).meterProvider(telemetry.meterProvider()).build().start();
+      Cutover.Builder cutoverBuilder =
+          Cutover.builder(flags).config(cutoverConfig).window(health).readiness(pipeline.readiness()::of).meterProvider(telemetry.meterProvider());
+      if (repairs != null) {
+        cutoverBuilder.pendingRepairs(repairs::pendingRepairs).lastDriftScan(repairs::lastDriftScan);
+      }
+      Cutover cutover = cutoverBuilder.build().start();
       owned.add(cutover);
       CountingSink counts = new CountingSink();
-      OutcomeSink sink = counts.andThen(recorder).andThen(e -> DiffWiring.compared(e).ifPresent(pipeline::offer)).andThen(cutover.window());
+      // The repair journal first: it only classifies and enqueues.
+      OutcomeSink sink = (repairs == null ? counts : repairs.journal().andThen(counts)).andThen(recorder).andThen(e -> DiffWiring.compared(e).ifPresent(pipeline::offer)).andThen(cutover.window());
       AdminRoutes admin =
           AdminRoutes.builder()
               .add(flagRoutes(flags))
               .add(statsRoutes(counts))
-              .add(diffRoutes(pipeline.admin(), telemetry))
+              .add(diffRoutes(pipeline.admin(), telemetry, repairs == null ? r -> r : repairs::readiness))
+              .add(repairs == null ? AdminRoutes.empty() : repairs.routes())
               .add(recorder.routes())
               .add(CutoverRoutes.of(cutover))
               .openGet(
@@ -201,7 +228,7 @@ public final class StranglerServer implements AutoCloseable {
               .sink(sink)
               .admin(admin)
               .start();
-      return new StranglerServer(server, counts, pipeline, recorder, owned);
+      return new StranglerServer(server, counts, pipeline, recorder, repairs, owned);
     } catch (RuntimeException e) {
       closeAll(owned, e);
       throw e;
@@ -226,10 +253,10 @@ public final class StranglerServer implements AutoCloseable {
     return m;
   }
 
-  static AdminRoutes diffRoutes(DiffAdmin diff, Telemetry telemetry) {
+  static AdminRoutes diffRoutes(DiffAdmin diff, Telemetry telemetry, java.util.function.UnaryOperator<JsonNode> readiness) {
     return AdminRoutes.builder()
         .get("/metrics", req -> AdminResponse.text(200, telemetry.contentType(), telemetry.scrape()))
-        .get("/admin/readiness", req -> AdminResponse.ok(diff.readiness()))
+        .get("/admin/readiness", req -> AdminResponse.ok(readiness.apply(diff.readiness())))
         .get("/admin/diff", req -> AdminResponse.ok(diff.diff()))
         .get(
             "/admin/mismatches",
@@ -316,6 +343,11 @@ public final class StranglerServer implements AutoCloseable {
 
   public DiffPipeline diff() {
     return pipeline;
+  }
+
+  /** The repair of failed shadow writes, when it was configured. */
+  public java.util.Optional<RepairWiring> repairs() {
+    return java.util.Optional.ofNullable(repairs);
   }
 
   /** The traffic recorder ({@link TrafficRecorder#disabled()} when serving without one). */

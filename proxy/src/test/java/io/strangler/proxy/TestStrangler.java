@@ -6,7 +6,10 @@ import io.strangler.api.ControlPlane;
 import io.strangler.api.Operation;
 import io.strangler.api.model.Topology;
 import io.strangler.controlplane.PostgresControlPlane;
+import io.strangler.cutover.CutoverConfig;
 import io.strangler.dispatch.ProxyConfig;
+import io.strangler.dispatch.repair.Repairer;
+import io.strangler.flags.OverridingFlags;
 import io.strangler.dispatch.TrafficRecorder;
 import io.strangler.flags.FlagsFile;
 import io.strangler.flags.Mode;
@@ -52,6 +55,17 @@ public final class TestStrangler implements AutoCloseable {
 
   /** The same, every call also handed to {@code recorder} (which the server then owns). */
   public static TestStrangler start(RedisDb redis, PostgresDb pg, Path dir, Mode mode, Topology topology, TrafficRecorder recorder) throws Exception {
+    return start(redis, pg, dir, mode, topology, recorder, null);
+  }
+
+  /** The same, with failed shadow writes journaled in {@code dir/repairs} and repaired by {@code repairer}. */
+  public static TestStrangler startWithRepairs(RedisDb redis, PostgresDb pg, Path dir, Mode mode, Topology topology, Repairer.Config repairer) throws Exception {
+    RepairWiring.Setup setup = RepairWiring.Setup.of(RepairWiring.journalDir(dir), redis.uri(), pg.database()).withRepairer(repairer);
+    return start(redis, pg, dir, mode, topology, TrafficRecorder.disabled(), setup);
+  }
+
+  private static TestStrangler start(
+      RedisDb redis, PostgresDb pg, Path dir, Mode mode, Topology topology, TrafficRecorder recorder, RepairWiring.Setup repairs) throws Exception {
     redis.flush();
     try (var c = pg.database().connect(); var s = c.createStatement()) {
       s.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
@@ -66,7 +80,10 @@ public final class TestStrangler implements AutoCloseable {
     ProxyConfig config =
         ProxyConfig.builder().bindAddress("127.0.0.1").port(0).adminBindAddress("127.0.0.1").adminPort(0).adminToken(TOKEN).build();
     StranglerServer server =
-        StranglerServer.start(config, legacy, controlPlane, flags, StranglerServer.DiffSetup.defaults(pg.database()), recorder);
+        repairs == null
+            ? StranglerServer.start(config, legacy, controlPlane, flags, StranglerServer.DiffSetup.defaults(pg.database()), recorder)
+            : StranglerServer.start(
+                config, legacy, legacy, controlPlane, controlPlane, OverridingFlags.wrap(flags), StranglerServer.DiffSetup.defaults(pg.database()), recorder, CutoverConfig.defaults(), repairs);
     return new TestStrangler(
         server, LegacyRedisControlPlane.create(redis.uri()), new PostgresControlPlane(pg.jdbcUrl(), pg.user(), pg.password()), flagsFile);
   }

@@ -23,8 +23,10 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -89,10 +91,19 @@ public final class RepairJournal implements OutcomeSink, AutoCloseable {
   public record Entry(
       long end, Instant at, String operation, Mode.Backend from, String reason, List<String> keys) {}
 
-  /** What the journal holds and has lost. */
+  /**
+   * What the journal holds and has lost.
+   *
+   * @param recorded entries made durable since the journal was opened
+   * @param pending entries durable and not yet repaired
+   * @param pendingByOperation {@code pending} by the operation of the write, operations with none
+   *     left out
+   * @param needsScan the operations that lost an entry and need a drift scan
+   */
   public record Stats(
       long recorded,
       long pending,
+      Map<String, Long> pendingByOperation,
       long lostQueueFull,
       long lostFileFull,
       long writeFailures,
@@ -122,10 +133,12 @@ public final class RepairJournal implements OutcomeSink, AutoCloseable {
   private long committedLines;
   private long recorded;
   private final Set<String> needsScan = new TreeSet<>();
+  private final Map<String, Long> pendingByOperation = new TreeMap<>();
 
   // Writer thread only: what is written but not yet forced to disk.
   private long writtenEnd;
   private long writtenLines;
+  private final List<String> writtenOperations = new ArrayList<>();
 
   public RepairJournal(Config config, TouchedEntities touched, Clock clock) {
     this.config = Objects.requireNonNull(config, "config");
@@ -199,8 +212,9 @@ public final class RepairJournal implements OutcomeSink, AutoCloseable {
     }
     offset = Math.min(offset, end);
     long lines = 0;
-    for (Entry ignored : readRange(offset, end, Integer.MAX_VALUE)) {
+    for (Entry e : readRange(offset, end, Integer.MAX_VALUE)) {
       lines++;
+      pendingByOperation.merge(e.operation(), 1L, Long::sum);
     }
     if (Files.exists(scanFile)) {
       for (String line : Files.readAllLines(scanFile, StandardCharsets.UTF_8)) {
@@ -314,6 +328,7 @@ public final class RepairJournal implements OutcomeSink, AutoCloseable {
       }
       writtenEnd += data.length;
       writtenLines++;
+      writtenOperations.add(e.operation());
     } catch (IOException ex) {
       writeFailures.increment();
       log.warn("cannot append to the repair journal {}; marking {} for a drift scan", file, e.operation(), ex);
@@ -336,6 +351,10 @@ public final class RepairJournal implements OutcomeSink, AutoCloseable {
       recorded += writtenLines - durableLines;
       durableEnd = writtenEnd;
       durableLines = writtenLines;
+      for (String op : writtenOperations) {
+        pendingByOperation.merge(op, 1L, Long::sum);
+      }
+      writtenOperations.clear();
       lock.notifyAll();
     }
   }
@@ -355,6 +374,7 @@ public final class RepairJournal implements OutcomeSink, AutoCloseable {
         durableLines = 0;
         writtenEnd = 0;
         writtenLines = 0;
+        pendingByOperation.clear();
         writeOffset(0);
       } catch (IOException ex) {
         log.warn("cannot compact the repair journal {}", file, ex);
@@ -432,6 +452,15 @@ public final class RepairJournal implements OutcomeSink, AutoCloseable {
       if (end <= committed || end > durableEnd) {
         return;
       }
+      // The committed range is read again (one batch, from the page cache) to count its entries
+      // by operation: the pending count of each API stays exact whoever commits.
+      try {
+        for (Entry e : readRange(committed, end, entries)) {
+          pendingByOperation.computeIfPresent(e.operation(), (op, n) -> n <= 1 ? null : n - 1);
+        }
+      } catch (IOException e) {
+        log.warn("cannot read back the repair journal {} to count what was repaired", file, e);
+      }
       committed = end;
       committedLines += entries;
       try {
@@ -483,11 +512,31 @@ public final class RepairJournal implements OutcomeSink, AutoCloseable {
     }
   }
 
+  /** Entries of {@code operation}'s writes written and not yet repaired. */
+  public long pending(String operation) {
+    synchronized (lock) {
+      return pendingByOperation.getOrDefault(operation, 0L);
+    }
+  }
+
+  /** The operations that lost an entry (queue or file full) since their last drift scan. */
+  public Set<String> needsScan() {
+    synchronized (lock) {
+      return Set.copyOf(needsScan);
+    }
+  }
+
+  /** The journal's directory. */
+  public Path dir() {
+    return config.dir();
+  }
+
   public Stats stats() {
     synchronized (lock) {
       return new Stats(
           recorded,
           durableLines - committedLines,
+          java.util.Collections.unmodifiableMap(new TreeMap<>(pendingByOperation)),
           lostQueueFull.sum(),
           lostFileFull.sum(),
           writeFailures.sum(),

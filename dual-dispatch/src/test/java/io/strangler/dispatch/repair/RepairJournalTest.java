@@ -196,7 +196,7 @@ class RepairJournalTest {
           return repairedKeys.add(key + "<-" + from) ? RepairResult.REPAIRED : RepairResult.ALREADY_EQUAL;
         };
     RepairJournal.Config config = new RepairJournal.Config(dir, 1_000, 1L << 20, 1);
-    Repairer.Config fast = new Repairer.Config(64, 10_000, Duration.ZERO, Duration.ofMillis(10), Duration.ofMillis(50));
+    Repairer.Config fast = new Repairer.Config(64, 10_000, Duration.ZERO, Duration.ofMillis(10), Duration.ofMillis(50), 1);
     try (RepairJournal journal = open(config);
         Repairer repairer = new Repairer(journal, repair, fast, Clock.systemUTC())) {
       for (int i = 0; i < 20; i++) {
@@ -214,5 +214,114 @@ class RepairJournalTest {
       assertThat(repairer.stats().retries()).isPositive();
       await().atMost(WAIT).until(() -> Files.size(dir.resolve("repairs.jsonl")) == 0);
     }
+  }
+
+  @Test
+  void pendingEntries_areCountedByOperation_untilRepaired_andAcrossARestart() throws Exception {
+    RepairJournal.Config config = RepairJournal.Config.in(dir);
+    Outcome down = new Outcome.Failure("UNAVAILABLE", 503, "down", Duration.ZERO);
+    try (RepairJournal journal = open(config)) {
+      journal.accept(write("a", Mode.SHADOW, OK, down));
+      journal.accept(new Exchange("Move", ApiSpec.Kind.WRITE, Mode.SHADOW, JSON.createObjectNode().put("key", "b"), "m1", Instant.EPOCH, OK, down));
+      journal.accept(write("c", Mode.SHADOW, OK, down));
+      List<RepairJournal.Entry> entries = drain(journal, 3);
+      assertThat(journal.stats().pendingByOperation()).containsExactly(java.util.Map.entry("Move", 1L), java.util.Map.entry("Put", 2L));
+
+      journal.commit(entries.get(1).end(), 2);
+
+      assertThat(journal.pending("Put")).isEqualTo(1);
+      assertThat(journal.pending("Move")).isZero();
+      assertThat(journal.stats().pendingByOperation()).containsExactly(java.util.Map.entry("Put", 1L));
+    }
+    try (RepairJournal journal = open(config)) {
+      assertThat(journal.pending("Put")).as("counted again from the file").isEqualTo(1);
+      assertThat(journal.pending("Move")).isZero();
+    }
+  }
+
+  @Test
+  void aPostponedBatch_doesNotRepairAgainTheEntitiesAlreadyRepaired() throws Exception {
+    AtomicBoolean e5Up = new AtomicBoolean(false);
+    java.util.Map<String, AtomicInteger> repairs = new ConcurrentHashMap<>();
+    EntityRepair repair =
+        (key, from) -> {
+          if (key.equals("k:e5") && !e5Up.get()) {
+            return new RepairResult.Retry("its store is down");
+          }
+          repairs.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+          return RepairResult.REPAIRED;
+        };
+    Repairer.Config oneAtATime = new Repairer.Config(64, 10_000, Duration.ZERO, Duration.ofMillis(10), Duration.ofMillis(50), 1);
+    try (RepairJournal journal = open(RepairJournal.Config.in(dir));
+        Repairer repairer = new Repairer(journal, repair, oneAtATime, Clock.systemUTC())) {
+      for (int i = 0; i < 10; i++) {
+        journal.accept(write("e" + i, Mode.SHADOW, OK, new Outcome.TimedOut(Duration.ZERO)));
+      }
+      await().atMost(WAIT).until(() -> repairer.stats().retries() >= 3);
+      e5Up.set(true);
+      await().atMost(WAIT).until(() -> journal.pending() == 0);
+
+      assertThat(repairs).hasSize(10);
+      assertThat(repairs.values()).allSatisfy(n -> assertThat(n.get()).isEqualTo(1));
+    }
+  }
+
+  @Test
+  void severalThreads_repairTheEntitiesOfABatchAtOnce_eachOnce() throws Exception {
+    AtomicInteger inFlight = new AtomicInteger();
+    AtomicInteger most = new AtomicInteger();
+    java.util.Map<String, AtomicInteger> repairs = new ConcurrentHashMap<>();
+    CountDownLatch twoAtOnce = new CountDownLatch(2);
+    EntityRepair repair =
+        (key, from) -> {
+          most.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+          twoAtOnce.countDown();
+          try {
+            // Holds each repair until a second one runs (bounded): they overlap if they can.
+            twoAtOnce.await(2, java.util.concurrent.TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          repairs.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+          inFlight.decrementAndGet();
+          return RepairResult.REPAIRED;
+        };
+    Repairer.Config four = new Repairer.Config(256, 10_000, Duration.ZERO, Duration.ofMillis(10), Duration.ofMillis(50), 4);
+    try (RepairJournal journal = open(RepairJournal.Config.in(dir))) {
+      for (int i = 0; i < 100; i++) {
+        journal.accept(write("e" + (i % 50), Mode.SHADOW, OK, new Outcome.TimedOut(Duration.ZERO)));
+      }
+      // All written before the repairer starts: its first batch holds them all.
+      await().atMost(WAIT).until(() -> journal.pending() == 100);
+      try (Repairer repairer = new Repairer(journal, repair, four, Clock.systemUTC())) {
+        await().atMost(WAIT).until(() -> journal.pending() == 0);
+
+        assertThat(most.get()).isBetween(2, 4);
+        assertThat(repairs).hasSize(50);
+        assertThat(repairs.values()).as("each entity once").allSatisfy(n -> assertThat(n.get()).isEqualTo(1));
+        assertThat(repairer.stats().repaired()).isEqualTo(50);
+      }
+    }
+  }
+
+  @Test
+  void touchedEntities_fromTheRegistry_areTheOrderingKeysOfRequestAndAnswer() {
+    ApiSpec.ShadowDerivation byAnswer =
+        new ApiSpec.ShadowDerivation() {
+          @Override
+          public java.util.Collection<String> orderingKeys(io.strangler.dispatch.Prepared p, JsonNode answer) {
+            return answer.has("owner") ? List.of("owner:" + answer.get("owner").asText()) : List.of();
+          }
+        };
+    io.strangler.dispatch.ApiRegistry apis =
+        io.strangler.dispatch.ApiRegistry.builder()
+            .add(ApiSpec.of("Put", ApiSpec.Kind.WRITE, body -> io.strangler.dispatch.Prepared.of(body, "r", "k:" + body.path("key").asText()), byAnswer))
+            .build();
+    TouchedEntities touched = TouchedEntities.orderingKeys(apis);
+    JsonNode request = JSON.createObjectNode().put("key", "x");
+
+    assertThat(touched.of("Put", request, JSON.createObjectNode().put("owner", "o"))).containsExactly("k:x", "owner:o");
+    assertThat(touched.of("Put", request, null)).as("no answer: what the request names").containsExactly("k:x");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> touched.of("Gone", request, null)).isInstanceOf(IllegalArgumentException.class);
   }
 }
