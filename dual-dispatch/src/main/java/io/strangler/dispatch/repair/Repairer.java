@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +25,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Repairer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Repairer.class);
+  private static final Duration GATE_WAIT = Duration.ofMillis(200);
 
   /**
    * How fast and how patient.
@@ -65,6 +67,7 @@ public final class Repairer implements AutoCloseable {
   private final EntityRepair repair;
   private final Config config;
   private final Clock clock;
+  private final BooleanSupplier mayRun;
   private final Thread thread;
   private final long intervalNanos;
   private volatile boolean closing;
@@ -78,6 +81,15 @@ public final class Repairer implements AutoCloseable {
   private long nextRepairNanos = System.nanoTime();
 
   public Repairer(RepairJournal journal, EntityRepair repair, Config config, Clock clock) {
+    this(journal, repair, config, clock, () -> true);
+  }
+
+  /**
+   * A repairer that works only while {@code mayRun} says so (checked before each batch), such as a
+   * {@link Lease} that one instance of a fleet holds at a time.
+   */
+  public Repairer(RepairJournal journal, EntityRepair repair, Config config, Clock clock, BooleanSupplier mayRun) {
+    this.mayRun = Objects.requireNonNull(mayRun, "mayRun");
     this.journal = Objects.requireNonNull(journal, "journal");
     this.repair = Objects.requireNonNull(repair, "repair");
     this.config = Objects.requireNonNull(config, "config");
@@ -90,6 +102,10 @@ public final class Repairer implements AutoCloseable {
   private void run() {
     Duration backoff = config.minBackoff();
     while (!closing) {
+      if (!mayRun.getAsBoolean()) {
+        pause(GATE_WAIT);
+        continue;
+      }
       List<RepairJournal.Entry> entries;
       try {
         entries = journal.next(config.batch(), Duration.ofMillis(200));
@@ -104,7 +120,7 @@ public final class Repairer implements AutoCloseable {
       if (entries.isEmpty()) {
         continue;
       }
-      if (!settled(entries.getLast())) {
+      if (!settled(entries.getLast()) || !mayRun.getAsBoolean()) {
         continue;
       }
       if (repairAll(entries)) {
