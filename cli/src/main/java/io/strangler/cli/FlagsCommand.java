@@ -130,5 +130,16 @@ final class FlagsCommand implements Runnable {
           !flagged ? "100%" : api.path("rolloutPercent").isNull() ? "custom" : api.path("rolloutPercent").asText() + "%",
           api.path("inRollout").asText(), api.path("outsideRollout").asText(), api.path("source").asText());
     }
+    if (snapshot.has("fleet")) {
+      out.println();
+      out.printf("%-28s %8s  %-12s %-5s %s%n", "INSTANCE", "VERSION", "DIGEST", "LIVE", "APPLIES SINCE");
+      for (JsonNode i : snapshot.path("fleet")) {
+        boolean same = i.path("digest").asText().equals(snapshot.path("digest").asText());
+        out.printf("%-28s %8s  %-12s %-5s %s%s%n",
+            i.path("instance").asText(), i.path("version").asText("-"), i.path("digest").asText(),
+            i.path("live").asBoolean() ? "yes" : "no", i.path("appliedAt").asText(),
+            same ? "" : "   (differs from " + snapshot.path("instance").asText() + ")");
+      }
+    }
   }
 }

@@ -129,9 +129,12 @@ final class ServeCommand implements Callable<Integer> {
 
   @Mixin RecordOptions record = new RecordOptions();
 
+  @Mixin FleetOptions fleet = new FleetOptions();
+
   @Override
   public Integer call() throws Exception {
     record.check();
+    fleet.check(flagSource.unleash != null);
     String token = AdminTokens.resolve(adminToken);
     String api = apiToken != null && !apiToken.isBlank() ? apiToken : System.getenv(API_TOKEN_ENV);
     // Checked before any store is opened: a bad option costs nothing.
@@ -148,6 +151,7 @@ final class ServeCommand implements Callable<Integer> {
             .shadowTimeout(shadowTimeout)
             .authoritativeConnections(poolSize)
             .shadowConnections(shadowPoolSize)
+            .instanceId(fleet.instanceId(port))
             .build();
     StoreLocations stores = StoreLocations.resolve(redis, postgres);
     // Two planes per store, each with its own pool: the shadow side's stall cannot take the
@@ -168,7 +172,7 @@ final class ServeCommand implements Callable<Integer> {
     ControlPlane legacyShadow = LegacyRedisControlPlane.create(stores.redisUri(), config.shadowConnections());
     ControlPlane controlPlaneShadow = new PostgresControlPlane(jdbc, user, password, config.shadowConnections());
     FlagAudit audit = FlagAudit.postgres(jdbc, user, password);
-    FlagSource flags = openFlags(flagSource, audit);
+    FlagSource flags = fleet.sharedFlags ? fleet.openSharedFlags(stores.postgres(), flagSource.flagsFile, audit) : openFlags(flagSource, audit);
     StranglerServer server =
         StranglerServer.start(
             config,
@@ -177,7 +181,7 @@ final class ServeCommand implements Callable<Integer> {
             controlPlane,
             controlPlaneShadow,
             OverridingFlags.wrap(new ClosingFlags(flags, audit)),
-            StranglerServer.DiffSetup.defaults(stores.postgres()),
+            fleet.diff(StranglerServer.DiffSetup.defaults(stores.postgres())),
             record.start(),
             CutoverConfig.defaults(),
             repairs);
@@ -188,7 +192,7 @@ final class ServeCommand implements Callable<Integer> {
             new Thread(
                 () -> {
                   log.info("shutting down: finishing in-flight calls and shadow writes");
-                  server.shutdown(Duration.ofSeconds(10));
+                  fleet.drainThenShutdown(server);
                   stopped.countDown();
                 },
                 "strangler-shutdown"));

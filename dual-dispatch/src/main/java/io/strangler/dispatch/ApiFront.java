@@ -37,6 +37,15 @@ final class ApiFront {
 
   /** A client's own deadline in milliseconds; it may shorten the configured one, never lengthen. */
   static final String TIMEOUT_MS = "X-Timeout-Ms";
+
+  /**
+   * The key a load balancer hashes to send one entity's calls to one instance (see {@code
+   * docs/operations.md}); the proxy only checks that it is well formed.
+   */
+  static final String ROUTING_KEY = "X-Routing-Key";
+
+  /** The instance that answered, when the proxy has an instance id. */
+  static final String SERVED_BY = "X-Served-By";
   private static final int MAX_REQUEST_ID = 128;
   private static final Duration READY_PROBE_TIMEOUT = Duration.ofSeconds(2);
 
@@ -49,7 +58,9 @@ final class ApiFront {
   private final Permits requests = new Permits("requests", Integer.MAX_VALUE);
   private final AtomicReference<CompletableFuture<Ready>> readiness = new AtomicReference<>();
   private final RateLimitedLog prepareErrors = new RateLimitedLog(log, Duration.ofSeconds(10));
+  private final String instanceId;
   private volatile boolean draining;
+  private volatile boolean unready;
 
   ApiFront(
       Map<String, Dispatcher.Route> routes,
@@ -57,7 +68,9 @@ final class ApiFront {
       Dispatcher dispatcher,
       Clock clock,
       Supplier<String> ids,
-      String apiToken) {
+      String apiToken,
+      String instanceId) {
+    this.instanceId = instanceId;
     this.routes = Map.copyOf(routes);
     this.flags = flags;
     this.dispatcher = dispatcher;
@@ -73,6 +86,11 @@ final class ApiFront {
 
   void startDraining() {
     draining = true;
+  }
+
+  /** {@code /readyz} answers 503 from now on; calls are still served. */
+  void stopReadiness() {
+    unready = true;
   }
 
   boolean awaitRequests(Duration timeout) {
@@ -113,6 +131,8 @@ final class ApiFront {
             pending.send(notAllowed(method, path, "GET"));
           } else if (draining) {
             pending.send(json(HttpResponseStatus.SERVICE_UNAVAILABLE, status("shutting down")));
+          } else if (unready) {
+            pending.send(json(HttpResponseStatus.SERVICE_UNAVAILABLE, status("draining")));
           } else {
             readiness().thenAccept(r -> pending.send(json(r.status, r.body)));
           }
@@ -127,7 +147,7 @@ final class ApiFront {
       String requestId = request.headers().get(REQUEST_ID);
       if (requestId == null) {
         requestId = ids.get();
-      } else if (!validRequestId(requestId)) {
+      } else if (!validHeaderValue(requestId)) {
         pending.send(
             error(
                 400,
@@ -140,6 +160,21 @@ final class ApiFront {
         return;
       }
       String id = requestId;
+      String routingKey = request.headers().get(ROUTING_KEY);
+      if (routingKey != null && !validHeaderValue(routingKey)) {
+        pending.send(
+            withId(
+                error(
+                    400,
+                    ErrorCodes.INVALID_ARGUMENT,
+                    "header "
+                        + ROUTING_KEY
+                        + " must be 1-"
+                        + MAX_REQUEST_ID
+                        + " printable ASCII characters without spaces"),
+                id));
+        return;
+      }
       if (!authorized(request)) {
         // Before the operation is looked up: without the token, not even the names are told.
         FullHttpResponse r =
@@ -384,7 +419,8 @@ final class ApiFront {
     return f.completeOnTimeout(false, READY_PROBE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  private static boolean validRequestId(String id) {
+  /** 1-128 printable ASCII characters without spaces: request ids, routing keys, instance ids. */
+  static boolean validHeaderValue(String id) {
     int n = id.length();
     if (n == 0 || n > MAX_REQUEST_ID) {
       return false;
@@ -420,8 +456,11 @@ final class ApiFront {
     return r;
   }
 
-  private static FullHttpResponse withId(FullHttpResponse r, String requestId) {
+  private FullHttpResponse withId(FullHttpResponse r, String requestId) {
     r.headers().set(REQUEST_ID, requestId);
+    if (instanceId != null) {
+      r.headers().set(SERVED_BY, instanceId);
+    }
     return r;
   }
 

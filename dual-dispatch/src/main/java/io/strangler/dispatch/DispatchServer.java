@@ -89,7 +89,8 @@ public final class DispatchServer implements AutoCloseable {
             dispatcher,
             config.clock(),
             config.idSupplier(),
-            config.apiToken());
+            config.apiToken(),
+            config.instanceId());
     AdminRoutes adminRoutes =
         AdminRoutes.builder()
             .add(b.admin)
@@ -241,6 +242,15 @@ public final class DispatchServer implements AutoCloseable {
     c.put("refused", s.connections().refused());
     c.put("readTimeouts", s.connections().readTimeouts());
     return n;
+  }
+
+  /**
+   * Answers {@code /readyz} with 503 from now on while still serving every call: the first step of
+   * a graceful drain, so that a load balancer health-checking {@code /readyz} stops sending calls
+   * here before {@link #shutdown} stops taking them.
+   */
+  public void stopReadiness() {
+    api.stopReadiness();
   }
 
   /** {@link #shutdown(Duration)} with the configured grace. */

@@ -49,6 +49,7 @@ public final class ProxyConfig {
   private final Duration shutdownGrace;
   private final Clock clock;
   private final Supplier<String> idSupplier;
+  private final String instanceId;
 
   private ProxyConfig(Builder b) {
     this.bindAddress = b.bindAddress;
@@ -77,6 +78,7 @@ public final class ProxyConfig {
     this.shutdownGrace = b.shutdownGrace;
     this.clock = b.clock;
     this.idSupplier = b.idSupplier;
+    this.instanceId = b.instanceId;
   }
 
   public static Builder builder() {
@@ -209,6 +211,25 @@ public final class ProxyConfig {
     return idSupplier;
   }
 
+  /**
+   * This instance's name among several behind one load balancer, sent back in the {@code
+   * X-Served-By} header of every API answer; null when not set (no header).
+   */
+  public String instanceId() {
+    return instanceId;
+  }
+
+  /** The instance id a proxy on {@code port} of this host goes by when none is configured. */
+  public static String defaultInstanceId(int port) {
+    String host;
+    try {
+      host = java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.io.IOException e) {
+      host = "localhost";
+    }
+    return host + ":" + (port != 0 ? Integer.toString(port) : "pid" + ProcessHandle.current().pid());
+  }
+
   @Override
   public String toString() {
     return "ProxyConfig{bind="
@@ -255,6 +276,8 @@ public final class ProxyConfig {
         + maxConnections
         + ", shutdownGrace="
         + shutdownGrace
+        + ", instanceId="
+        + instanceId
         + "}";
   }
 
@@ -286,6 +309,7 @@ public final class ProxyConfig {
     private Duration shutdownGrace = Duration.ofSeconds(10);
     private Clock clock = Clock.systemUTC();
     private Supplier<String> idSupplier = RANDOM_IDS;
+    private String instanceId;
 
     private Builder() {}
 
@@ -478,6 +502,15 @@ public final class ProxyConfig {
       return this;
     }
 
+    /**
+     * This instance's name (e.g. {@code host:port}): 1-128 printable ASCII characters without
+     * spaces. Default none.
+     */
+    public Builder instanceId(String instanceId) {
+      this.instanceId = instanceId;
+      return this;
+    }
+
     public ProxyConfig build() {
       require(bindAddress != null && !bindAddress.isBlank(), "bindAddress is required");
       require(
@@ -524,6 +557,9 @@ public final class ProxyConfig {
           "shutdownGrace must be zero or more, got " + shutdownGrace);
       require(clock != null, "clock is required");
       require(idSupplier != null, "idSupplier is required");
+      require(
+          instanceId == null || ApiFront.validHeaderValue(instanceId),
+          "instanceId must be 1-128 printable ASCII characters without spaces, got '" + instanceId + "'");
       return new ProxyConfig(this);
     }
 

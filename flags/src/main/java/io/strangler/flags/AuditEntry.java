@@ -7,7 +7,7 @@ import java.util.Objects;
  * One flag change seen by a flag source.
  *
  * @param at when the source saw it (the source's clock)
- * @param source {@code file} or {@code unleash}
+ * @param source {@code file}, {@code unleash} or {@code postgres}
  * @param api the operation name, or {@code default} (the default mode), {@code kill.legacy}, {@code
  *     kill.new}
  * @param from the value before ({@code none} when the API had no flag), as {@link

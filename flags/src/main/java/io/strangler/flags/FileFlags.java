@@ -13,12 +13,9 @@ import java.nio.file.WatchService;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
@@ -63,7 +60,7 @@ public final class FileFlags implements FlagSource {
   private final Thread watcher;
   private final WatchService watch;
 
-  private volatile State state;
+  private volatile CompiledFlags state;
   private volatile FlagsError error;
   private volatile boolean closed;
   // Guarded by lock: the bytes last read or written, so an unchanged file is not parsed again.
@@ -76,7 +73,7 @@ public final class FileFlags implements FlagSource {
     this.audit = b.audit;
     this.clock = b.clock;
     this.pollMillis = b.pollInterval.toMillis();
-    this.state = State.of(initial, configuredDefault);
+    this.state = CompiledFlags.of(initial, configuredDefault, SOURCE);
     this.lastSeen = initialBytes;
     this.watch = newWatch(file);
     this.watcher = new Thread(this::watchLoop, "strangler-flags-file-watch");
@@ -94,23 +91,12 @@ public final class FileFlags implements FlagSource {
 
   @Override
   public Decision decide(String operation, String routingKey) {
-    State s = state;
-    Rule r = s.rules.get(operation);
-    return r == null ? s.fallback : r.decide(routingKey);
+    return state.decide(operation, routingKey);
   }
 
   @Override
   public FlagsSnapshot snapshot() {
-    State s = state;
-    Set<String> ops = new TreeSet<>(knownOperations);
-    ops.addAll(s.file.apis().keySet());
-    List<ApiFlag> apis = new ArrayList<>(ops.size());
-    for (String op : ops) {
-      Rule r = s.rules.get(op);
-      apis.add(r != null ? r.view : s.defaultView(op));
-    }
-    return new FlagsSnapshot(
-        SOURCE, s.defaultMode, s.file.killLegacy(), s.file.killNew(), apis, error);
+    return state.snapshot(knownOperations, error);
   }
 
   @Override
@@ -140,7 +126,7 @@ public final class FileFlags implements FlagSource {
       lastSeen = bytes;
       error = null;
       apply(next, who);
-      return new SetResult.Applied(state.rules.get(operation).view);
+      return new SetResult.Applied(state.view(operation));
     }
   }
 
@@ -215,54 +201,12 @@ public final class FileFlags implements FlagSource {
   }
 
   private void apply(FlagsFile next, String who) {
-    State before = state;
-    State after = State.of(next, configuredDefault);
+    CompiledFlags before = state;
+    CompiledFlags after = CompiledFlags.of(next, configuredDefault, SOURCE);
     state = after;
-    for (AuditEntry e : diff(before, after, who)) {
+    for (AuditEntry e : after.changesSince(before, clock.instant(), who)) {
       audit.append(e);
     }
-  }
-
-  private List<AuditEntry> diff(State a, State b, String who) {
-    List<AuditEntry> out = new ArrayList<>();
-    var at = clock.instant();
-    if (a.defaultMode != b.defaultMode) {
-      out.add(
-          new AuditEntry(at, SOURCE, "default", a.defaultMode.name(), b.defaultMode.name(), who));
-    }
-    if (a.file.killLegacy() != b.file.killLegacy()) {
-      out.add(
-          new AuditEntry(
-              at,
-              SOURCE,
-              "kill.legacy",
-              onOff(a.file.killLegacy()),
-              onOff(b.file.killLegacy()),
-              who));
-    }
-    if (a.file.killNew() != b.file.killNew()) {
-      out.add(
-          new AuditEntry(
-              at, SOURCE, "kill.new", onOff(a.file.killNew()), onOff(b.file.killNew()), who));
-    }
-    Set<String> ops = new TreeSet<>(a.file.apis().keySet());
-    ops.addAll(b.file.apis().keySet());
-    for (String op : ops) {
-      ApiSetting x = a.file.apis().get(op);
-      ApiSetting y = b.file.apis().get(op);
-      if (!Objects.equals(x, y)) {
-        out.add(new AuditEntry(at, SOURCE, op, render(x), render(y), who));
-      }
-    }
-    return out;
-  }
-
-  static String onOff(boolean on) {
-    return on ? "on" : "off";
-  }
-
-  static String render(ApiSetting s) {
-    return s == null ? "none" : s.toString();
   }
 
   private FlagsFile parse(byte[] bytes) {
@@ -347,82 +291,6 @@ public final class FileFlags implements FlagSource {
   private FileFlags startWatching() {
     watcher.start();
     return this;
-  }
-
-  /** One API's precomputed answers. */
-  private static final class Rule {
-    final long seed;
-    final int rolloutPercent;
-    final Decision in;
-    final Decision out;
-    final ApiFlag view;
-
-    Rule(String op, ApiSetting s, boolean killLegacy, boolean killNew) {
-      this.seed = Rollout.seed(op);
-      this.rolloutPercent = s.rolloutPercent();
-      this.in = KillSwitches.apply(new Decision(s.mode(), SOURCE), killLegacy, killNew);
-      this.out =
-          KillSwitches.apply(
-              new Decision(
-                  s.mode().previous(), SOURCE + ", outside " + s.rolloutPercent() + "% rollout"),
-              killLegacy,
-              killNew);
-      boolean killed =
-          in.mode() != s.mode() || (s.rolloutPercent() < 100 && out.mode() != s.mode().previous());
-      this.view =
-          new ApiFlag(
-              op,
-              s.mode(),
-              s.rolloutPercent(),
-              in.mode(),
-              out.mode(),
-              killed ? ApiFlag.KILL_SWITCH : SOURCE);
-    }
-
-    Decision decide(String key) {
-      if (rolloutPercent == 100) {
-        return in;
-      }
-      if (rolloutPercent == 0 || key == null) {
-        return out;
-      }
-      return Rollout.bucket(seed, key) < rolloutPercent ? in : out;
-    }
-  }
-
-  /** One applied file: the flags in force. Immutable once published. */
-  private static final class State {
-    final FlagsFile file;
-    final Mode defaultMode;
-    final Map<String, Rule> rules;
-    final Decision fallback;
-
-    private State(FlagsFile file, Mode defaultMode, Map<String, Rule> rules, Decision fallback) {
-      this.file = file;
-      this.defaultMode = defaultMode;
-      this.rules = rules;
-      this.fallback = fallback;
-    }
-
-    static State of(FlagsFile f, Mode configuredDefault) {
-      Mode def = f.defaultMode() != null ? f.defaultMode() : configuredDefault;
-      // A HashMap, not Map.copyOf: get(null) must answer null, not throw, on the request path.
-      Map<String, Rule> rules = new HashMap<>();
-      f.apis().forEach((op, s) -> rules.put(op, new Rule(op, s, f.killLegacy(), f.killNew())));
-      Decision fallback =
-          KillSwitches.apply(new Decision(def, ApiFlag.DEFAULT), f.killLegacy(), f.killNew());
-      return new State(f, def, rules, fallback);
-    }
-
-    ApiFlag defaultView(String op) {
-      return new ApiFlag(
-          op,
-          null,
-          null,
-          fallback.mode(),
-          fallback.mode(),
-          fallback.mode() != defaultMode ? ApiFlag.KILL_SWITCH : ApiFlag.DEFAULT);
-    }
   }
 
   /** Immutable settings of a file source; {@link #build()} loads the file or fails. */

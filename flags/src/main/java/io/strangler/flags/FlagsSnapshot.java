@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * What a flag source holds now, for {@code GET /admin/flags}.
  *
- * @param source {@code file} or {@code unleash}
+ * @param source {@code file}, {@code unleash} or {@code postgres}
  * @param defaultMode the mode of an API with no flag
  * @param killLegacy the legacy kill switch
  * @param killNew the new-backend kill switch

@@ -322,7 +322,7 @@ public final class UnleashFlags implements FlagSource {
       return unleash.isEnabled(toggle, NO_KEY, false);
     } catch (RuntimeException e) {
       bad.add(
-          "evaluating " + toggle + " failed: " + e + "; keeping it " + FileFlags.onOff(previous));
+          "evaluating " + toggle + " failed: " + e + "; keeping it " + CompiledFlags.onOff(previous));
       return previous;
     }
   }
@@ -345,8 +345,8 @@ public final class UnleashFlags implements FlagSource {
               at,
               SOURCE,
               "kill.legacy",
-              FileFlags.onOff(a.killLegacy),
-              FileFlags.onOff(b.killLegacy),
+              CompiledFlags.onOff(a.killLegacy),
+              CompiledFlags.onOff(b.killLegacy),
               null));
     }
     if (a.killNew != b.killNew) {
@@ -355,8 +355,8 @@ public final class UnleashFlags implements FlagSource {
               at,
               SOURCE,
               "kill.new",
-              FileFlags.onOff(a.killNew),
-              FileFlags.onOff(b.killNew),
+              CompiledFlags.onOff(a.killNew),
+              CompiledFlags.onOff(b.killNew),
               null));
     }
     Set<String> ops = new TreeSet<>(a.views.keySet());

@@ -25,6 +25,7 @@ import io.strangler.flags.Mode;
 import io.strangler.flags.SetResult;
 import io.strangler.api.Operation;
 import io.strangler.dashboards.DashboardPage;
+import io.strangler.diff.report.ApiReadiness;
 import io.strangler.diff.report.DiffAdmin;
 import io.strangler.diff.report.DiffConfig;
 import io.strangler.diff.report.DiffPipeline;
@@ -44,6 +45,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * The assembled proxy: the control API bound into the dual-dispatch server over the two real
@@ -70,12 +72,27 @@ public final class StranglerServer implements AutoCloseable {
   }
 
   /**
-   * How the diff reporter runs: its config, and where mismatch samples are kept (null: not kept).
+   * How the diff reporter runs: its config, where mismatch samples are kept (null: not kept), and
+   * whether this instance counts in a fleet's numbers kept in the same PostgreSQL (null: readiness
+   * is this process's alone).
    */
-  public record DiffSetup(DiffConfig config, PostgresEndpoint samples, Clock clock) {
+  public record DiffSetup(DiffConfig config, PostgresEndpoint samples, Clock clock, FleetSetup fleet) {
     public DiffSetup {
       Objects.requireNonNull(config, "config");
       Objects.requireNonNull(clock, "clock");
+      if (fleet != null && samples == null) {
+        throw new IllegalArgumentException("a fleet needs the PostgreSQL of the samples: give both");
+      }
+    }
+
+    /** Without a fleet. */
+    public DiffSetup(DiffConfig config, PostgresEndpoint samples, Clock clock) {
+      this(config, samples, clock, null);
+    }
+
+    /** This setup, counting in a fleet's numbers. */
+    public DiffSetup withFleet(FleetSetup fleet) {
+      return new DiffSetup(config, samples, clock, Objects.requireNonNull(fleet, "fleet"));
     }
 
     /** Every call compared with the bundled rules; samples in {@code samples}. */
@@ -185,20 +202,32 @@ public final class StranglerServer implements AutoCloseable {
       if (samples instanceof AutoCloseable closeable) {
         owned.add(closeable);
       }
+      // Before the pipeline, so closed after it: its last results are counted and written.
+      Fleet fleet =
+          diff.fleet() == null
+              ? null
+              : Fleet.open(diff.samples(), instanceId(config), diff.config(), diff.clock(), diff.fleet(), flags);
+      if (fleet != null) {
+        owned.add(fleet);
+      }
       // The cut-over's window: fed by the sink (outcomes) and the pipeline (verdicts).
       HealthWindow health = new HealthWindow(cutoverConfig.rollback().window(), cutoverConfig.clock());
-      DiffPipeline pipeline =
+      DiffPipeline.Builder pipelineBuilder =
           DiffPipeline.builder(diff.config())
               .clock(diff.clock())
               .rereader(DiffWiring.rereader(apis, legacyShadowBackend, newShadowBackend, diff.clock()))
               .meterProvider(telemetry.meterProvider())
               .modes(() -> modes(flags))
               .samples(samples)
-              .listener(health)
-              .build();
+              .listener(health);
+      if (fleet != null) {
+        pipelineBuilder.listener(fleet.counters());
+      }
+      DiffPipeline pipeline = pipelineBuilder.build();
       owned.add(pipeline);
+      Function<String, ApiReadiness> gateReadiness = fleet != null ? fleet::gateReadiness : pipeline.readiness()::of;
       Cutover.Builder cutoverBuilder =
-          Cutover.builder(flags).config(cutoverConfig).window(health).readiness(pipeline.readiness()::of).meterProvider(telemetry.meterProvider());
+          Cutover.builder(flags).config(cutoverConfig).window(health).readiness(gateReadiness).meterProvider(telemetry.meterProvider());
       if (repairs != null) {
         cutoverBuilder.pendingRepairs(repairs::pendingRepairs).lastDriftScan(repairs::lastDriftScan);
       }
@@ -209,9 +238,9 @@ public final class StranglerServer implements AutoCloseable {
       OutcomeSink sink = (repairs == null ? counts : repairs.journal().andThen(counts)).andThen(recorder).andThen(e -> DiffWiring.compared(e).ifPresent(pipeline::offer)).andThen(cutover.window());
       AdminRoutes admin =
           AdminRoutes.builder()
-              .add(flagRoutes(flags))
+              .add(flagRoutes(flags, fleet))
               .add(statsRoutes(counts))
-              .add(diffRoutes(pipeline.admin(), telemetry, repairs == null ? r -> r : repairs::readiness))
+              .add(diffRoutes(pipeline, telemetry, fleet, repairs == null ? r -> r : repairs::readiness))
               .add(repairs == null ? AdminRoutes.empty() : repairs.routes())
               .add(recorder.routes())
               .add(CutoverRoutes.of(cutover))
@@ -253,10 +282,21 @@ public final class StranglerServer implements AutoCloseable {
     return m;
   }
 
-  static AdminRoutes diffRoutes(DiffAdmin diff, Telemetry telemetry, java.util.function.UnaryOperator<JsonNode> readiness) {
+  /** This instance's id in a fleet: the configured one, else {@code host:port}. */
+  static String instanceId(ProxyConfig config) {
+    return config.instanceId() != null ? config.instanceId() : ProxyConfig.defaultInstanceId(config.port());
+  }
+
+  static AdminRoutes diffRoutes(DiffPipeline pipeline, Telemetry telemetry, Fleet fleet, java.util.function.UnaryOperator<JsonNode> readiness) {
+    DiffAdmin diff = pipeline.admin();
     return AdminRoutes.builder()
         .get("/metrics", req -> AdminResponse.text(200, telemetry.contentType(), telemetry.scrape()))
-        .get("/admin/readiness", req -> AdminResponse.ok(readiness.apply(diff.readiness())))
+        .get(
+            "/admin/readiness",
+            req ->
+                fleet != null
+                    ? fleet.readinessRoute(req, diff, pipeline.readiness(), readiness)
+                    : AdminResponse.ok(readiness.apply(diff.readiness())))
         .get("/admin/diff", req -> AdminResponse.ok(diff.diff()))
         .get(
             "/admin/mismatches",
@@ -275,9 +315,17 @@ public final class StranglerServer implements AutoCloseable {
         .build();
   }
 
-  static AdminRoutes flagRoutes(FlagSource flags) {
+  static AdminRoutes flagRoutes(FlagSource flags, Fleet fleet) {
     return AdminRoutes.builder()
-        .get("/admin/flags", req -> AdminResponse.ok(JSON.valueToTree(flags.snapshot())))
+        .get(
+            "/admin/flags",
+            req -> {
+              ObjectNode body = JSON.valueToTree(flags.snapshot());
+              if (fleet != null) {
+                fleet.addFlagVersions(body);
+              }
+              return AdminResponse.ok(body);
+            })
         .get(
             "/admin/flags/audit",
             req -> {

@@ -76,10 +76,18 @@ public final class DiffAdmin {
    * current mode when the flags know it.
    */
   public JsonNode readiness() {
+    return readiness(readiness.all());
+  }
+
+  /**
+   * {@code {"apis": [ApiReadiness + "mode", ...]}} of {@code values} (another view's, such as the
+   * fleet's), with each API's current mode when the flags know it.
+   */
+  public ObjectNode readiness(List<ApiReadiness> values) {
     Map<String, String> current = currentModes();
     ObjectNode out = JSON.createObjectNode();
     ArrayNode list = out.putArray("apis");
-    for (ApiReadiness r : readiness.all()) {
+    for (ApiReadiness r : values) {
       ObjectNode api = JSON.valueToTree(r);
       api.put("mode", current.get(r.api()));
       list.add(api);

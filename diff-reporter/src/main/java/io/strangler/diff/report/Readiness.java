@@ -3,14 +3,11 @@ package io.strangler.diff.report;
 import io.strangler.diff.Observed;
 import io.strangler.diff.Side;
 import io.strangler.diff.Verdict;
-import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -35,7 +32,7 @@ import org.HdrHistogram.IntCountsHistogram;
  * window - window/buckets} and {@code window} of results. Latencies are kept in HdrHistograms (two
  * significant digits, 1 µs to 60 s; about 10 KB per backend per bucket in use).
  */
-public final class Readiness implements DiffListener {
+public final class Readiness implements DiffListener, ReadinessView {
   /** The cut-over gate. */
   public enum Status {
     READY,
@@ -45,14 +42,11 @@ public final class Readiness implements DiffListener {
   private static final Verdict[] VERDICTS = Verdict.values();
   private static final long HIGHEST_MICROS = Duration.ofSeconds(60).toNanos() / 1000;
   private static final int DIGITS = 2;
-  private static final BigDecimal HUNDRED = BigDecimal.valueOf(100);
 
   private final Clock clock;
   private final long bucketMillis;
   private final int buckets;
-  private final long minCalls;
-  private final BigDecimal threshold;
-  private final long windowSeconds;
+  private final ReadinessGate gate;
   private final ConcurrentHashMap<String, ApiWindow> windows = new ConcurrentHashMap<>();
 
   /** Readiness per {@code config}, bucketed by {@code clock}. */
@@ -60,9 +54,7 @@ public final class Readiness implements DiffListener {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.buckets = config.readinessBuckets();
     this.bucketMillis = config.readinessWindow().toMillis() / buckets;
-    this.minCalls = config.readinessMinCalls();
-    this.threshold = config.readinessThresholdPercent();
-    this.windowSeconds = config.readinessWindow().toSeconds();
+    this.gate = new ReadinessGate(config);
     for (String api : config.apis()) {
       windows.put(api, new ApiWindow(buckets));
     }
@@ -75,6 +67,7 @@ public final class Readiness implements DiffListener {
   }
 
   /** Every API configured or seen, by name. */
+  @Override
   public List<ApiReadiness> all() {
     long now = currentIndex();
     List<ApiReadiness> out = new ArrayList<>();
@@ -83,6 +76,7 @@ public final class Readiness implements DiffListener {
   }
 
   /** One API's readiness (NOT_READY with no calls when it was never seen). */
+  @Override
   public ApiReadiness of(String api) {
     ApiWindow w = windows.get(api);
     // An API never seen is not added: asking about a name must not grow the map.
@@ -99,15 +93,7 @@ public final class Readiness implements DiffListener {
 
   /** Whether {@code compared} calls with {@code consistent} among them pass the gate. */
   boolean ready(long compared, long consistent) {
-    return compared >= minCalls && consistentEnough(compared, consistent);
-  }
-
-  /** consistent / compared >= threshold, in exact decimal arithmetic: no rounding at the edge. */
-  private boolean consistentEnough(long compared, long consistent) {
-    return BigDecimal.valueOf(consistent)
-            .multiply(HUNDRED)
-            .compareTo(threshold.multiply(BigDecimal.valueOf(compared)))
-        >= 0;
+    return gate.ready(compared, consistent);
   }
 
   private long currentIndex() {
@@ -120,15 +106,11 @@ public final class Readiness implements DiffListener {
   }
 
   private static boolean consistent(Verdict v) {
-    return Consistency.of(v) == Consistency.CONSISTENT;
+    return ReadinessGate.consistent(v);
   }
 
   private static boolean compared(Verdict v) {
-    return Consistency.of(v) != Consistency.NOT_COMPARED;
-  }
-
-  private static String percent(BigDecimal value) {
-    return value.stripTrailingZeros().toPlainString() + "%";
+    return ReadinessGate.compared(v);
   }
 
   /** One API's ring of buckets; a bucket is reused once the window has slid past it. */
@@ -187,67 +169,7 @@ public final class Readiness implements DiffListener {
           newer.add(b.newer);
         }
       }
-      long compared = 0;
-      long consistent = 0;
-      long notCompared = 0;
-      Map<String, Long> verdicts = new TreeMap<>();
-      for (Verdict v : VERDICTS) {
-        long n = byVerdict[v.ordinal()];
-        verdicts.put(v.name().toLowerCase(Locale.ROOT), n);
-        if (compared(v)) {
-          compared += n;
-          consistent += consistent(v) ? n : 0;
-        } else {
-          notCompared += n;
-        }
-      }
-      Double consistency = compared == 0 ? null : consistent * 100.0 / compared;
-      boolean ready = ready(compared, consistent);
-      return new ApiReadiness(
-          api,
-          ready ? Status.READY : Status.NOT_READY,
-          reason(compared, consistent, ready),
-          compared,
-          consistent,
-          compared - consistent,
-          notCompared,
-          consistency,
-          verdicts,
-          legacy.stats(),
-          newer.stats(),
-          windowSeconds,
-          minCalls,
-          threshold);
-    }
-
-    private String reason(long compared, long consistent, boolean ready) {
-      if (compared == 0) {
-        return minCalls + " compared calls needed in the window, none so far";
-      }
-      // Rounded down, so that a consistency just under the threshold never prints as equal to it.
-      BigDecimal consistency =
-          BigDecimal.valueOf(consistent)
-              .multiply(HUNDRED)
-              .divide(BigDecimal.valueOf(compared), 4, RoundingMode.DOWN);
-      String figures =
-          "consistency "
-              + percent(consistency)
-              + " ("
-              + (compared - consistent)
-              + " inconsistent of "
-              + compared
-              + " compared)";
-      if (ready) {
-        return figures + " is at or above " + percent(threshold);
-      }
-      List<String> missing = new ArrayList<>();
-      if (compared < minCalls) {
-        missing.add(minCalls + " compared calls needed in the window, " + compared + " so far");
-      }
-      if (!consistentEnough(compared, consistent)) {
-        missing.add(figures + " is below " + percent(threshold));
-      }
-      return String.join("; ", missing);
+      return gate.readiness(api, byVerdict, legacy.stats(), newer.stats());
     }
   }
 

@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +35,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Repairer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Repairer.class);
+  private static final Duration GATE_WAIT = Duration.ofMillis(200);
 
   /**
    * How fast and how patient.
@@ -91,6 +93,7 @@ public final class Repairer implements AutoCloseable {
   private final EntityRepair repair;
   private final Config config;
   private final Clock clock;
+  private final BooleanSupplier mayRun;
   private final Thread thread;
   private final ExecutorService workers;
   private final long intervalNanos;
@@ -109,6 +112,15 @@ public final class Repairer implements AutoCloseable {
   private final Set<Target> done = ConcurrentHashMap.newKeySet();
 
   public Repairer(RepairJournal journal, EntityRepair repair, Config config, Clock clock) {
+    this(journal, repair, config, clock, () -> true);
+  }
+
+  /**
+   * A repairer that works only while {@code mayRun} says so (checked before each batch), such as a
+   * {@link Lease} that one instance of a fleet holds at a time.
+   */
+  public Repairer(RepairJournal journal, EntityRepair repair, Config config, Clock clock, BooleanSupplier mayRun) {
+    this.mayRun = Objects.requireNonNull(mayRun, "mayRun");
     this.journal = Objects.requireNonNull(journal, "journal");
     this.repair = Objects.requireNonNull(repair, "repair");
     this.config = Objects.requireNonNull(config, "config");
@@ -126,6 +138,10 @@ public final class Repairer implements AutoCloseable {
   private void run() {
     Duration backoff = config.minBackoff();
     while (!closing) {
+      if (!mayRun.getAsBoolean()) {
+        pause(GATE_WAIT);
+        continue;
+      }
       List<RepairJournal.Entry> entries;
       try {
         entries = journal.next(config.batch(), Duration.ofMillis(200));
@@ -140,7 +156,7 @@ public final class Repairer implements AutoCloseable {
       if (entries.isEmpty()) {
         continue;
       }
-      if (!settled(entries.getLast())) {
+      if (!settled(entries.getLast()) || !mayRun.getAsBoolean()) {
         continue;
       }
       if (repairAll(entries)) {
