@@ -8,6 +8,7 @@ import io.strangler.proxy.DiffWiring;
 import io.strangler.api.ControlPlane;
 import io.strangler.api.Operation;
 import io.strangler.controlplane.PostgresControlPlane;
+import io.strangler.cutover.HealthWindow;
 import io.strangler.diff.Verdict;
 import io.strangler.diff.report.DiffConfig;
 import io.strangler.diff.report.DiffPipeline;
@@ -15,6 +16,8 @@ import io.strangler.diff.report.DiffStats;
 import io.strangler.diff.report.Telemetry;
 import io.strangler.dispatch.ApiRegistry;
 import io.strangler.dispatch.Backend;
+import io.strangler.dispatch.CountingSink;
+import io.strangler.dispatch.OutcomeSink;
 import io.strangler.dispatch.bench.ProxyBench;
 import io.strangler.legacy.LegacyRedisControlPlane;
 import io.strangler.servers.Servers;
@@ -29,8 +32,10 @@ import java.util.SplittableRandom;
  * {@code bench/proxy}: the proxy's cost on the control API over the real backends, measured side
  * by side in one run: (a) direct calls to the legacy backend, (b) direct calls to both, (c) the
  * proxy in LEGACY_ONLY, (d) the proxy in SHADOW, with the diff reporter comparing every call
- * (sampling 100%). Prints what the diff reporter compared and dropped, then the ratios c/a and
- * d/b on its last lines. Not a test: run by the bench/proxy script.
+ * (sampling 100%), (e) the floor: a bare HTTP front over the legacy backend with the proxy's Netty
+ * settings and nothing else, (f) the same front calling both backends. Prints what the diff
+ * reporter compared and dropped, then the ratios c/a, d/b, c/e and d/f on its last lines. The
+ * proxy's outcome sink is the one `serve` composes. Not a test: run by the bench/proxy script.
  */
 public final class ControlApiProxyBench {
   private ControlApiProxyBench() {}
@@ -61,14 +66,20 @@ public final class ControlApiProxyBench {
       ApiRegistry apis = ControlApiBinding.registry();
       Backend legacyBackend = ControlApiBinding.backend(legacy);
       Backend newBackend = ControlApiBinding.backend(controlPlane);
+      // The sink as StranglerServer composes it for `serve` (without a traffic log): outcome
+      // counts, the diff reporter, the cut-over's health window.
+      HealthWindow health = new HealthWindow(Duration.ofMinutes(5), Clock.systemUTC());
       DiffPipeline pipeline =
           DiffPipeline.builder(diffConfig)
               .rereader(DiffWiring.rereader(apis, legacyBackend, newBackend, Clock.systemUTC()))
               .meterProvider(telemetry.meterProvider())
+              .listener(health)
               .build();
+      OutcomeSink sink =
+          new CountingSink().andThen(e -> DiffWiring.compared(e).ifPresent(pipeline::offer)).andThen(health);
       try {
         new ProxyBench(apis, legacyBackend, newBackend, workload(settings.clients(), world, machines), settings, System.out)
-            .sink(e -> DiffWiring.compared(e).ifPresent(pipeline::offer), () -> report(pipeline))
+            .sink(sink, () -> report(pipeline))
             .run();
       } finally {
         pipeline.close(Duration.ofSeconds(30));
