@@ -101,7 +101,9 @@ public final class ProxyBench {
    * The figures of one phase. {@code cpuMicrosPerCall}: the CPU time of this whole process (the
    * clients included, not the backends' servers) over the measurement, per call. {@code
    * allocatedBytesPerCall}: the heap this process allocated per call, which other jobs on a shared
-   * machine do not change.
+   * machine do not change. {@code switchesPerCall}: the context switches of this process's threads
+   * over the measurement per call (Linux; NaN elsewhere), which count the hand-offs between
+   * threads.
    */
   public record Result(
       String phase,
@@ -111,7 +113,8 @@ public final class ProxyBench {
       long p50Nanos,
       long p99Nanos,
       double cpuMicrosPerCall,
-      double allocatedBytesPerCall) {}
+      double allocatedBytesPerCall,
+      double switchesPerCall) {}
 
   private final ApiRegistry apis;
   private final Backend legacy;
@@ -223,7 +226,7 @@ public final class ProxyBench {
 
     out.printf(
         Locale.ROOT,
-        "%-28s %10s %8s %12s %9s %9s %12s %8s%n",
+        "%-28s %10s %8s %12s %9s %9s %12s %8s %9s%n",
         "phase",
         "calls",
         "failed",
@@ -231,11 +234,12 @@ public final class ProxyBench {
         "p50 ms",
         "p99 ms",
         "cpu us/call",
-        "KB/call");
+        "B/call",
+        "sw/call");
     for (Result r : results.values()) {
       out.printf(
           Locale.ROOT,
-          "%-28s %10d %8d %12.0f %9.3f %9.3f %12.1f %8.1f%n",
+          "%-28s %10d %8d %12.0f %9.3f %9.3f %12.1f %8.0f %9.1f%n",
           r.phase(),
           r.calls(),
           r.failed(),
@@ -243,7 +247,8 @@ public final class ProxyBench {
           r.p50Nanos() / 1e6,
           r.p99Nanos() / 1e6,
           r.cpuMicrosPerCall(),
-          r.allocatedBytesPerCall() / 1024);
+          r.allocatedBytesPerCall(),
+          r.switchesPerCall());
     }
     report.get().forEach(out::println);
     for (String pair : List.of("ca", "db", "ce", "df")) {
@@ -267,6 +272,7 @@ public final class ProxyBench {
     long elapsedNanos;
     long cpuNanos;
     long allocated;
+    long switches;
 
     Totals(String name) {
       this.name = name;
@@ -278,6 +284,7 @@ public final class ProxyBench {
       elapsedNanos += m.elapsedNanos;
       cpuNanos += m.cpuNanos;
       allocated += m.allocated;
+      switches += m.switches;
     }
 
     Result result() {
@@ -292,24 +299,32 @@ public final class ProxyBench {
               ? 0
               : all[Math.min(all.length - 1, (int) Math.ceil(all.length * 0.99) - 1)],
           all.length == 0 ? 0 : cpuNanos / 1e3 / all.length,
-          all.length == 0 ? 0 : (double) allocated / all.length);
+          all.length == 0 ? 0 : (double) allocated / all.length,
+          all.length == 0 || switches < 0 ? Double.NaN : (double) switches / all.length);
     }
   }
 
   /** One measurement: every call's latency, the failures, the time it took. */
   private record Measured(
-      long[] latencies, long failed, long elapsedNanos, long cpuNanos, long allocated) {}
+      long[] latencies,
+      long failed,
+      long elapsedNanos,
+      long cpuNanos,
+      long allocated,
+      long switches) {}
 
   private static String ratio(String name, Result proxy, Result direct) {
     return String.format(
         Locale.ROOT,
-        "%s throughput %.2f, p50 %+.3f ms, p99 %+.3f ms, cpu %+.1f us/call, %+.1f KB/call",
+        "%s throughput %.2f, p50 %+.3f ms, p99 %+.3f ms, cpu %+.1f us/call, %+.0f B/call, %+.1f"
+            + " switches/call",
         name,
         proxy.perSecond() / direct.perSecond(),
         (proxy.p50Nanos() - direct.p50Nanos()) / 1e6,
         (proxy.p99Nanos() - direct.p99Nanos()) / 1e6,
         proxy.cpuMicrosPerCall() - direct.cpuMicrosPerCall(),
-        (proxy.allocatedBytesPerCall() - direct.allocatedBytesPerCall()) / 1024);
+        proxy.allocatedBytesPerCall() - direct.allocatedBytesPerCall(),
+        proxy.switchesPerCall() - direct.switchesPerCall());
   }
 
   /** One client's loop body: makes one call, answers whether it failed. */
@@ -427,6 +442,12 @@ public final class ProxyBench {
     }
     long cpuFrom = processCpuNanos();
     long allocatedFrom = allocatedBytes();
+    java.util.Map<String, Long> switchesFrom = contextSwitches();
+    while (System.nanoTime() < window[1]) {
+      Thread.sleep(1);
+    }
+    // Read as the clients stop (they finish their last call), so without any drain below.
+    long switches = switchesSince(switchesFrom);
     for (Thread t : threads) {
       t.join();
     }
@@ -462,7 +483,8 @@ public final class ProxyBench {
     long failed = Arrays.stream(failures).sum();
     out.printf(
         Locale.ROOT,
-        "  %s: %d calls, %.0f/s, p50 %.3f ms, p99 %.3f ms, cpu %.1f us/call, %.1f KB/call%n",
+        "  %s: %d calls, %.0f/s, p50 %.3f ms, p99 %.3f ms, cpu %.1f us/call, %.0f B/call, %.1f"
+            + " switches/call%n",
         name,
         total,
         total / (elapsed / 1e9),
@@ -471,8 +493,46 @@ public final class ProxyBench {
             ? 0
             : all[Math.min(all.length - 1, (int) Math.ceil(all.length * 0.99) - 1)] / 1e6,
         total == 0 ? 0 : cpu / 1e3 / total,
-        total == 0 ? 0 : allocated / 1024.0 / total);
-    return new Measured(all, failed, elapsed, cpu, allocated);
+        total == 0 ? 0 : (double) allocated / total,
+        total == 0 || switches < 0 ? Double.NaN : (double) switches / total);
+    return new Measured(all, failed, elapsed, cpu, allocated, switches);
+  }
+
+  /** Voluntary and involuntary context switches by thread id; empty where /proc is not there. */
+  private static java.util.Map<String, Long> contextSwitches() {
+    java.util.Map<String, Long> out = new java.util.HashMap<>();
+    java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
+    if (tasks == null) {
+      return out;
+    }
+    for (java.io.File task : tasks) {
+      try {
+        long n = 0;
+        for (String line :
+            java.nio.file.Files.readAllLines(task.toPath().resolve("status"))) {
+          if (line.startsWith("voluntary_ctxt_switches:")
+              || line.startsWith("nonvoluntary_ctxt_switches:")) {
+            n += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+          }
+        }
+        out.put(task.getName(), n);
+      } catch (IOException | RuntimeException e) {
+        // the thread ended meanwhile
+      }
+    }
+    return out;
+  }
+
+  /** Switches since {@code from}, of the threads alive now; -1 without /proc. */
+  private static long switchesSince(java.util.Map<String, Long> from) {
+    if (from.isEmpty()) {
+      return -1;
+    }
+    long sum = 0;
+    for (java.util.Map.Entry<String, Long> e : contextSwitches().entrySet()) {
+      sum += e.getValue() - from.getOrDefault(e.getKey(), 0L);
+    }
+    return sum;
   }
 
   private static long allocatedBytes() {
