@@ -76,7 +76,7 @@ public final class ControlApiProxyBench {
               .listener(health)
               .build();
       OutcomeSink sink =
-          new CountingSink().andThen(e -> DiffWiring.compared(e).ifPresent(pipeline::offer)).andThen(health);
+          new CountingSink().andThen(DiffWiring.sink(pipeline)).andThen(health);
       try {
         new ProxyBench(apis, legacyBackend, newBackend, workload(settings.clients(), world, machines), settings, System.out)
             .sink(sink, () -> report(pipeline))

@@ -180,7 +180,7 @@ public final class StranglerServer implements AutoCloseable {
           Cutover.builder(flags).config(cutoverConfig).window(health).readiness(pipeline.readiness()::of).meterProvider(telemetry.meterProvider()).build().start();
       owned.add(cutover);
       CountingSink counts = new CountingSink();
-      OutcomeSink sink = counts.andThen(recorder).andThen(e -> DiffWiring.compared(e).ifPresent(pipeline::offer)).andThen(cutover.window());
+      OutcomeSink sink = counts.andThen(recorder).andThen(DiffWiring.sink(pipeline)).andThen(cutover.window());
       AdminRoutes admin =
           AdminRoutes.builder()
               .add(flagRoutes(flags))
