@@ -46,7 +46,7 @@ final class ApiFront {
   private final Clock clock;
   private final Supplier<String> ids;
   private final byte[] expectedAuthorization;
-  private final Permits requests = new Permits("requests", Integer.MAX_VALUE);
+  private final Permits requests;
   private final AtomicReference<CompletableFuture<Ready>> readiness = new AtomicReference<>();
   private final RateLimitedLog prepareErrors = new RateLimitedLog(log, Duration.ofSeconds(10));
   private volatile boolean draining;
@@ -57,8 +57,10 @@ final class ApiFront {
       Dispatcher dispatcher,
       Clock clock,
       Supplier<String> ids,
-      String apiToken) {
+      String apiToken,
+      int maxRequests) {
     this.routes = Map.copyOf(routes);
+    this.requests = new Permits("requests", maxRequests);
     this.flags = flags;
     this.dispatcher = dispatcher;
     this.clock = clock;
@@ -248,9 +250,14 @@ final class ApiFront {
                 id));
         return;
       }
-      Stamp stamp = new Stamp(id, clock.instant());
-      requests.tryAcquire();
+      if (!requests.tryAcquire()) {
+        // Beyond the bound DispatchServer sets: answered now, never queued.
+        pending.send(
+            withId(error(503, ErrorCodes.UNAVAILABLE, "the proxy is overloaded: " + requests), id));
+        return;
+      }
       pending.afterWrite(requests::release);
+      Stamp stamp = new Stamp(id, clock.instant());
       dispatcher.dispatch(
           new Dispatcher.Call(route, prepared, stamp, decision.mode(), deadline),
           (call, outcome, backend) -> pending.send(withId(toResponse(outcome, backend), id)));
