@@ -302,7 +302,7 @@ final class ApiFront {
 
   private static FullHttpResponse toResponse(Outcome outcome, String backend) {
     return switch (outcome) {
-      case Outcome.Answer a -> json(HttpResponseStatus.OK, Json.bytes(a.body()));
+      case Outcome.Answer a -> json(HttpResponseStatus.OK, a.bytes());
       case Outcome.Failure f -> error(f.httpStatus(), f.code(), f.message());
       case Outcome.TimedOut t ->
           error(

@@ -164,10 +164,10 @@ final class BareFront implements AutoCloseable {
     private FullHttpResponse call(String operation, Prepared prepared, Stamp stamp) {
       try {
         return switch (backend.call(operation, prepared, stamp)) {
-          case Reply.Ok ok -> response(HttpResponseStatus.OK, STRICT.writeValueAsBytes(ok.body()));
+          case Reply.Ok ok -> response(HttpResponseStatus.OK, ok.bytes());
           case Reply.Failed f -> response(HttpResponseStatus.valueOf(f.httpStatus()), "{}");
         };
-      } catch (RuntimeException | java.io.IOException e) {
+      } catch (RuntimeException e) {
         return response(HttpResponseStatus.INTERNAL_SERVER_ERROR, "{}");
       }
     }

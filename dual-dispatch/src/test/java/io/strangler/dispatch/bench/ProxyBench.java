@@ -42,7 +42,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *       from legacy, on the same thread, comparing nothing. It runs just before (d).
  * </ol>
  *
- * Direct calls parse and check the JSON body as the proxy does. It prints a table, then the ratios
+ * Direct calls parse and check the JSON body as the proxy does, and write each answer as JSON. It prints a table, then the ratios
  * c/a, d/b, c/e and d/f on its last four lines. Generic: any registered API and pair of backends, with a
  * {@link Workload} that says which calls to make.
  */
@@ -351,13 +351,19 @@ public final class ProxyBench {
         return true;
       }
       Stamp stamp = new Stamp("bench-" + client + "-" + ids.incrementAndGet(), Instant.now());
-      boolean failed =
-          legacy.call(c.operation(), p, stamp) instanceof Reply.Failed f && f.httpStatus() >= 500;
+      boolean failed = failed(legacy.call(c.operation(), p, stamp));
       if (both) {
-        failed |=
-            newer.call(c.operation(), p, stamp) instanceof Reply.Failed f && f.httpStatus() >= 500;
+        failed |= failed(newer.call(c.operation(), p, stamp));
       }
       return failed;
+    };
+  }
+
+  /** A server error; an answer is written as JSON, as a client would get it. */
+  private static boolean failed(Reply reply) {
+    return switch (reply) {
+      case Reply.Ok ok -> ok.bytes().length == 0;
+      case Reply.Failed f -> f.httpStatus() >= 500;
     };
   }
 
