@@ -38,6 +38,9 @@ import java.util.SplittableRandom;
  * proxy's outcome sink is the one `serve` composes. Not a test: run by the bench/proxy script.
  */
 public final class ControlApiProxyBench {
+  /** The diff reporter's sampling ratio ({@code bench.sampling}, default 1: every call compared). */
+  private static final double SAMPLING = Double.parseDouble(System.getProperty("bench.sampling", "1"));
+
   private ControlApiProxyBench() {}
 
   public static void main(String[] args) throws Exception {
@@ -55,7 +58,7 @@ public final class ControlApiProxyBench {
     }
     int pool = Math.max(16, settings.clients() * 2);
     DiffConfig diffConfig =
-        DiffConfig.builder().apis(Operation.ALL.stream().map(Operation::name).toList()).sampling(1.0).build();
+        DiffConfig.builder().apis(Operation.ALL.stream().map(Operation::name).toList()).sampling(SAMPLING).build();
     try (ControlPlane legacy = LegacyRedisControlPlane.create(redis.uri(redisDb), pool);
         ControlPlane controlPlane = new PostgresControlPlane(pg.jdbcUrl(), pg.user(), pg.password(), pool);
         Telemetry telemetry = Telemetry.create()) {
@@ -98,7 +101,8 @@ public final class ControlApiProxyBench {
     long dropped = stats.dropped().values().stream().mapToLong(Long::longValue).sum();
     return List.of(
         String.format(Locale.ROOT,
-            "diff reporter (sampling 100%%): %d calls compared, %d dropped %s, %d MISMATCH, queue capacity %d",
+            "diff reporter (sampling %.0f%%): %d calls compared, %d dropped %s, %d MISMATCH, queue capacity %d",
+            SAMPLING * 100,
             compared, dropped, stats.dropped(), pipeline.processed(Verdict.MISMATCH), stats.queueCapacity()));
   }
 
