@@ -8,6 +8,7 @@ import io.strangler.proxy.DiffWiring;
 import io.strangler.api.ControlPlane;
 import io.strangler.api.Operation;
 import io.strangler.controlplane.PostgresControlPlane;
+import io.strangler.cutover.HealthWindow;
 import io.strangler.diff.Verdict;
 import io.strangler.diff.report.DiffConfig;
 import io.strangler.diff.report.DiffPipeline;
@@ -15,6 +16,8 @@ import io.strangler.diff.report.DiffStats;
 import io.strangler.diff.report.Telemetry;
 import io.strangler.dispatch.ApiRegistry;
 import io.strangler.dispatch.Backend;
+import io.strangler.dispatch.CountingSink;
+import io.strangler.dispatch.OutcomeSink;
 import io.strangler.dispatch.bench.ProxyBench;
 import io.strangler.legacy.LegacyRedisControlPlane;
 import io.strangler.servers.Servers;
@@ -29,10 +32,15 @@ import java.util.SplittableRandom;
  * {@code bench/proxy}: the proxy's cost on the control API over the real backends, measured side
  * by side in one run: (a) direct calls to the legacy backend, (b) direct calls to both, (c) the
  * proxy in LEGACY_ONLY, (d) the proxy in SHADOW, with the diff reporter comparing every call
- * (sampling 100%). Prints what the diff reporter compared and dropped, then the ratios c/a and
- * d/b on its last lines. Not a test: run by the bench/proxy script.
+ * (sampling 100%), (e) the floor: a bare HTTP front over the legacy backend with the proxy's Netty
+ * settings and nothing else, (f) the same front calling both backends. Prints what the diff
+ * reporter compared and dropped, then the ratios c/a, d/b, c/e and d/f on its last lines. The
+ * proxy's outcome sink is the one `serve` composes. Not a test: run by the bench/proxy script.
  */
 public final class ControlApiProxyBench {
+  /** The diff reporter's sampling ratio ({@code bench.sampling}, default 1: every call compared). */
+  private static final double SAMPLING = Double.parseDouble(System.getProperty("bench.sampling", "1"));
+
   private ControlApiProxyBench() {}
 
   public static void main(String[] args) throws Exception {
@@ -50,7 +58,7 @@ public final class ControlApiProxyBench {
     }
     int pool = Math.max(16, settings.clients() * 2);
     DiffConfig diffConfig =
-        DiffConfig.builder().apis(Operation.ALL.stream().map(Operation::name).toList()).sampling(1.0).build();
+        DiffConfig.builder().apis(Operation.ALL.stream().map(Operation::name).toList()).sampling(SAMPLING).build();
     try (ControlPlane legacy = LegacyRedisControlPlane.create(redis.uri(redisDb), pool);
         ControlPlane controlPlane = new PostgresControlPlane(pg.jdbcUrl(), pg.user(), pg.password(), pool);
         Telemetry telemetry = Telemetry.create()) {
@@ -61,14 +69,20 @@ public final class ControlApiProxyBench {
       ApiRegistry apis = ControlApiBinding.registry();
       Backend legacyBackend = ControlApiBinding.backend(legacy);
       Backend newBackend = ControlApiBinding.backend(controlPlane);
+      // The sink as StranglerServer composes it for `serve` (without a traffic log): outcome
+      // counts, the diff reporter, the cut-over's health window.
+      HealthWindow health = new HealthWindow(Duration.ofMinutes(5), Clock.systemUTC());
       DiffPipeline pipeline =
           DiffPipeline.builder(diffConfig)
               .rereader(DiffWiring.rereader(apis, legacyBackend, newBackend, Clock.systemUTC()))
               .meterProvider(telemetry.meterProvider())
+              .listener(health)
               .build();
+      OutcomeSink sink =
+          new CountingSink().andThen(DiffWiring.sink(pipeline)).andThen(health);
       try {
         new ProxyBench(apis, legacyBackend, newBackend, workload(settings.clients(), world, machines), settings, System.out)
-            .sink(e -> DiffWiring.compared(e).ifPresent(pipeline::offer), () -> report(pipeline))
+            .sink(sink, () -> report(pipeline))
             .run();
       } finally {
         pipeline.close(Duration.ofSeconds(30));
@@ -87,7 +101,8 @@ public final class ControlApiProxyBench {
     long dropped = stats.dropped().values().stream().mapToLong(Long::longValue).sum();
     return List.of(
         String.format(Locale.ROOT,
-            "diff reporter (sampling 100%%): %d calls compared, %d dropped %s, %d MISMATCH, queue capacity %d",
+            "diff reporter (sampling %.0f%%): %d calls compared, %d dropped %s, %d MISMATCH, queue capacity %d",
+            SAMPLING * 100,
             compared, dropped, stats.dropped(), pipeline.processed(Verdict.MISMATCH), stats.queueCapacity()));
   }
 

@@ -55,7 +55,7 @@ final class ApiFront {
   private final Clock clock;
   private final Supplier<String> ids;
   private final byte[] expectedAuthorization;
-  private final Permits requests = new Permits("requests", Integer.MAX_VALUE);
+  private final Permits requests;
   private final AtomicReference<CompletableFuture<Ready>> readiness = new AtomicReference<>();
   private final RateLimitedLog prepareErrors = new RateLimitedLog(log, Duration.ofSeconds(10));
   private final String instanceId;
@@ -69,9 +69,11 @@ final class ApiFront {
       Clock clock,
       Supplier<String> ids,
       String apiToken,
-      String instanceId) {
+      String instanceId,
+      int maxRequests) {
     this.instanceId = instanceId;
     this.routes = Map.copyOf(routes);
+    this.requests = new Permits("requests", maxRequests);
     this.flags = flags;
     this.dispatcher = dispatcher;
     this.clock = clock;
@@ -283,9 +285,14 @@ final class ApiFront {
                 id));
         return;
       }
-      Stamp stamp = new Stamp(id, clock.instant());
-      requests.tryAcquire();
+      if (!requests.tryAcquire()) {
+        // Beyond the bound DispatchServer sets: answered now, never queued.
+        pending.send(
+            withId(error(503, ErrorCodes.UNAVAILABLE, "the proxy is overloaded: " + requests), id));
+        return;
+      }
       pending.afterWrite(requests::release);
+      Stamp stamp = new Stamp(id, clock.instant());
       dispatcher.dispatch(
           new Dispatcher.Call(route, prepared, stamp, decision.mode(), deadline),
           (call, outcome, backend) -> pending.send(withId(toResponse(outcome, backend), id)));
@@ -330,7 +337,7 @@ final class ApiFront {
 
   private static FullHttpResponse toResponse(Outcome outcome, String backend) {
     return switch (outcome) {
-      case Outcome.Answer a -> json(HttpResponseStatus.OK, Json.bytes(a.body()));
+      case Outcome.Answer a -> json(HttpResponseStatus.OK, a.bytes());
       case Outcome.Failure f -> error(f.httpStatus(), f.code(), f.message());
       case Outcome.TimedOut t ->
           error(

@@ -1,5 +1,6 @@
 package io.strangler.dispatch;
 
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,22 +18,37 @@ public final class CountingSink implements OutcomeSink {
     SHADOW
   }
 
-  private record Key(String operation, Role role, String label) {}
+  /**
+   * The counts of one operation: per role, per label. Looked up by the exchange's own strings, so
+   * counting allocates nothing once an operation's labels have been seen.
+   */
+  private static final class PerOperation {
+    final ConcurrentHashMap<String, LongAdder> authoritative = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<String, LongAdder> shadow = new ConcurrentHashMap<>();
 
-  private final ConcurrentHashMap<Key, LongAdder> counts = new ConcurrentHashMap<>();
+    ConcurrentHashMap<String, LongAdder> of(Role role) {
+      return role == Role.AUTHORITATIVE ? authoritative : shadow;
+    }
+  }
+
+  private final ConcurrentHashMap<String, PerOperation> counts = new ConcurrentHashMap<>();
   private final LongAdder exchanges = new LongAdder();
 
   @Override
   public void accept(Exchange e) {
     exchanges.increment();
-    increment(new Key(e.operation(), Role.AUTHORITATIVE, e.authoritative().label()));
-    increment(new Key(e.operation(), Role.SHADOW, e.shadow().label()));
+    PerOperation op = counts.get(e.operation());
+    if (op == null) {
+      op = counts.computeIfAbsent(e.operation(), k -> new PerOperation());
+    }
+    increment(op.authoritative, e.authoritative().label());
+    increment(op.shadow, e.shadow().label());
   }
 
-  private void increment(Key key) {
-    LongAdder adder = counts.get(key);
+  private static void increment(ConcurrentHashMap<String, LongAdder> labels, String label) {
+    LongAdder adder = labels.get(label);
     if (adder == null) {
-      adder = counts.computeIfAbsent(key, k -> new LongAdder());
+      adder = labels.computeIfAbsent(label, k -> new LongAdder());
     }
     adder.increment();
   }
@@ -44,17 +60,17 @@ public final class CountingSink implements OutcomeSink {
 
   /** Outcomes of one operation with this role and label. */
   public long count(String operation, Role role, String label) {
-    LongAdder adder = counts.get(new Key(operation, role, label));
+    PerOperation op = counts.get(operation);
+    LongAdder adder = op == null ? null : op.of(role).get(label);
     return adder == null ? 0 : adder.sum();
   }
 
   /** Outcomes with this role and label, over all operations. */
   public long count(Role role, String label) {
     long sum = 0;
-    for (Map.Entry<Key, LongAdder> e : counts.entrySet()) {
-      if (e.getKey().role == role && e.getKey().label.equals(label)) {
-        sum += e.getValue().sum();
-      }
+    for (PerOperation op : counts.values()) {
+      LongAdder adder = op.of(role).get(label);
+      sum += adder == null ? 0 : adder.sum();
     }
     return sum;
   }
@@ -63,14 +79,12 @@ public final class CountingSink implements OutcomeSink {
   public Map<String, Long> snapshot() {
     Map<String, Long> out = new TreeMap<>();
     counts.forEach(
-        (k, v) ->
-            out.put(
-                k.operation
-                    + "/"
-                    + k.role.name().toLowerCase(java.util.Locale.ROOT)
-                    + "/"
-                    + k.label,
-                v.sum()));
+        (operation, op) -> {
+          for (Role role : Role.values()) {
+            String prefix = operation + "/" + role.name().toLowerCase(Locale.ROOT) + "/";
+            op.of(role).forEach((label, n) -> out.put(prefix + label, n.sum()));
+          }
+        });
     return out;
   }
 }

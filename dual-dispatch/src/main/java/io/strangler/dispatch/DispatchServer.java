@@ -90,7 +90,11 @@ public final class DispatchServer implements AutoCloseable {
             config.clock(),
             config.idSupplier(),
             config.apiToken(),
-            config.instanceId());
+            config.instanceId(),
+            // Requests in flight until their answer is written: one at a time per open connection,
+            // plus those whose connection went away while their call runs. Only clients that
+            // pipeline without reading their answers can reach the bound.
+            (int) Math.min(Integer.MAX_VALUE, (long) config.maxConnections() + config.maxInFlightCalls()));
     AdminRoutes adminRoutes =
         AdminRoutes.builder()
             .add(b.admin)

@@ -302,7 +302,7 @@ final class Dispatcher {
       }
       Duration timeout = flight.call.route().shadowTimeout();
       Timeout deadline = scheduleTimeout(flight, timeout);
-      Outcome outcome = invoke(backends.shadow(side), flight.call, request);
+      Outcome outcome = invoke(backends.shadow(side), flight.call, request, false);
       if (deadline != null) {
         deadline.cancel();
       }
@@ -329,10 +329,15 @@ final class Dispatcher {
   }
 
   private Outcome invoke(Backend backend, Call call) {
-    return invoke(backend, call, call.prepared());
+    return invoke(backend, call, call.prepared(), true);
   }
 
-  private Outcome invoke(Backend backend, Call call, Prepared request) {
+  /**
+   * Calls the backend. An answer is made ready here, on the backend thread, in the form its role
+   * needs: the client's bytes for an authoritative call, the tree the diff reads for a shadow call
+   * (so that an answer that cannot be written is this call's failure, not a later one's).
+   */
+  private Outcome invoke(Backend backend, Call call, Prepared request, boolean authoritative) {
     long start = System.nanoTime();
     Reply reply;
     try {
@@ -347,7 +352,23 @@ final class Dispatcher {
     }
     Duration latency = Duration.ofNanos(System.nanoTime() - start);
     return switch (reply) {
-      case Reply.Ok ok -> new Outcome.Answer(ok.body(), latency);
+      case Reply.Ok ok -> {
+        try {
+          if (authoritative) {
+            ok.bytes();
+          } else {
+            ok.body();
+          }
+        } catch (RuntimeException e) {
+          backendErrors.warn(backend.name() + " answered " + call.route().name() + " badly", e);
+          yield new Outcome.Failure(
+              ErrorCodes.INTERNAL,
+              500,
+              backend.name() + " answered what cannot be written as JSON: " + e,
+              latency);
+        }
+        yield new Outcome.Answer(ok, latency);
+      }
       case Reply.Failed f -> new Outcome.Failure(f.code(), f.httpStatus(), f.message(), latency);
       case null ->
           new Outcome.Failure(

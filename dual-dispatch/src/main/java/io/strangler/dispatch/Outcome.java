@@ -14,16 +14,55 @@ public sealed interface Outcome {
   /** A short, low-cardinality name for counters and metric labels. */
   String label();
 
-  /** The backend answered. */
-  record Answer(JsonNode body, Duration latency) implements Outcome {
-    public Answer {
-      Objects.requireNonNull(body, "body");
-      Objects.requireNonNull(latency, "latency");
+  /**
+   * The backend answered. Its JSON tree ({@link #body()}) is made on first use when the backend
+   * handed over its own answer object ({@link Reply#ok(Object,
+   * com.fasterxml.jackson.databind.ObjectMapper)}); {@link #bytes()} writes the client's answer.
+   */
+  final class Answer implements Outcome {
+    private final Reply.Ok reply;
+    private final Duration latency;
+
+    public Answer(JsonNode body, Duration latency) {
+      this(new Reply.Ok(body), latency);
+    }
+
+    public Answer(Reply.Ok reply, Duration latency) {
+      this.reply = Objects.requireNonNull(reply, "reply");
+      this.latency = Objects.requireNonNull(latency, "latency");
+    }
+
+    public JsonNode body() {
+      return reply.body();
+    }
+
+    /** The answer as the client gets it. */
+    public byte[] bytes() {
+      return reply.bytes();
+    }
+
+    public Duration latency() {
+      return latency;
     }
 
     @Override
     public String label() {
       return "answer";
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Answer other && reply.equals(other.reply) && latency.equals(other.latency);
+    }
+
+    @Override
+    public int hashCode() {
+      return 31 * reply.hashCode() + latency.hashCode();
+    }
+
+    @Override
+    public String toString() {
+      return "Answer[body=" + body() + ", latency=" + latency + "]";
     }
   }
 

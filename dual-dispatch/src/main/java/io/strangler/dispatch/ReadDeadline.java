@@ -1,6 +1,5 @@
 package io.strangler.dispatch;
 
-import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -16,10 +15,15 @@ import java.util.concurrent.atomic.LongAdder;
  * connection for ever (slow loris). One instance per connection, two handlers: {@link #bytes()},
  * before the HTTP decoder, starts the clock on a request's first bytes; {@link #requests()}, after
  * the body aggregator, stops it when the whole request is there. Event loop only.
+ *
+ * <p>A timer is set only for a request still incomplete when a read ends: a request that arrives
+ * in one read (nearly all of them) costs two clock reads and no timer.
  */
 final class ReadDeadline {
   private final long timeoutNanos;
   private final LongAdder timeouts;
+  private boolean reading;
+  private long readingSince;
   private ScheduledFuture<?> running;
 
   ReadDeadline(long timeoutNanos, LongAdder timeouts) {
@@ -28,13 +32,23 @@ final class ReadDeadline {
   }
 
   ChannelHandler bytes() {
-    return new ChannelDuplexHandler() {
+    return new ChannelInboundHandlerAdapter() {
       @Override
       public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (running == null) {
-          running = ctx.executor().schedule(() -> expire(ctx), timeoutNanos, TimeUnit.NANOSECONDS);
+        if (!reading) {
+          reading = true;
+          readingSince = System.nanoTime();
         }
         ctx.fireChannelRead(msg);
+      }
+
+      @Override
+      public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (reading && running == null) {
+          long left = timeoutNanos - (System.nanoTime() - readingSince);
+          running = ctx.executor().schedule(() -> expire(ctx), left, TimeUnit.NANOSECONDS);
+        }
+        ctx.fireChannelReadComplete();
       }
 
       @Override
@@ -58,6 +72,7 @@ final class ReadDeadline {
   }
 
   private void stop() {
+    reading = false;
     if (running != null) {
       running.cancel(false);
       running = null;

@@ -139,6 +139,12 @@ final class SerialLanes {
    * that backend, so that it runs after it; false, and nothing queued, otherwise.
    */
   boolean submitIfPending(String key, Mode.Backend target, Runnable body) {
+    // Most calls find no lane (always so in the single-backend modes): a lock-free look first,
+    // without allocating. A lane created just after this look belongs to a write whose client has
+    // not been answered yet, so this call may run beside it, as it could a moment earlier.
+    if (!lanes.containsKey(key)) {
+      return false;
+    }
     boolean[] queued = {false};
     lanes.computeIfPresent(
         key,

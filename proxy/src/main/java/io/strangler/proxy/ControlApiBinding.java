@@ -87,7 +87,8 @@ public final class ControlApiBinding {
         Request typed = request.request(Request.class);
         Object answer = op.call(plane, typed, new CallContext(stamp.requestId(), stamp.now()));
         ControlApiShadows.noteOwnDecision(operation, typed, answer, decisions);
-        return Reply.ok(JSON.valueToTree(answer));
+        // Written as JSON by the proxy, as bytes for the client and as a tree only if read.
+        return Reply.ok(answer, JSON);
       } catch (ControlPlaneException e) {
         return Reply.failed(e.code().name(), e.code().httpStatus(), e.getMessage());
       }

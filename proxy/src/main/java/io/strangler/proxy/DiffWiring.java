@@ -6,12 +6,14 @@ import io.strangler.diff.Observed;
 import io.strangler.diff.Side;
 import io.strangler.diff.report.CallKind;
 import io.strangler.diff.report.ComparedCall;
+import io.strangler.diff.report.DiffPipeline;
 import io.strangler.dispatch.ApiRegistry;
 import io.strangler.dispatch.ApiSpec;
 import io.strangler.dispatch.Backend;
 import io.strangler.dispatch.BadRequest;
 import io.strangler.dispatch.Exchange;
 import io.strangler.dispatch.Outcome;
+import io.strangler.dispatch.OutcomeSink;
 import io.strangler.dispatch.Prepared;
 import io.strangler.dispatch.Reply;
 import io.strangler.dispatch.Stamp;
@@ -30,11 +32,28 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class DiffWiring {
   private DiffWiring() {}
 
+  /**
+   * The proxy's sink into {@code pipeline}: each dual call that {@link #compared} turns into a
+   * {@link ComparedCall}, built only once the pipeline's sampling has kept it.
+   */
+  public static OutcomeSink sink(DiffPipeline pipeline) {
+    return e -> {
+      if (comparable(e) && pipeline.admits(e.operation(), e.requestId())) {
+        pipeline.offer(build(e));
+      }
+    };
+  }
+
   /** The call to compare, or empty for a single-backend call or one whose authoritative side was never made. */
   public static Optional<ComparedCall> compared(Exchange e) {
-    if (!e.mode().isDual() || e.authoritative() instanceof Outcome.Dropped || e.authoritative() instanceof Outcome.NotCalled) {
-      return Optional.empty();
-    }
+    return comparable(e) ? Optional.of(build(e)) : Optional.empty();
+  }
+
+  private static boolean comparable(Exchange e) {
+    return e.mode().isDual() && !(e.authoritative() instanceof Outcome.Dropped) && !(e.authoritative() instanceof Outcome.NotCalled);
+  }
+
+  private static ComparedCall build(Exchange e) {
     ComparedCall.Builder b =
         ComparedCall.builder()
             .api(e.operation())
@@ -49,7 +68,7 @@ public final class DiffWiring {
     if (e.shadow() instanceof Outcome.Dropped d) {
       b.shadowDropReason(d.reason().name());
     }
-    return Optional.of(b.build());
+    return b.build();
   }
 
   static Observed observed(Outcome o) {

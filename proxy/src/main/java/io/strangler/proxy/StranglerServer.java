@@ -235,7 +235,7 @@ public final class StranglerServer implements AutoCloseable {
       owned.add(cutover);
       CountingSink counts = new CountingSink();
       // The repair journal first: it only classifies and enqueues.
-      OutcomeSink sink = (repairs == null ? counts : repairs.journal().andThen(counts)).andThen(recorder).andThen(e -> DiffWiring.compared(e).ifPresent(pipeline::offer)).andThen(cutover.window());
+      OutcomeSink sink = (repairs == null ? counts : repairs.journal().andThen(counts)).andThen(recorder).andThen(DiffWiring.sink(pipeline)).andThen(cutover.window());
       AdminRoutes admin =
           AdminRoutes.builder()
               .add(flagRoutes(flags, fleet))

@@ -13,6 +13,7 @@ import io.strangler.diff.report.Rereader;
 import io.strangler.dispatch.ApiSpec;
 import io.strangler.dispatch.Exchange;
 import io.strangler.dispatch.Outcome;
+import io.strangler.dispatch.OutcomeSink;
 import io.strangler.dispatch.RecordingConfig;
 import io.strangler.dispatch.TrafficRecorder;
 import io.strangler.flags.Mode;
@@ -38,7 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The traffic log and the diff reporter sample by request id; at the same ratio they must keep
  * exactly the same calls, or a recorded call could not be looked up among the compared ones (and
  * the other way round). Checked through each one's own entry point, fed as the proxy's sink feeds
- * them: the recorder takes the exchange, the pipeline the call {@link DiffWiring} makes of it.
+ * them: the recorder takes the exchange, the pipeline the call {@link DiffWiring#sink} makes of
+ * it (once the pipeline's sampling has kept it).
  */
 class SamplingAgreementTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -82,9 +84,10 @@ class SamplingAgreementTest {
                             .computeIfAbsent(r.api(), a -> ConcurrentHashMap.newKeySet())
                             .add(r.call().requestId()))
                 .build()) {
+      OutcomeSink diffSink = DiffWiring.sink(pipeline);
       for (Exchange e : exchanges) {
         recorder.accept(e);
-        DiffWiring.compared(e).ifPresent(pipeline::offer);
+        diffSink.accept(e);
       }
       await()
           .atMost(WAIT)

@@ -137,13 +137,7 @@ public final class DiffPipeline implements AutoCloseable {
    */
   public boolean offer(ComparedCall call) {
     Objects.requireNonNull(call, "call");
-    if (!knownApis.isEmpty() && !knownApis.contains(call.api())) {
-      // Not labelled by the name: an unknown name could be anything, and labels must stay few.
-      dropped.increment(DiffMetrics.OTHER, "unknown_api");
-      return false;
-    }
-    if (!Sampling.keeps(call.requestId(), config.sampling(call.api()))) {
-      sampledOut.increment(call.api(), "sampled_out");
+    if (!admits(call.api(), call.requestId())) {
       return false;
     }
     if (closing) {
@@ -153,6 +147,25 @@ public final class DiffPipeline implements AutoCloseable {
     CallTask task = new CallTask(call);
     workers.execute(task);
     return !task.rejected;
+  }
+
+  /**
+   * Whether {@link #offer} would take a call of {@code api} with this request id, so that a caller
+   * can leave a call out before building it: false when {@link DiffConfig#apis()} does not name the
+   * API or sampling leaves the call out, each counted as {@link #offer} counts it. A call this
+   * admits is counted again only if it is then dropped.
+   */
+  public boolean admits(String api, String requestId) {
+    if (!knownApis.isEmpty() && !knownApis.contains(api)) {
+      // Not labelled by the name: an unknown name could be anything, and labels must stay few.
+      dropped.increment(DiffMetrics.OTHER, "unknown_api");
+      return false;
+    }
+    if (!Sampling.keeps(requestId, config.sampling(api))) {
+      sampledOut.increment(api, "sampled_out");
+      return false;
+    }
+    return true;
   }
 
   /** Readiness per API, from the results so far. */

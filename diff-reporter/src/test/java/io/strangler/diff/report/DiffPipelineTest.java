@@ -159,6 +159,35 @@ class DiffPipelineTest {
   }
 
   @Test
+  void admits_decidesAsOfferDoes_countingEachCallLeftOutOnce() {
+    DiffConfig config =
+        DiffConfig.builder()
+            .apis(List.of("GetRepl", "ListMachines"))
+            .sampling(1.0)
+            .sampling("GetRepl", 0.3)
+            .build();
+    start(config, Rereader.NONE);
+
+    int kept = 0;
+    for (int i = 0; i < 1_000; i++) {
+      String id = "req-" + i;
+      boolean admitted = pipeline.admits("GetRepl", id);
+      assertThat(admitted).as(id).isEqualTo(Sampling.keeps(id, 0.3));
+      if (admitted) {
+        // As the proxy's sink does: offered only once admitted, and not counted again.
+        assertThat(pipeline.offer(match("GetRepl", id))).isTrue();
+        kept++;
+      }
+      assertThat(pipeline.admits("ResolveCluster", id)).isFalse();
+    }
+
+    assertThat(kept).isEqualTo(312);
+    await().until(() -> pipeline.processed(Verdict.MATCH) == 312);
+    assertThat(pipeline.stats().sampledOut()).containsExactly(Map.entry("GetRepl", 688L));
+    assertThat(pipeline.stats().dropped()).containsExactly(Map.entry("unknown_api", 1_000L));
+  }
+
+  @Test
   void mismatchingRead_secondReadAgrees_isRaceAfterTheDelay() {
     AtomicInteger rereads = new AtomicInteger();
     Rereader agreeing =

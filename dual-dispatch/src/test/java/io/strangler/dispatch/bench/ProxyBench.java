@@ -34,11 +34,16 @@ import java.util.concurrent.atomic.AtomicLong;
  *       avoid in a dual mode);
  *   <li>the proxy in {@code LEGACY_ONLY}, over HTTP;
  *   <li>the proxy in {@code SHADOW}, over HTTP (its time includes draining the shadow calls left
- *       when the clients stop, so a shadow backlog cannot flatter it).
+ *       when the clients stop, so a shadow backlog cannot flatter it);
+ *   <li>the floor: a bare HTTP front over the legacy backend ({@link BareFront}) with the proxy's
+ *       Netty settings and JSON parse and nothing else, what an HTTP proxy cannot beat here. It
+ *       runs just before (c);
+ *   <li>the floor of a dual mode: the same front calling the new backend too, after answering
+ *       from legacy, on the same thread, comparing nothing. It runs just before (d).
  * </ol>
  *
- * Direct calls parse and check the JSON body as the proxy does. It prints a table, then the ratios
- * c/a and d/b on its last two lines. Generic: any registered API and pair of backends, with a
+ * Direct calls parse and check the JSON body as the proxy does, and write each answer as JSON. It prints a table, then the ratios
+ * c/a, d/b, c/e and d/f on its last four lines. Generic: any registered API and pair of backends, with a
  * {@link Workload} that says which calls to make.
  */
 public final class ProxyBench {
@@ -54,34 +59,62 @@ public final class ProxyBench {
   }
 
   /**
-   * How hard and how long to measure each phase, and which phases to run ({@code "abcd"}; the
-   * ratios need all four).
+   * How hard and how long to measure each phase, which phases to run ({@code "abcdef"}; a ratio is
+   * printed when both its phases ran) and in how many rounds: with more than one, the phases take
+   * turns (a, b, e, c, f, d, a, b, ...), each round with its own warm-up and measurement, and each
+   * phase's figures are those of all its rounds together, so that a load that comes and goes on a
+   * shared machine falls on every phase alike rather than on one.
    */
-  public record Settings(int clients, Duration warmup, Duration measure, String phases) {
+  public record Settings(
+      int clients, Duration warmup, Duration measure, String phases, int rounds) {
     public Settings {
       Objects.requireNonNull(phases, "phases");
       if (clients < 1) {
         throw new IllegalArgumentException("clients must be at least 1, got " + clients);
       }
+      if (rounds < 1) {
+        throw new IllegalArgumentException("rounds must be at least 1, got " + rounds);
+      }
       Objects.requireNonNull(warmup, "warmup");
       Objects.requireNonNull(measure, "measure");
     }
 
+    public Settings(int clients, Duration warmup, Duration measure, String phases) {
+      this(clients, warmup, measure, phases, 1);
+    }
+
     /**
-     * From system properties {@code bench.clients}, {@code bench.warmup}, {@code bench.measure}.
+     * From system properties {@code bench.clients}, {@code bench.warmup}, {@code bench.measure},
+     * {@code bench.phases}, {@code bench.rounds}.
      */
     public static Settings fromSystemProperties() {
       return new Settings(
           Integer.getInteger("bench.clients", 16),
           Duration.parse(System.getProperty("bench.warmup", "PT5S")),
           Duration.parse(System.getProperty("bench.measure", "PT10S")),
-          System.getProperty("bench.phases", "abcd"));
+          System.getProperty("bench.phases", "abcdef"),
+          Integer.getInteger("bench.rounds", 1));
     }
   }
 
-  /** The figures of one phase. */
+  /**
+   * The figures of one phase. {@code cpuMicrosPerCall}: the CPU time of this whole process (the
+   * clients included, not the backends' servers) over the measurement, per call. {@code
+   * allocatedBytesPerCall}: the heap this process allocated per call, which other jobs on a shared
+   * machine do not change. {@code switchesPerCall}: the context switches of this process's threads
+   * over the measurement per call (Linux; NaN elsewhere), which count the hand-offs between
+   * threads.
+   */
   public record Result(
-      String phase, long calls, long failed, double perSecond, long p50Nanos, long p99Nanos) {}
+      String phase,
+      long calls,
+      long failed,
+      double perSecond,
+      long p50Nanos,
+      long p99Nanos,
+      double cpuMicrosPerCall,
+      double allocatedBytesPerCall,
+      double switchesPerCall) {}
 
   private final ApiRegistry apis;
   private final Backend legacy;
@@ -117,25 +150,18 @@ public final class ProxyBench {
     return this;
   }
 
-  /** Runs the four phases and prints the table and the ratios. */
+  /** Runs the phases and prints the table and the ratios. */
   public List<Result> run() throws Exception {
     out.printf(
         Locale.ROOT,
-        "proxy benchmark: %d clients, warm-up %s, measure %s per phase, %d processors, Java %s%n",
+        "proxy benchmark: %d clients, %d round(s) of warm-up %s and measure %s per phase, %d"
+            + " processors, Java %s%n",
         settings.clients(),
+        settings.rounds(),
         settings.warmup(),
         settings.measure(),
         Runtime.getRuntime().availableProcessors(),
         Runtime.version());
-    List<Result> results = new ArrayList<>();
-    String phases = settings.phases();
-    if (phases.contains("a")) {
-      results.add(phase("(a) direct, legacy only", client -> direct(client, false), null));
-    }
-    if (phases.contains("b")) {
-      results.add(phase("(b) direct, both backends", client -> direct(client, true), null));
-    }
-
     FakeFlags flags = new FakeFlags(Mode.LEGACY_ONLY);
     ProxyConfig config =
         ProxyConfig.builder()
@@ -144,76 +170,161 @@ public final class ProxyBench {
             .adminPort(0)
             .adminToken("benchmark-admin-token")
             // The clients outrun the shadow backend; the budget holds the whole backlog, so that
-            // (d)
-            // does all its shadow work (timed until drained) rather than drop some of it.
+            // (d) does all its shadow work (timed until drained) rather than drop some of it.
             .shadowBudget(Integer.getInteger("bench.shadowBudget", 2_000_000))
             .shadowTimeout(Duration.ofMinutes(5))
             // As many backend threads as clients: the direct phases run that many calls at once.
             .callThreads(Integer.getInteger("bench.callThreads", settings.clients()))
             .shadowThreads(Integer.getInteger("bench.shadowThreads", settings.clients()))
             .build();
-    DispatchServer server =
-        DispatchServer.builder(config)
-            .apis(apis)
-            .flags(flags)
-            .legacy(legacy)
-            .newer(newer)
-            .sink(sink)
-            .start();
-    try {
+    String phases = settings.phases();
+    java.util.Map<Character, Totals> totals = new java.util.TreeMap<>();
+    try (BareFront floor = phases.contains("e") ? new BareFront(apis, legacy, null, config) : null;
+        BareFront dualFloor =
+            phases.contains("f") ? new BareFront(apis, legacy, newer, config) : null;
+        DispatchServer server =
+            DispatchServer.builder(config)
+                .apis(apis)
+                .flags(flags)
+                .legacy(legacy)
+                .newer(newer)
+                .sink(sink)
+                .start()) {
       int port = server.port();
-      if (phases.contains("c")) {
-        results.add(phase("(c) proxy, LEGACY_ONLY", client -> overHttp(port), null));
+      // The order in every round: the floor just before the proxy in the same mode.
+      List<Phase> order = new ArrayList<>();
+      order.add(new Phase('a', "(a) direct, legacy only", client -> direct(client, false)));
+      order.add(new Phase('b', "(b) direct, both backends", client -> direct(client, true)));
+      if (floor != null) {
+        int floorPort = floor.port();
+        order.add(new Phase('e', "(e) bare HTTP front, legacy", client -> overHttp(floorPort)));
       }
-      flags.setDefault(Mode.SHADOW);
+      order.add(new Phase('c', "(c) proxy, LEGACY_ONLY", client -> overHttp(port)));
+      if (dualFloor != null) {
+        int dualPort = dualFloor.port();
+        order.add(new Phase('f', "(f) bare HTTP front, both", client -> overHttp(dualPort)));
+      }
+      order.add(new Phase('d', "(d) proxy, SHADOW", client -> overHttp(port)));
+      order.removeIf(ph -> phases.indexOf(ph.letter) < 0);
       long droppedBefore = server.stats().shadowDropped();
-      if (phases.contains("d")) {
-        results.add(phase("(d) proxy, SHADOW", client -> overHttp(port), server));
+      for (int round = 1; round <= settings.rounds(); round++) {
+        for (Phase ph : order) {
+          flags.setDefault(ph.letter == 'd' ? Mode.SHADOW : Mode.LEGACY_ONLY);
+          String name = settings.rounds() == 1 ? ph.name : ph.name + " round " + round;
+          totals
+              .computeIfAbsent(ph.letter, l -> new Totals(ph.name))
+              .add(phase(name, ph.callers, ph.letter == 'd' ? server : null));
+        }
       }
       long dropped = server.stats().shadowDropped() - droppedBefore;
       if (dropped > 0) {
         out.printf(Locale.ROOT, "note: %d shadow calls were dropped in (d)%n", dropped);
       }
-    } finally {
-      server.close();
     }
+    java.util.Map<Character, Result> results = new java.util.TreeMap<>();
+    totals.forEach((letter, t) -> results.put(letter, t.result()));
 
     out.printf(
         Locale.ROOT,
-        "%-28s %10s %8s %12s %9s %9s%n",
+        "%-28s %10s %8s %12s %9s %9s %12s %8s %9s%n",
         "phase",
         "calls",
         "failed",
         "calls/s",
         "p50 ms",
-        "p99 ms");
-    for (Result r : results) {
+        "p99 ms",
+        "cpu us/call",
+        "B/call",
+        "sw/call");
+    for (Result r : results.values()) {
       out.printf(
           Locale.ROOT,
-          "%-28s %10d %8d %12.0f %9.3f %9.3f%n",
+          "%-28s %10d %8d %12.0f %9.3f %9.3f %12.1f %8.0f %9.1f%n",
           r.phase(),
           r.calls(),
           r.failed(),
           r.perSecond(),
           r.p50Nanos() / 1e6,
-          r.p99Nanos() / 1e6);
+          r.p99Nanos() / 1e6,
+          r.cpuMicrosPerCall(),
+          r.allocatedBytesPerCall(),
+          r.switchesPerCall());
     }
     report.get().forEach(out::println);
-    if (results.size() == 4) {
-      out.println(ratio("c/a", results.get(2), results.get(0)));
-      out.println(ratio("d/b", results.get(3), results.get(1)));
+    for (String pair : List.of("ca", "db", "ce", "df")) {
+      Result proxy = results.get(pair.charAt(0));
+      Result base = results.get(pair.charAt(1));
+      if (proxy != null && base != null) {
+        out.println(ratio(pair.charAt(0) + "/" + pair.charAt(1), proxy, base));
+      }
     }
-    return results;
+    return List.copyOf(results.values());
   }
+
+  /** One phase of every round. */
+  private record Phase(char letter, String name, CallerFactory callers) {}
+
+  /** A phase's measurements over its rounds. */
+  private static final class Totals {
+    final String name;
+    final List<long[]> latencies = new ArrayList<>();
+    long failed;
+    long elapsedNanos;
+    long cpuNanos;
+    long allocated;
+    long switches;
+
+    Totals(String name) {
+      this.name = name;
+    }
+
+    void add(Measured m) {
+      latencies.add(m.latencies);
+      failed += m.failed;
+      elapsedNanos += m.elapsedNanos;
+      cpuNanos += m.cpuNanos;
+      allocated += m.allocated;
+      switches += m.switches;
+    }
+
+    Result result() {
+      long[] all = latencies.stream().flatMapToLong(Arrays::stream).sorted().toArray();
+      return new Result(
+          name,
+          all.length,
+          failed,
+          all.length / (elapsedNanos / 1e9),
+          all.length == 0 ? 0 : all[(int) (all.length * 0.50)],
+          all.length == 0
+              ? 0
+              : all[Math.min(all.length - 1, (int) Math.ceil(all.length * 0.99) - 1)],
+          all.length == 0 ? 0 : cpuNanos / 1e3 / all.length,
+          all.length == 0 ? 0 : (double) allocated / all.length,
+          all.length == 0 || switches < 0 ? Double.NaN : (double) switches / all.length);
+    }
+  }
+
+  /** One measurement: every call's latency, the failures, the time it took. */
+  private record Measured(
+      long[] latencies,
+      long failed,
+      long elapsedNanos,
+      long cpuNanos,
+      long allocated,
+      long switches) {}
 
   private static String ratio(String name, Result proxy, Result direct) {
     return String.format(
         Locale.ROOT,
-        "%s throughput %.2f, p50 %+.3f ms, p99 %+.3f ms",
+        "%s throughput %.2f, p50 %+.3f ms, p99 %+.3f ms, cpu %+.1f us/call, %+.0f B/call, %+.1f"
+            + " switches/call",
         name,
         proxy.perSecond() / direct.perSecond(),
         (proxy.p50Nanos() - direct.p50Nanos()) / 1e6,
-        (proxy.p99Nanos() - direct.p99Nanos()) / 1e6);
+        (proxy.p99Nanos() - direct.p99Nanos()) / 1e6,
+        proxy.cpuMicrosPerCall() - direct.cpuMicrosPerCall(),
+        proxy.allocatedBytesPerCall() - direct.allocatedBytesPerCall(),
+        proxy.switchesPerCall() - direct.switchesPerCall());
   }
 
   /** One client's loop body: makes one call, answers whether it failed. */
@@ -240,13 +351,19 @@ public final class ProxyBench {
         return true;
       }
       Stamp stamp = new Stamp("bench-" + client + "-" + ids.incrementAndGet(), Instant.now());
-      boolean failed =
-          legacy.call(c.operation(), p, stamp) instanceof Reply.Failed f && f.httpStatus() >= 500;
+      boolean failed = failed(legacy.call(c.operation(), p, stamp));
       if (both) {
-        failed |=
-            newer.call(c.operation(), p, stamp) instanceof Reply.Failed f && f.httpStatus() >= 500;
+        failed |= failed(newer.call(c.operation(), p, stamp));
       }
       return failed;
+    };
+  }
+
+  /** A server error; an answer is written as JSON, as a client would get it. */
+  private static boolean failed(Reply reply) {
+    return switch (reply) {
+      case Reply.Ok ok -> ok.bytes().length == 0;
+      case Reply.Failed f -> f.httpStatus() >= 500;
     };
   }
 
@@ -265,7 +382,7 @@ public final class ProxyBench {
     };
   }
 
-  private Result phase(String name, CallerFactory callers, DispatchServer drainOf)
+  private Measured phase(String name, CallerFactory callers, DispatchServer drainOf)
       throws Exception {
     int n = settings.clients();
     long[][] latencies = new long[n][];
@@ -326,6 +443,17 @@ public final class ProxyBench {
     window[0] = now + settings.warmup().toNanos();
     window[1] = window[0] + settings.measure().toNanos();
     go.countDown();
+    while (System.nanoTime() < window[0]) {
+      Thread.sleep(1); // waits out the warm-up, off every measured path
+    }
+    long cpuFrom = processCpuNanos();
+    long allocatedFrom = allocatedBytes();
+    java.util.Map<String, Long> switchesFrom = contextSwitches();
+    while (System.nanoTime() < window[1]) {
+      Thread.sleep(1);
+    }
+    // Read as the clients stop (they finish their last call), so without any drain below.
+    long switches = switchesSince(switchesFrom);
     for (Thread t : threads) {
       t.join();
     }
@@ -348,6 +476,8 @@ public final class ProxyBench {
           backlog,
           drain / 1e6);
     }
+    long cpu = processCpuNanos() - cpuFrom;
+    long allocated = allocatedBytes() - allocatedFrom;
     int total = Arrays.stream(counts).sum();
     long[] all = new long[total];
     int at = 0;
@@ -357,24 +487,68 @@ public final class ProxyBench {
     }
     Arrays.sort(all);
     long failed = Arrays.stream(failures).sum();
-    Result r =
-        new Result(
-            name,
-            total,
-            failed,
-            total / (elapsed / 1e9),
-            all.length == 0 ? 0 : all[(int) (all.length * 0.50)],
-            all.length == 0
-                ? 0
-                : all[Math.min(all.length - 1, (int) Math.ceil(all.length * 0.99) - 1)]);
     out.printf(
         Locale.ROOT,
-        "  %s: %d calls, %.0f/s, p50 %.3f ms, p99 %.3f ms%n",
+        "  %s: %d calls, %.0f/s, p50 %.3f ms, p99 %.3f ms, cpu %.1f us/call, %.0f B/call, %.1f"
+            + " switches/call%n",
         name,
-        r.calls(),
-        r.perSecond(),
-        r.p50Nanos() / 1e6,
-        r.p99Nanos() / 1e6);
-    return r;
+        total,
+        total / (elapsed / 1e9),
+        all.length == 0 ? 0 : all[(int) (all.length * 0.50)] / 1e6,
+        all.length == 0
+            ? 0
+            : all[Math.min(all.length - 1, (int) Math.ceil(all.length * 0.99) - 1)] / 1e6,
+        total == 0 ? 0 : cpu / 1e3 / total,
+        total == 0 ? 0 : (double) allocated / total,
+        total == 0 || switches < 0 ? Double.NaN : (double) switches / total);
+    return new Measured(all, failed, elapsed, cpu, allocated, switches);
+  }
+
+  /** Voluntary and involuntary context switches by thread id; empty where /proc is not there. */
+  private static java.util.Map<String, Long> contextSwitches() {
+    java.util.Map<String, Long> out = new java.util.HashMap<>();
+    java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
+    if (tasks == null) {
+      return out;
+    }
+    for (java.io.File task : tasks) {
+      try {
+        long n = 0;
+        for (String line :
+            java.nio.file.Files.readAllLines(task.toPath().resolve("status"))) {
+          if (line.startsWith("voluntary_ctxt_switches:")
+              || line.startsWith("nonvoluntary_ctxt_switches:")) {
+            n += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+          }
+        }
+        out.put(task.getName(), n);
+      } catch (IOException | RuntimeException e) {
+        // the thread ended meanwhile
+      }
+    }
+    return out;
+  }
+
+  /** Switches since {@code from}, of the threads alive now; -1 without /proc. */
+  private static long switchesSince(java.util.Map<String, Long> from) {
+    if (from.isEmpty()) {
+      return -1;
+    }
+    long sum = 0;
+    for (java.util.Map.Entry<String, Long> e : contextSwitches().entrySet()) {
+      sum += e.getValue() - from.getOrDefault(e.getKey(), 0L);
+    }
+    return sum;
+  }
+
+  private static long allocatedBytes() {
+    return ((com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean())
+        .getTotalThreadAllocatedBytes();
+  }
+
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 }
