@@ -14,7 +14,8 @@ import java.time.Duration;
 final class AdminClient {
   private final URI base;
   private final String token;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
 
   AdminClient(URI base, String token) {
     this.base = base;
@@ -50,7 +51,10 @@ final class AdminClient {
     try {
       response = http.send(request, HttpResponse.BodyHandlers.ofString());
     } catch (ConnectException e) {
-      throw new CliException("cannot reach the admin port at " + base + ": is `strangler serve` running there? (--admin)");
+      throw new CliException(
+          "cannot reach the admin port at "
+              + base
+              + ": is `strangler serve` running there? (--admin)");
     } catch (IOException e) {
       throw new CliException("admin call to " + request.uri() + " failed: " + e);
     } catch (InterruptedException e) {
@@ -61,13 +65,21 @@ final class AdminClient {
     try {
       body = ControlApiJson.mapper().readTree(response.body());
     } catch (IOException e) {
-      throw new CliException("the admin port answered " + response.statusCode() + " with a body that is not JSON: " + response.body());
+      throw new CliException(
+          "the admin port answered "
+              + response.statusCode()
+              + " with a body that is not JSON: "
+              + response.body());
     }
     if (response.statusCode() == 401) {
-      throw new CliException("the admin port refused the token (401): pass --admin-token or set " + AdminTokens.ENV);
+      throw new CliException(
+          "the admin port refused the token (401): pass --admin-token or set " + AdminTokens.ENV);
     }
     if (response.statusCode() >= 400) {
-      throw new CliException(body.path("code").asText("HTTP " + response.statusCode()) + ": " + body.path("message").asText(response.body()));
+      throw new CliException(
+          body.path("code").asText("HTTP " + response.statusCode())
+              + ": "
+              + body.path("message").asText(response.body()));
     }
     return body;
   }

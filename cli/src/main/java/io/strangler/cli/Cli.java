@@ -53,6 +53,8 @@ final class Cli {
         break;
       }
     }
-    return out.length() == 0 ? "unexpected failure (" + e.getClass().getSimpleName() + ")" : out.toString();
+    return out.length() == 0
+        ? "unexpected failure (" + e.getClass().getSimpleName() + ")"
+        : out.toString();
   }
 }

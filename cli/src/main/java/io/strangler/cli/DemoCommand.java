@@ -1,10 +1,5 @@
 package io.strangler.cli;
 
-import io.strangler.proxy.RepairWiring;
-import io.strangler.traffic.demo.DemoWorld;
-import io.strangler.traffic.demo.DemoTraffic;
-import io.strangler.proxy.StranglerServer;
-import io.strangler.proxy.ClosingFlags;
 import io.strangler.api.ControlPlane;
 import io.strangler.api.Operation;
 import io.strangler.controlplane.PostgresControlPlane;
@@ -15,6 +10,11 @@ import io.strangler.flags.FlagsFile;
 import io.strangler.flags.Mode;
 import io.strangler.flags.OverridingFlags;
 import io.strangler.legacy.LegacyRedisControlPlane;
+import io.strangler.proxy.ClosingFlags;
+import io.strangler.proxy.RepairWiring;
+import io.strangler.proxy.StranglerServer;
+import io.strangler.traffic.demo.DemoTraffic;
+import io.strangler.traffic.demo.DemoWorld;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,8 +29,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code strangler demo}: everything at once on one machine. Embedded Redis and PostgreSQL, a
- * sample world written into both, every API in SHADOW, a light live traffic mix through the
- * proxy, and the URLs to look at.
+ * sample world written into both, every API in SHADOW, a light live traffic mix through the proxy,
+ * and the URLs to look at.
  */
 @Command(
     name = "demo",
@@ -43,40 +43,71 @@ import picocli.CommandLine.Option;
       "traffic mix through it and prints the URLs. Runs until Ctrl-C (or --duration)."
     })
 final class DemoCommand implements Callable<Integer> {
-  @Option(names = "--port", defaultValue = "8080", description = "API port (default ${DEFAULT-VALUE}; 0 picks a free one).")
+  @Option(
+      names = "--port",
+      defaultValue = "8080",
+      description = "API port (default ${DEFAULT-VALUE}; 0 picks a free one).")
   int port;
 
-  @Option(names = "--admin-port", defaultValue = "8081", description = "Admin port (default ${DEFAULT-VALUE}; 0 picks a free one).")
+  @Option(
+      names = "--admin-port",
+      defaultValue = "8081",
+      description = "Admin port (default ${DEFAULT-VALUE}; 0 picks a free one).")
   int adminPort;
 
-  @Option(names = "--admin-token", description = "Admin bearer token (default: $STRANGLER_ADMIN_TOKEN, else a random one, printed).")
+  @Option(
+      names = "--admin-token",
+      description =
+          "Admin bearer token (default: $STRANGLER_ADMIN_TOKEN, else a random one, printed).")
   String adminToken;
 
   @Option(names = "--redis", description = "Use this (empty) Redis instead of an embedded one.")
   String redis;
 
-  @Option(names = "--postgres", description = "Use this (empty) PostgreSQL database instead of an embedded one.")
+  @Option(
+      names = "--postgres",
+      description = "Use this (empty) PostgreSQL database instead of an embedded one.")
   String postgres;
 
-  @Option(names = "--regions", defaultValue = "3", description = "Regions (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--regions",
+      defaultValue = "3",
+      description = "Regions (default ${DEFAULT-VALUE}).")
   int regions;
 
-  @Option(names = "--clusters-per-region", defaultValue = "2", description = "Clusters per region (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--clusters-per-region",
+      defaultValue = "2",
+      description = "Clusters per region (default ${DEFAULT-VALUE}).")
   int clustersPerRegion;
 
-  @Option(names = "--machines", defaultValue = "50", description = "Machines (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--machines",
+      defaultValue = "50",
+      description = "Machines (default ${DEFAULT-VALUE}).")
   int machines;
 
-  @Option(names = "--repls", defaultValue = "10000", description = "Repls (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--repls",
+      defaultValue = "10000",
+      description = "Repls (default ${DEFAULT-VALUE}).")
   int repls;
 
-  @Option(names = "--rate", defaultValue = "50", description = "Live calls per second (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--rate",
+      defaultValue = "50",
+      description = "Live calls per second (default ${DEFAULT-VALUE}).")
   int rate;
 
-  @Option(names = "--seed", defaultValue = "42", description = "Seed of the sample world and the traffic (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--seed",
+      defaultValue = "42",
+      description = "Seed of the sample world and the traffic (default ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--duration", description = "Stop after this long, ISO-8601 (e.g. PT30S); default: until Ctrl-C.")
+  @Option(
+      names = "--duration",
+      description = "Stop after this long, ISO-8601 (e.g. PT30S); default: until Ctrl-C.")
   Duration duration;
 
   @Override
@@ -86,7 +117,8 @@ final class DemoCommand implements Callable<Integer> {
 
   private void runDemo() throws Exception {
     if (regions < 1 || clustersPerRegion < 1 || machines < 1 || repls < 1 || rate < 1) {
-      throw new CliException("--regions, --clusters-per-region, --machines, --repls and --rate must be at least 1");
+      throw new CliException(
+          "--regions, --clusters-per-region, --machines, --repls and --rate must be at least 1");
     }
     // Every option is checked before anything starts: a bad token must not cost a seeding.
     String token = AdminTokens.resolve(adminToken);
@@ -102,16 +134,25 @@ final class DemoCommand implements Callable<Integer> {
     System.out.println("strangler demo: starting the stores ...");
     StoreLocations stores = StoreLocations.resolve(redis, postgres);
     ControlPlane legacy = LegacyRedisControlPlane.create(stores.redisUri());
-    ControlPlane controlPlane = new PostgresControlPlane(stores.postgres().jdbcUrl(), stores.postgres().user(), stores.postgres().password());
+    ControlPlane controlPlane =
+        new PostgresControlPlane(
+            stores.postgres().jdbcUrl(), stores.postgres().user(), stores.postgres().password());
     if (!legacy.topology().regions().isEmpty() || !controlPlane.topology().regions().isEmpty()) {
       legacy.close();
       controlPlane.close();
-      throw new CliException("the demo needs empty stores, and these already hold a topology: omit --redis/--postgres to use embedded ones");
+      throw new CliException(
+          "the demo needs empty stores, and these already hold a topology: omit --redis/--postgres to use embedded ones");
     }
     DemoWorld world = new DemoWorld(regions, clustersPerRegion, machines, repls, seed);
     long t0 = System.nanoTime();
-    System.out.printf("seeding %d regions x %d clusters, %d machines, %d repls into both stores ...%n", regions, clustersPerRegion, machines, repls);
-    world.seed(legacy, controlPlane, Clock.systemUTC().instant(), n -> System.out.printf("  %,d / %,d repls%n", n, repls));
+    System.out.printf(
+        "seeding %d regions x %d clusters, %d machines, %d repls into both stores ...%n",
+        regions, clustersPerRegion, machines, repls);
+    world.seed(
+        legacy,
+        controlPlane,
+        Clock.systemUTC().instant(),
+        n -> System.out.printf("  %,d / %,d repls%n", n, repls));
     System.out.printf("seeded in %.1f s%n", (System.nanoTime() - t0) / 1e9);
 
     List<String> operations = Operation.ALL.stream().map(Operation::name).toList();
@@ -122,7 +163,9 @@ final class DemoCommand implements Callable<Integer> {
     // Shadow writes that fail are journaled and repaired, as with serve (the journal in a temporary
     // directory: the demo's stores do not outlive it either).
     Path stateDir = Files.createTempDirectory("strangler-demo-state");
-    RepairWiring.Setup repairs = RepairWiring.Setup.of(RepairWiring.journalDir(stateDir), stores.redisUri(), stores.postgres());
+    RepairWiring.Setup repairs =
+        RepairWiring.Setup.of(
+            RepairWiring.journalDir(stateDir), stores.redisUri(), stores.postgres());
     StranglerServer server =
         StranglerServer.start(
             config,
@@ -135,7 +178,8 @@ final class DemoCommand implements Callable<Integer> {
             TrafficRecorder.disabled(),
             CutoverConfig.defaults(),
             repairs);
-    DemoTraffic traffic = new DemoTraffic(world, URI.create("http://127.0.0.1:" + server.port()), seed);
+    DemoTraffic traffic =
+        new DemoTraffic(world, URI.create("http://127.0.0.1:" + server.port()), seed);
     CountDownLatch stop = new CountDownLatch(1);
     Thread hook = new Thread(stop::countDown, "demo-stop");
     Runtime.getRuntime().addShutdownHook(hook);
@@ -143,9 +187,13 @@ final class DemoCommand implements Callable<Integer> {
       traffic.start(rate);
       printUrls(server, token, flagsFile);
       long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
-      while (!stop.await(Math.min(10_000, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)), TimeUnit.MILLISECONDS)
+      while (!stop.await(
+              Math.min(10_000, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)),
+              TimeUnit.MILLISECONDS)
           && System.nanoTime() < deadline) {
-        System.out.printf("traffic: %,d calls sent, HTTP statuses %s; %s%n", traffic.sent(), traffic.statuses(), compared(server));
+        System.out.printf(
+            "traffic: %,d calls sent, HTTP statuses %s; %s%n",
+            traffic.sent(), traffic.statuses(), compared(server));
       }
     } finally {
       traffic.close();
@@ -156,7 +204,8 @@ final class DemoCommand implements Callable<Integer> {
         // Already shutting down.
       }
     }
-    System.out.printf("demo stopped: %,d calls sent, HTTP statuses %s%n", traffic.sent(), traffic.statuses());
+    System.out.printf(
+        "demo stopped: %,d calls sent, HTTP statuses %s%n", traffic.sent(), traffic.statuses());
   }
 
   /** What the diff reporter made of the calls so far, in a few words. */
@@ -177,15 +226,38 @@ final class DemoCommand implements Callable<Integer> {
     String api = "http://127.0.0.1:" + server.port();
     String admin = "http://127.0.0.1:" + server.adminPort();
     System.out.println();
-    System.out.println("strangler demo is running: every API in SHADOW (legacy answers, the control plane shadows)");
+    System.out.println(
+        "strangler demo is running: every API in SHADOW (legacy answers, the control plane shadows)");
     System.out.println("  control API   " + api + "/v1/{Operation}");
-    System.out.println("                curl -s -H 'Content-Type: application/json' " + api + "/v1/GetHostingMetadata -d '{\"slug\":\"app-000001\"}'");
+    System.out.println(
+        "                curl -s -H 'Content-Type: application/json' "
+            + api
+            + "/v1/GetHostingMetadata -d '{\"slug\":\"app-000001\"}'");
     System.out.println("  admin         " + admin + "/admin/flags");
-    System.out.println("                curl -s -H 'Authorization: Bearer " + token + "' " + admin + "/admin/flags");
+    System.out.println(
+        "                curl -s -H 'Authorization: Bearer "
+            + token
+            + "' "
+            + admin
+            + "/admin/flags");
     System.out.println("  admin token   " + token);
     System.out.println("  dashboard     " + admin + "/dashboard#token=" + token);
-    System.out.println("  metrics       " + admin + "/metrics   readiness " + admin + "/admin/readiness   mismatches " + admin + "/admin/mismatches");
-    System.out.println("  flags file    " + flagsFile + "  (edit it, or: STRANGLER_ADMIN_TOKEN=" + token + " bin/strangler flags set GetRepl NEW_PRIMARY --admin " + admin + ")");
+    System.out.println(
+        "  metrics       "
+            + admin
+            + "/metrics   readiness "
+            + admin
+            + "/admin/readiness   mismatches "
+            + admin
+            + "/admin/mismatches");
+    System.out.println(
+        "  flags file    "
+            + flagsFile
+            + "  (edit it, or: STRANGLER_ADMIN_TOKEN="
+            + token
+            + " bin/strangler flags set GetRepl NEW_PRIMARY --admin "
+            + admin
+            + ")");
     System.out.println("  Ctrl-C stops the demo.");
     System.out.println();
   }

@@ -7,12 +7,8 @@ import io.strangler.convergence.EntityType;
 import io.strangler.convergence.ProgressBars;
 import io.strangler.convergence.Side;
 import io.strangler.convergence.Stores;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.io.UncheckedIOException;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.Locale;
@@ -47,7 +43,11 @@ final class DriftCommand implements Runnable {
   abstract static class Common {
     @Spec CommandSpec spec;
 
-    @Option(names = "--redis", required = true, paramLabel = "URL", description = "The legacy store: redis://host:port[/db].")
+    @Option(
+        names = "--redis",
+        required = true,
+        paramLabel = "URL",
+        description = "The legacy store: redis://host:port[/db].")
     String redis;
 
     @Option(
@@ -64,7 +64,11 @@ final class DriftCommand implements Runnable {
         description = "repls,machines,containers,tombstones,slugs or all (default).")
     String entities;
 
-    @Option(names = "--sample", paramLabel = "N", defaultValue = "0", description = "Compare at most N entities per type (0: all).")
+    @Option(
+        names = "--sample",
+        paramLabel = "N",
+        defaultValue = "0",
+        description = "Compare at most N entities per type (0: all).")
     long sample;
 
     @Option(
@@ -165,13 +169,21 @@ final class DriftCommand implements Runnable {
         "3:differences remain (failed, kept changing, over --max, or a dry run found some)"
       })
   static final class Repair extends Common implements Callable<Integer> {
-    @Option(names = "--from", required = true, paramLabel = "legacy|new", description = "The side whose state wins.")
+    @Option(
+        names = "--from",
+        required = true,
+        paramLabel = "legacy|new",
+        description = "The side whose state wins.")
     String from;
 
     @Option(names = "--dry-run", description = "Say what would change; write nothing.")
     boolean dryRun;
 
-    @Option(names = "--max", paramLabel = "N", defaultValue = "0", description = "Repair at most N entities (0: all).")
+    @Option(
+        names = "--max",
+        paramLabel = "N",
+        defaultValue = "0",
+        description = "Repair at most N entities (0: all).")
     long max;
 
     @Override

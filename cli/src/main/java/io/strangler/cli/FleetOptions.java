@@ -1,6 +1,7 @@
 package io.strangler.cli;
 
 import io.strangler.api.Operation;
+import io.strangler.endpoints.PostgresEndpoint;
 import io.strangler.flags.FlagAudit;
 import io.strangler.flags.FlagSource;
 import io.strangler.flags.FlagsFile;
@@ -8,7 +9,6 @@ import io.strangler.flags.Mode;
 import io.strangler.flags.PostgresFlags;
 import io.strangler.proxy.FleetSetup;
 import io.strangler.proxy.StranglerServer;
-import io.strangler.endpoints.PostgresEndpoint;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,34 +32,56 @@ final class FleetOptions {
   @Spec(Spec.Target.MIXEE)
   CommandSpec spec;
 
-  @Option(names = "--instance-id", paramLabel = "ID", description = "This instance's name in the fleet: in X-Served-By, the fleet's readiness and /admin/flags (default: host:port).")
+  @Option(
+      names = "--instance-id",
+      paramLabel = "ID",
+      description =
+          "This instance's name in the fleet: in X-Served-By, the fleet's readiness and /admin/flags (default: host:port).")
   String instanceId;
 
-  @Option(names = "--fleet-flush", paramLabel = "DURATION", defaultValue = "PT2S", description = "How often this instance's diff counters are written to the shared PostgreSQL for the fleet's readiness, ISO-8601, 100 ms .. 1 min (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--fleet-flush",
+      paramLabel = "DURATION",
+      defaultValue = "PT2S",
+      description =
+          "How often this instance's diff counters are written to the shared PostgreSQL for the fleet's readiness, ISO-8601, 100 ms .. 1 min (default ${DEFAULT-VALUE}).")
   Duration flush;
 
-  @Option(names = "--shared-flags", description = "Keep the flags in the PostgreSQL of --postgres, shared by every instance on it: a change through any instance applies on all within 1 s. The first instance seeds them from --flags FILE, else every API LEGACY_ONLY.")
+  @Option(
+      names = "--shared-flags",
+      description =
+          "Keep the flags in the PostgreSQL of --postgres, shared by every instance on it: a change through any instance applies on all within 1 s. The first instance seeds them from --flags FILE, else every API LEGACY_ONLY.")
   boolean sharedFlags;
 
-  @Option(names = "--drain-delay", paramLabel = "DURATION", defaultValue = "PT0S", description = "On SIGTERM, answer /readyz 503 for this long while still serving, so the load balancer stops sending calls before the proxy stops taking them, ISO-8601; behind a load balancer at least its check interval x fall count (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--drain-delay",
+      paramLabel = "DURATION",
+      defaultValue = "PT0S",
+      description =
+          "On SIGTERM, answer /readyz 503 for this long while still serving, so the load balancer stops sending calls before the proxy stops taking them, ISO-8601; behind a load balancer at least its check interval x fall count (default ${DEFAULT-VALUE}).")
   Duration drainDelay;
 
   /** Checks the options before any store starts. */
   void check(boolean unleash) {
     if (sharedFlags && unleash) {
-      throw new ParameterException(spec.commandLine(), "--shared-flags and --unleash are two flag sources: give one");
+      throw new ParameterException(
+          spec.commandLine(), "--shared-flags and --unleash are two flag sources: give one");
     }
     if (flush.compareTo(Duration.ofMillis(100)) < 0 || flush.compareTo(Duration.ofMinutes(1)) > 0) {
-      throw new ParameterException(spec.commandLine(), "--fleet-flush must be within PT0.1S .. PT1M, got " + flush);
+      throw new ParameterException(
+          spec.commandLine(), "--fleet-flush must be within PT0.1S .. PT1M, got " + flush);
     }
     if (drainDelay.isNegative() || drainDelay.compareTo(Duration.ofMinutes(5)) > 0) {
-      throw new ParameterException(spec.commandLine(), "--drain-delay must be within PT0S .. PT5M, got " + drainDelay);
+      throw new ParameterException(
+          spec.commandLine(), "--drain-delay must be within PT0S .. PT5M, got " + drainDelay);
     }
   }
 
   /** This instance's id: the option, else host:port of the API port. */
   String instanceId(int port) {
-    return instanceId != null ? instanceId : io.strangler.dispatch.ProxyConfig.defaultInstanceId(port);
+    return instanceId != null
+        ? instanceId
+        : io.strangler.dispatch.ProxyConfig.defaultInstanceId(port);
   }
 
   /** The diff setup, counting in the fleet's numbers. */
@@ -68,10 +90,13 @@ final class FleetOptions {
   }
 
   /** The shared flags in {@code postgres}, seeded from {@code seedFile} (when given) if empty. */
-  FlagSource openSharedFlags(PostgresEndpoint postgres, Path seedFile, FlagAudit audit) throws IOException {
+  FlagSource openSharedFlags(PostgresEndpoint postgres, Path seedFile, FlagAudit audit)
+      throws IOException {
     List<String> operations = Operation.ALL.stream().map(Operation::name).toList();
     FlagsFile seed =
-        seedFile != null ? FlagsFile.parse(Files.readAllBytes(seedFile)) : FlagsFile.allIn(Mode.LEGACY_ONLY, operations);
+        seedFile != null
+            ? FlagsFile.parse(Files.readAllBytes(seedFile))
+            : FlagsFile.allIn(Mode.LEGACY_ONLY, operations);
     return PostgresFlags.builder(postgres.jdbcUrl(), postgres.user(), postgres.password())
         .knownOperations(operations)
         .seed(seed, seedFile != null ? "seed from " + seedFile.getFileName() : "seed")
@@ -82,7 +107,8 @@ final class FleetOptions {
   /** Fails the health check for the drain delay (when set), then shuts the server down. */
   void drainThenShutdown(StranglerServer server) {
     if (drainDelay.isPositive()) {
-      log.info("draining: /readyz answers 503 for {} before the proxy stops taking calls", drainDelay);
+      log.info(
+          "draining: /readyz answers 503 for {} before the proxy stops taking calls", drainDelay);
       server.dispatch().stopReadiness();
       try {
         Thread.sleep(drainDelay);

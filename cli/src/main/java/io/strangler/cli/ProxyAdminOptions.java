@@ -6,10 +6,17 @@ import picocli.CommandLine.Option;
 
 /** The proxy's admin port, optional: where a traffic command reads the proxy's own comparison. */
 final class ProxyAdminOptions {
-  @Option(names = "--admin", paramLabel = "URL", description = "With --target: the proxy's admin URL, to read its comparison of the two backends (/metrics) over the run.")
+  @Option(
+      names = "--admin",
+      paramLabel = "URL",
+      description =
+          "With --target: the proxy's admin URL, to read its comparison of the two backends (/metrics) over the run.")
   URI admin;
 
-  @Option(names = "--admin-token", paramLabel = "T", description = "Admin bearer token (default: $STRANGLER_ADMIN_TOKEN).")
+  @Option(
+      names = "--admin-token",
+      paramLabel = "T",
+      description = "Admin bearer token (default: $STRANGLER_ADMIN_TOKEN).")
   String token;
 
   boolean given() {

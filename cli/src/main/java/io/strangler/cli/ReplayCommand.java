@@ -1,5 +1,9 @@
 package io.strangler.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.strangler.api.ControlApiJson;
 import io.strangler.traffic.replay.Durations;
 import io.strangler.traffic.replay.InProcessStores;
 import io.strangler.traffic.replay.MismatchReplay;
@@ -15,14 +19,9 @@ import io.strangler.traffic.replay.Replayer;
 import io.strangler.traffic.replay.Target;
 import io.strangler.traffic.replay.TrafficCall;
 import io.strangler.traffic.replay.TrafficLog;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.strangler.api.ControlApiJson;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -39,7 +38,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code strangler replay}: a traffic log sent again, to a proxy or to both backends in process. */
+/**
+ * {@code strangler replay}: a traffic log sent again, to a proxy or to both backends in process.
+ */
 @Command(
     name = "replay",
     mixinStandardHelpOptions = true,
@@ -73,56 +74,105 @@ public final class ReplayCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--log", arity = "1..*", paramLabel = "FILE", description = "Traffic logs to replay, merged by time (rotated files too, in any order).")
+  @Option(
+      names = "--log",
+      arity = "1..*",
+      paramLabel = "FILE",
+      description = "Traffic logs to replay, merged by time (rotated files too, in any order).")
   List<Path> logs = new ArrayList<>();
 
-  @Option(names = "--mismatch", paramLabel = "ID", description = "Replay the stored mismatch sample ID (from GET /admin/mismatches/ID; needs --admin) instead of a log.")
+  @Option(
+      names = "--mismatch",
+      paramLabel = "ID",
+      description =
+          "Replay the stored mismatch sample ID (from GET /admin/mismatches/ID; needs --admin) instead of a log.")
   Long mismatch;
 
   @ArgGroup(exclusive = true, multiplicity = "1")
   Where where;
 
   static final class Where {
-    @Option(names = "--target", paramLabel = "URL", required = true, description = "A running proxy, e.g. http://127.0.0.1:8080: calls are POST /v1/{Operation}; the proxy compares.")
+    @Option(
+        names = "--target",
+        paramLabel = "URL",
+        required = true,
+        description =
+            "A running proxy, e.g. http://127.0.0.1:8080: calls are POST /v1/{Operation}; the proxy compares.")
     URI target;
 
-    @Option(names = "--inprocess", required = true, description = "Both backends in this process (needs --redis and --postgres); each call is applied to both with its recorded request id and time, and compared here.")
+    @Option(
+        names = "--inprocess",
+        required = true,
+        description =
+            "Both backends in this process (needs --redis and --postgres); each call is applied to both with its recorded request id and time, and compared here.")
     boolean inprocess;
   }
 
-  @Option(names = "--redis", paramLabel = "URL", description = "Legacy Redis for --inprocess, redis://host:port/db. Replayed writes change it.")
+  @Option(
+      names = "--redis",
+      paramLabel = "URL",
+      description =
+          "Legacy Redis for --inprocess, redis://host:port/db. Replayed writes change it.")
   String redis;
 
-  @Option(names = "--postgres", paramLabel = "URL", description = "Control plane PostgreSQL for --inprocess, postgresql://user@host:port/db. Replayed writes change it.")
+  @Option(
+      names = "--postgres",
+      paramLabel = "URL",
+      description =
+          "Control plane PostgreSQL for --inprocess, postgresql://user@host:port/db. Replayed writes change it.")
   String postgres;
 
-  @Option(names = "--topology", paramLabel = "FILE", description = "With --inprocess: a topology to apply to both stores (default: the legacy store's).")
+  @Option(
+      names = "--topology",
+      paramLabel = "FILE",
+      description =
+          "With --inprocess: a topology to apply to both stores (default: the legacy store's).")
   Path topology;
 
   @ArgGroup(exclusive = true)
   Pace pace = new Pace();
 
   static final class Pace {
-    @Option(names = "--speed", paramLabel = "FACTOR", description = "Time-scaled from the log's timestamps: 1x as recorded, 2x twice as fast; max: as fast as --load.concurrency allows (the default).")
+    @Option(
+        names = "--speed",
+        paramLabel = "FACTOR",
+        description =
+            "Time-scaled from the log's timestamps: 1x as recorded, 2x twice as fast; max: as fast as --load.concurrency allows (the default).")
     String speed;
 
-    @Option(names = "--rate", paramLabel = "N/s", description = "A fixed rate, e.g. 500/s, whatever the log's timing.")
+    @Option(
+        names = "--rate",
+        paramLabel = "N/s",
+        description = "A fixed rate, e.g. 500/s, whatever the log's timing.")
     String rate;
   }
 
   @Option(names = "--limit", paramLabel = "N", description = "Send at most N calls.")
   Long limit;
 
-  @Option(names = "--max-duration", paramLabel = "DURATION", description = "Stop scheduling calls after this long, e.g. 10m (ISO-8601 PT10M also works).")
+  @Option(
+      names = "--max-duration",
+      paramLabel = "DURATION",
+      description = "Stop scheduling calls after this long, e.g. 10m (ISO-8601 PT10M also works).")
   String maxDuration;
 
-  @Option(names = "--request-id-prefix", paramLabel = "P", description = "Prefix every request id (replaying a log again on the same stores: container ids derive from request ids).")
+  @Option(
+      names = "--request-id-prefix",
+      paramLabel = "P",
+      description =
+          "Prefix every request id (replaying a log again on the same stores: container ids derive from request ids).")
   String requestIdPrefix;
 
-  @Option(names = "--allow-writes", description = "With --mismatch: replay a write too (it changes both stores).")
+  @Option(
+      names = "--allow-writes",
+      description = "With --mismatch: replay a write too (it changes both stores).")
   boolean allowWrites;
 
-  @Option(names = "--fail-under", paramLabel = "PERCENT", description = "Exit 3 when the overall consistency is below PERCENT (e.g. 99.9), or nothing was compared.")
+  @Option(
+      names = "--fail-under",
+      paramLabel = "PERCENT",
+      description =
+          "Exit 3 when the overall consistency is below PERCENT (e.g. 99.9), or nothing was compared.")
   Double failUnder;
 
   @Mixin LoadOptions load;
@@ -155,12 +205,15 @@ public final class ReplayCommand implements Callable<Integer> {
       throw usage("--fail-under is a percentage 0..100, got " + failUnder);
     }
     if (failUnder != null && where.target != null && !proxy.given()) {
-      throw usage("--fail-under with --target needs --admin URL: the proxy compares, and its figures are read there");
+      throw usage(
+          "--fail-under with --target needs --admin URL: the proxy compares, and its figures are read there");
     }
     Replayer.Settings settings = settings(pacing);
     List<TrafficCall> calls = TrafficLog.read(logs);
     ProxyAdmin proxyAdmin = where.target != null && proxy.given() ? proxy.open() : null;
-    ReplayReport report = new ReplayReport(where.inprocess ? ReplayReport.Reproduction.EXACT : ReplayReport.Reproduction.OUTCOME);
+    ReplayReport report =
+        new ReplayReport(
+            where.inprocess ? ReplayReport.Reproduction.EXACT : ReplayReport.Reproduction.OUTCOME);
     Replayer.Schedule schedule;
     String described;
     boolean settled = true;
@@ -186,7 +239,9 @@ public final class ReplayCommand implements Callable<Integer> {
     logs.forEach(l -> files.add(l.toString()));
     header.put("target", described);
     if (!settled) {
-      header.put("warning", "the proxy was still comparing after 30 s: its figures may miss the last calls");
+      header.put(
+          "warning",
+          "the proxy was still comparing after 30 s: its figures may miss the last calls");
     }
     ObjectNode out = report.toJson(header, schedule);
     int exit = gate(out, report.consistencyPercent());
@@ -222,11 +277,14 @@ public final class ReplayCommand implements Callable<Integer> {
     }
     checkWhere();
     if (!proxy.given()) {
-      throw usage("--mismatch needs --admin URL (and a token): the sample is read from GET /admin/mismatches/" + mismatch);
+      throw usage(
+          "--mismatch needs --admin URL (and a token): the sample is read from GET /admin/mismatches/"
+              + mismatch);
     }
     try (ProxyAdmin proxyAdmin = proxy.open();
         Target target = target()) {
-      MismatchReplay.Result r = new MismatchReplay(proxyAdmin, target, allowWrites, Clock.systemUTC()).replay(mismatch);
+      MismatchReplay.Result r =
+          new MismatchReplay(proxyAdmin, target, allowWrites, Clock.systemUTC()).replay(mismatch);
       emit(r.json());
       return switch (r.status()) {
         case RESOLVED -> 0;
@@ -297,12 +355,14 @@ public final class ReplayCommand implements Callable<Integer> {
       throw new UncheckedIOException(e);
     }
     try {
-      output.emit(spec.commandLine().getOut(), text, () -> out.has("apis") ? ReplayReport.text(out) : MismatchReplay.text(out));
+      output.emit(
+          spec.commandLine().getOut(),
+          text,
+          () -> out.has("apis") ? ReplayReport.text(out) : MismatchReplay.text(out));
     } catch (UncheckedIOException e) {
       throw new ReplayException(e.getMessage(), e);
     }
   }
-
 
   private Duration duration(String text, String option) {
     try {

@@ -14,7 +14,10 @@ final class ReportOptions {
   @Option(names = "--json", description = "Print the report as JSON instead of text.")
   boolean json;
 
-  @Option(names = "--report", paramLabel = "FILE", description = "Also write the JSON report to FILE.")
+  @Option(
+      names = "--report",
+      paramLabel = "FILE",
+      description = "Also write the JSON report to FILE.")
   Path report;
 
   /**
@@ -28,7 +31,8 @@ final class ReportOptions {
       try {
         Files.writeString(report, jsonText + "\n", StandardCharsets.UTF_8);
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot write the report to " + report + ": " + e.getMessage(), e);
+        throw new UncheckedIOException(
+            "cannot write the report to " + report + ": " + e.getMessage(), e);
       }
     }
     String text = json ? jsonText : humanText.get();

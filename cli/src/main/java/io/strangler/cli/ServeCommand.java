@@ -1,9 +1,5 @@
 package io.strangler.cli;
 
-import io.strangler.proxy.RepairWiring;
-import io.strangler.proxy.StranglerServer;
-import io.strangler.proxy.Topologies;
-import io.strangler.proxy.ClosingFlags;
 import io.strangler.api.ControlPlane;
 import io.strangler.api.Operation;
 import io.strangler.api.model.Topology;
@@ -20,6 +16,10 @@ import io.strangler.flags.Mode;
 import io.strangler.flags.OverridingFlags;
 import io.strangler.flags.UnleashFlags;
 import io.strangler.legacy.LegacyRedisControlPlane;
+import io.strangler.proxy.ClosingFlags;
+import io.strangler.proxy.RepairWiring;
+import io.strangler.proxy.StranglerServer;
+import io.strangler.proxy.Topologies;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -51,47 +51,88 @@ final class ServeCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
   static final String API_TOKEN_ENV = "STRANGLER_API_TOKEN";
 
-  @Option(names = "--port", defaultValue = "8080", description = "API port (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--port",
+      defaultValue = "8080",
+      description = "API port (default ${DEFAULT-VALUE}).")
   int port;
 
-  @Option(names = "--bind", defaultValue = "0.0.0.0", description = "API bind address (default ${DEFAULT-VALUE}: reachable from other hosts; restrict it or set --api-token).")
+  @Option(
+      names = "--bind",
+      defaultValue = "0.0.0.0",
+      description =
+          "API bind address (default ${DEFAULT-VALUE}: reachable from other hosts; restrict it or set --api-token).")
   String bind;
 
-  @Option(names = "--admin-port", defaultValue = "8081", description = "Admin port (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--admin-port",
+      defaultValue = "8081",
+      description = "Admin port (default ${DEFAULT-VALUE}).")
   int adminPort;
 
-  @Option(names = "--admin-bind", defaultValue = "127.0.0.1", description = "Admin bind address (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--admin-bind",
+      defaultValue = "127.0.0.1",
+      description = "Admin bind address (default ${DEFAULT-VALUE}).")
   String adminBind;
 
-  @Option(names = "--admin-token", description = "Admin bearer token (default: $STRANGLER_ADMIN_TOKEN, else a random one, printed).")
+  @Option(
+      names = "--admin-token",
+      description =
+          "Admin bearer token (default: $STRANGLER_ADMIN_TOKEN, else a random one, printed).")
   String adminToken;
 
-  @Option(names = "--api-token", description = "Bearer token every /v1/* call must carry, at least 16 characters (default: $STRANGLER_API_TOKEN, else none: the API is open to whoever reaches --bind).")
+  @Option(
+      names = "--api-token",
+      description =
+          "Bearer token every /v1/* call must carry, at least 16 characters (default: $STRANGLER_API_TOKEN, else none: the API is open to whoever reaches --bind).")
   String apiToken;
 
-  @Option(names = "--deadline", defaultValue = "PT5S", description = "Overall deadline of a call, ISO-8601; a client's X-Timeout-Ms may only shorten it (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--deadline",
+      defaultValue = "PT5S",
+      description =
+          "Overall deadline of a call, ISO-8601; a client's X-Timeout-Ms may only shorten it (default ${DEFAULT-VALUE}).")
   Duration deadline;
 
-  @Option(names = "--pool-size", defaultValue = "16", description = "Connections of each store for authoritative calls (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--pool-size",
+      defaultValue = "16",
+      description = "Connections of each store for authoritative calls (default ${DEFAULT-VALUE}).")
   int poolSize;
 
-  @Option(names = "--shadow-pool-size", defaultValue = "8", description = "Connections of each store for shadow calls and re-reads, apart from the authoritative ones (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--shadow-pool-size",
+      defaultValue = "8",
+      description =
+          "Connections of each store for shadow calls and re-reads, apart from the authoritative ones (default ${DEFAULT-VALUE}).")
   int shadowPoolSize;
 
-  @Option(names = "--redis", description = "Legacy Redis, redis://host:port/db (default: an embedded Redis).")
+  @Option(
+      names = "--redis",
+      description = "Legacy Redis, redis://host:port/db (default: an embedded Redis).")
   String redis;
 
-  @Option(names = "--postgres", description = "Control plane PostgreSQL, postgresql://user@host:port/db (default: an embedded PostgreSQL).")
+  @Option(
+      names = "--postgres",
+      description =
+          "Control plane PostgreSQL, postgresql://user@host:port/db (default: an embedded PostgreSQL).")
   String postgres;
 
-  @Option(names = "--topology", description = "A topology file {\"regions\": {\"region\": [\"cluster\", ...]}} to apply to both backends.")
+  @Option(
+      names = "--topology",
+      description =
+          "A topology file {\"regions\": {\"region\": [\"cluster\", ...]}} to apply to both backends.")
   Path topology;
 
   @ArgGroup(exclusive = true)
   FlagSourceOptions flagSource = new FlagSourceOptions();
 
   static final class FlagSourceOptions {
-    @Option(names = "--flags", description = "Flags file, watched and applied within 1 s (default: strangler-flags.json, created with every API LEGACY_ONLY).")
+    @Option(
+        names = "--flags",
+        description =
+            "Flags file, watched and applied within 1 s (default: strangler-flags.json, created with every API LEGACY_ONLY).")
     Path flagsFile;
 
     @ArgGroup(exclusive = false)
@@ -99,32 +140,59 @@ final class ServeCommand implements Callable<Integer> {
   }
 
   static final class UnleashOptions {
-    @Option(names = "--unleash", required = true, description = "Unleash API URL (toggles strangler.<Operation>, strangler.kill.legacy, strangler.kill.new).")
+    @Option(
+        names = "--unleash",
+        required = true,
+        description =
+            "Unleash API URL (toggles strangler.<Operation>, strangler.kill.legacy, strangler.kill.new).")
     URI url;
 
     @Option(names = "--unleash-token", required = true, description = "Unleash client API token.")
     String token;
 
-    @Option(names = "--unleash-backup", description = "Unleash backup file (last known flags when Unleash is unreachable).")
+    @Option(
+        names = "--unleash-backup",
+        description = "Unleash backup file (last known flags when Unleash is unreachable).")
     Path backup;
 
-    @Option(names = "--unleash-refresh", defaultValue = "PT15S", description = "How often toggles are fetched from Unleash, ISO-8601, at least PT1S (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--unleash-refresh",
+        defaultValue = "PT15S",
+        description =
+            "How often toggles are fetched from Unleash, ISO-8601, at least PT1S (default ${DEFAULT-VALUE}).")
     Duration refresh;
   }
 
-  @Option(names = "--shadow-timeout", defaultValue = "PT0.5S", description = "Per-call timeout of shadow calls, ISO-8601 (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--shadow-timeout",
+      defaultValue = "PT0.5S",
+      description = "Per-call timeout of shadow calls, ISO-8601 (default ${DEFAULT-VALUE}).")
   Duration shadowTimeout;
 
-  @Option(names = "--max-body", defaultValue = "1048576", description = "Largest request body in bytes (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--max-body",
+      defaultValue = "1048576",
+      description = "Largest request body in bytes (default ${DEFAULT-VALUE}).")
   int maxBody;
 
-  @Option(names = "--state-dir", defaultValue = "strangler-state", description = "The proxy's local state: the journal of shadow writes to repair, in repairs/ (default ${DEFAULT-VALUE}, in the working directory).")
+  @Option(
+      names = "--state-dir",
+      defaultValue = "strangler-state",
+      description =
+          "The proxy's local state: the journal of shadow writes to repair, in repairs/ (default ${DEFAULT-VALUE}, in the working directory).")
   Path stateDir;
 
-  @Option(names = "--repair-rate", defaultValue = "2000", description = "Entity repairs a second at most (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--repair-rate",
+      defaultValue = "2000",
+      description = "Entity repairs a second at most (default ${DEFAULT-VALUE}).")
   double repairRate;
 
-  @Option(names = "--repair-journal-max-mb", defaultValue = "256", description = "Largest repair journal in MiB; past it an API is marked as needing a drift scan (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--repair-journal-max-mb",
+      defaultValue = "256",
+      description =
+          "Largest repair journal in MiB; past it an API is marked as needing a drift scan (default ${DEFAULT-VALUE}).")
   int repairJournalMaxMb;
 
   @Mixin RecordOptions record = new RecordOptions();
@@ -163,16 +231,28 @@ final class ServeCommand implements Callable<Integer> {
     RepairJournal.Config journal = RepairJournal.Config.in(journalDir);
     RepairWiring.Setup repairs =
         RepairWiring.Setup.of(journalDir, stores.redisUri(), stores.postgres())
-            .withJournal(new RepairJournal.Config(journalDir, journal.queueCapacity(), (long) repairJournalMaxMb << 20, journal.compactBytes()))
+            .withJournal(
+                new RepairJournal.Config(
+                    journalDir,
+                    journal.queueCapacity(),
+                    (long) repairJournalMaxMb << 20,
+                    journal.compactBytes()))
             .withRepairer(repairerConfig(repairRate));
-    ControlPlane legacy = LegacyRedisControlPlane.create(stores.redisUri(), config.authoritativeConnections());
-    ControlPlane controlPlane = new PostgresControlPlane(jdbc, user, password, config.authoritativeConnections());
+    ControlPlane legacy =
+        LegacyRedisControlPlane.create(stores.redisUri(), config.authoritativeConnections());
+    ControlPlane controlPlane =
+        new PostgresControlPlane(jdbc, user, password, config.authoritativeConnections());
     shareTopology(legacy, controlPlane, topology);
     // After the topology is shared: a plane reads the stored topology when it opens.
-    ControlPlane legacyShadow = LegacyRedisControlPlane.create(stores.redisUri(), config.shadowConnections());
-    ControlPlane controlPlaneShadow = new PostgresControlPlane(jdbc, user, password, config.shadowConnections());
+    ControlPlane legacyShadow =
+        LegacyRedisControlPlane.create(stores.redisUri(), config.shadowConnections());
+    ControlPlane controlPlaneShadow =
+        new PostgresControlPlane(jdbc, user, password, config.shadowConnections());
     FlagAudit audit = FlagAudit.postgres(jdbc, user, password);
-    FlagSource flags = fleet.sharedFlags ? fleet.openSharedFlags(stores.postgres(), flagSource.flagsFile, audit) : openFlags(flagSource, audit);
+    FlagSource flags =
+        fleet.sharedFlags
+            ? fleet.openSharedFlags(stores.postgres(), flagSource.flagsFile, audit)
+            : openFlags(flagSource, audit);
     StranglerServer server =
         StranglerServer.start(
             config,
@@ -204,13 +284,20 @@ final class ServeCommand implements Callable<Integer> {
     return Repairer.Config.defaults().withPerSecond(perSecond);
   }
 
-  static void shareTopology(ControlPlane legacy, ControlPlane controlPlane, Path file) throws IOException {
+  static void shareTopology(ControlPlane legacy, ControlPlane controlPlane, Path file)
+      throws IOException {
     Topology given = file == null ? null : Topologies.read(file);
     switch (Topologies.share(legacy, controlPlane, given)) {
-      case GIVEN -> log.info("applied the topology of {} to both backends: {}", file, given.regions());
-      case COPIED_FROM_LEGACY -> log.info("applied the legacy store's topology to the control plane: {}", legacy.topology().regions());
+      case GIVEN ->
+          log.info("applied the topology of {} to both backends: {}", file, given.regions());
+      case COPIED_FROM_LEGACY ->
+          log.info(
+              "applied the legacy store's topology to the control plane: {}",
+              legacy.topology().regions());
       case ALREADY_EQUAL -> {}
-      case NONE -> log.warn("no topology in the legacy store and no --topology: every call naming a region or cluster will fail");
+      case NONE ->
+          log.warn(
+              "no topology in the legacy store and no --topology: every call naming a region or cluster will fail");
     }
   }
 
@@ -232,7 +319,9 @@ final class ServeCommand implements Callable<Integer> {
     Path file = options.flagsFile != null ? options.flagsFile : Path.of("strangler-flags.json");
     if (options.flagsFile == null && !Files.exists(file)) {
       Files.write(file, FlagsFile.allIn(Mode.LEGACY_ONLY, operations).toJson());
-      log.info("created {} with every API in LEGACY_ONLY; edit it or use `strangler flags set`", file.toAbsolutePath());
+      log.info(
+          "created {} with every API in LEGACY_ONLY; edit it or use `strangler flags set`",
+          file.toAbsolutePath());
     }
     return FileFlags.builder(file).knownOperations(operations).audit(audit).build();
   }
@@ -241,8 +330,12 @@ final class ServeCommand implements Callable<Integer> {
     String admin = "http://127.0.0.1:" + server.adminPort();
     System.out.println();
     System.out.println("strangler is serving");
-    System.out.println("  control API  http://127.0.0.1:" + server.port() + "/v1/{Operation}   e.g. POST /v1/GetRepl {\"replId\": \"...\"}");
-    System.out.println("  admin        " + admin + "/admin/flags   (Authorization: Bearer <token>)");
+    System.out.println(
+        "  control API  http://127.0.0.1:"
+            + server.port()
+            + "/v1/{Operation}   e.g. POST /v1/GetRepl {\"replId\": \"...\"}");
+    System.out.println(
+        "  admin        " + admin + "/admin/flags   (Authorization: Bearer <token>)");
     if (printToken) {
       System.out.println("  admin token  " + token);
     }

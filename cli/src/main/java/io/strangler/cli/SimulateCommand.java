@@ -1,15 +1,14 @@
 package io.strangler.cli;
 
-import io.strangler.traffic.simulate.LogWriter;
-import io.strangler.traffic.simulate.Readback;
-import io.strangler.traffic.simulate.SimulationConfig;
-import io.strangler.traffic.simulate.World;
-import io.strangler.traffic.replay.InProcessStores;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.strangler.api.ControlApiJson;
+import io.strangler.dispatch.RecordingStats;
+import io.strangler.endpoints.PostgresEndpoint;
+import io.strangler.servers.Servers;
 import io.strangler.traffic.replay.Durations;
+import io.strangler.traffic.replay.InProcessStores;
 import io.strangler.traffic.replay.Pacing;
 import io.strangler.traffic.replay.ProxyAdmin;
 import io.strangler.traffic.replay.ProxyTarget;
@@ -17,12 +16,12 @@ import io.strangler.traffic.replay.ReplayException;
 import io.strangler.traffic.replay.ReplayReport;
 import io.strangler.traffic.replay.Replayer;
 import io.strangler.traffic.replay.Target;
-import io.strangler.dispatch.RecordingStats;
-import io.strangler.endpoints.PostgresEndpoint;
-import io.strangler.servers.Servers;
+import io.strangler.traffic.simulate.LogWriter;
+import io.strangler.traffic.simulate.Readback;
+import io.strangler.traffic.simulate.SimulationConfig;
+import io.strangler.traffic.simulate.World;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -57,7 +56,12 @@ import picocli.CommandLine.Spec;
       "r-0, r-1, ... and machines m-<cluster>-<n>."
     },
     exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {"0:done", "1:an error (an unreachable target, a topology it lacks)", "2:bad usage", "3:an applied transfer left a repl in the wrong place"},
+    exitCodeList = {
+      "0:done",
+      "1:an error (an unreachable target, a topology it lacks)",
+      "2:bad usage",
+      "3:an applied transfer left a repl in the wrong place"
+    },
     footerHeading = "%nExamples:%n",
     footer = {
       "  strangler simulate --print-topology > topology.json",
@@ -75,56 +79,115 @@ public final class SimulateCommand implements Callable<Integer> {
   Where where = new Where();
 
   static final class Where {
-    @Option(names = "--target", paramLabel = "URL", description = "A running proxy, e.g. http://127.0.0.1:8080, serving the simulation's topology (see --print-topology).")
+    @Option(
+        names = "--target",
+        paramLabel = "URL",
+        description =
+            "A running proxy, e.g. http://127.0.0.1:8080, serving the simulation's topology (see --print-topology).")
     URI target;
 
-    @Option(names = "--inprocess", description = "Both backends in this process: --redis and --postgres, or embedded servers when not given. The default with --out and no --target.")
+    @Option(
+        names = "--inprocess",
+        description =
+            "Both backends in this process: --redis and --postgres, or embedded servers when not given. The default with --out and no --target.")
     boolean inprocess;
   }
 
-  @Option(names = "--redis", paramLabel = "URL", description = "With --inprocess: a scratch legacy Redis (default: an embedded one).")
+  @Option(
+      names = "--redis",
+      paramLabel = "URL",
+      description = "With --inprocess: a scratch legacy Redis (default: an embedded one).")
   String redis;
 
-  @Option(names = "--postgres", paramLabel = "URL", description = "With --inprocess: a scratch control plane PostgreSQL (default: an embedded one).")
+  @Option(
+      names = "--postgres",
+      paramLabel = "URL",
+      description =
+          "With --inprocess: a scratch control plane PostgreSQL (default: an embedded one).")
   String postgres;
 
-  @Option(names = "--rate", paramLabel = "N/s", defaultValue = "100/s", description = "Calls per second (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--rate",
+      paramLabel = "N/s",
+      defaultValue = "100/s",
+      description = "Calls per second (default ${DEFAULT-VALUE}).")
   String rate;
 
-  @Option(names = "--duration", paramLabel = "DURATION", defaultValue = "60s", description = "How long the traffic runs, at most 24h (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--duration",
+      paramLabel = "DURATION",
+      defaultValue = "60s",
+      description = "How long the traffic runs, at most 24h (default ${DEFAULT-VALUE}).")
   String duration;
 
-  @Option(names = "--seed", defaultValue = "1", description = "Seed of the workload (default ${DEFAULT-VALUE}); with --load.concurrency 1 the same seed sends the same calls.")
+  @Option(
+      names = "--seed",
+      defaultValue = "1",
+      description =
+          "Seed of the workload (default ${DEFAULT-VALUE}); with --load.concurrency 1 the same seed sends the same calls.")
   long seed;
 
-  @Option(names = "--users", defaultValue = "500", description = "Users (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--users",
+      defaultValue = "500",
+      description = "Users (default ${DEFAULT-VALUE}).")
   int users;
 
-  @Option(names = "--repls-per-user", defaultValue = "2", description = "Repls each user starts with (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--repls-per-user",
+      defaultValue = "2",
+      description = "Repls each user starts with (default ${DEFAULT-VALUE}).")
   int replsPerUser;
 
-  @Option(names = "--machines-per-cluster", defaultValue = "6", description = "Machines in each cluster (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--machines-per-cluster",
+      defaultValue = "6",
+      description = "Machines in each cluster (default ${DEFAULT-VALUE}).")
   int machinesPerCluster;
 
-  @Option(names = "--capacity", defaultValue = "50", description = "Containers a machine takes (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--capacity",
+      defaultValue = "50",
+      description = "Containers a machine takes (default ${DEFAULT-VALUE}).")
   int capacity;
 
-  @Option(names = "--mean-lifetime", paramLabel = "DURATION", defaultValue = "10s", description = "Mean time a container runs before it is stopped (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--mean-lifetime",
+      paramLabel = "DURATION",
+      defaultValue = "10s",
+      description = "Mean time a container runs before it is stopped (default ${DEFAULT-VALUE}).")
   String meanLifetime;
 
-  @Option(names = "--heartbeat-every", paramLabel = "DURATION", defaultValue = "5s", description = "How often each machine heartbeats (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--heartbeat-every",
+      paramLabel = "DURATION",
+      defaultValue = "5s",
+      description = "How often each machine heartbeats (default ${DEFAULT-VALUE}).")
   String heartbeatEvery;
 
-  @Option(names = "--transfer-at", defaultValue = "0.3", description = "When region asia opens and its users' repls are marked to move, as a fraction of the run (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--transfer-at",
+      defaultValue = "0.3",
+      description =
+          "When region asia opens and its users' repls are marked to move, as a fraction of the run (default ${DEFAULT-VALUE}).")
   double transferAt;
 
-  @Option(names = "--drain-at", defaultValue = "0.7", description = "When a machine of each us and eu cluster drains, as a fraction of the run (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--drain-at",
+      defaultValue = "0.7",
+      description =
+          "When a machine of each us and eu cluster drains, as a fraction of the run (default ${DEFAULT-VALUE}).")
   double drainAt;
 
-  @Option(names = "--out", paramLabel = "FILE", description = "Also write the traffic as a traffic log (JSON Lines) for `strangler replay`.")
+  @Option(
+      names = "--out",
+      paramLabel = "FILE",
+      description = "Also write the traffic as a traffic log (JSON Lines) for `strangler replay`.")
   Path out;
 
-  @Option(names = "--print-topology", description = "Print the topology the simulation uses (for `serve --topology`) and exit.")
+  @Option(
+      names = "--print-topology",
+      description = "Print the topology the simulation uses (for `serve --topology`) and exit.")
   boolean printTopology;
 
   @Mixin LoadOptions load;
@@ -137,7 +200,8 @@ public final class SimulateCommand implements Callable<Integer> {
   public Integer call() {
     try {
       if (printTopology) {
-        System.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(World.topology()));
+        System.out.println(
+            JSON.writerWithDefaultPrettyPrinter().writeValueAsString(World.topology()));
         return 0;
       }
       return simulate();
@@ -178,10 +242,13 @@ public final class SimulateCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
     if (where.target == null && !where.inprocess && out == null) {
-      throw new ParameterException(spec.commandLine(), "say where the traffic goes: --target URL (a proxy), --inprocess, or --out FILE (a log, made in process)");
+      throw new ParameterException(
+          spec.commandLine(),
+          "say where the traffic goes: --target URL (a proxy), --inprocess, or --out FILE (a log, made in process)");
     }
     if (proxy.given() && where.target == null) {
-      throw new ParameterException(spec.commandLine(), "--admin reads a proxy's comparison: it goes with --target");
+      throw new ParameterException(
+          spec.commandLine(), "--admin reads a proxy's comparison: it goes with --target");
     }
     World world = new World(config, Clock.systemUTC());
     ReplayReport calls = new ReplayReport(ReplayReport.Reproduction.EXACT);
@@ -195,7 +262,8 @@ public final class SimulateCommand implements Callable<Integer> {
       described = target.describe();
       Readback readback = new Readback(target, seed);
       readback.requireTopology(World.topology());
-      log.info("simulating {} calls/s for {} against {}", config.rate(), config.duration(), described);
+      log.info(
+          "simulating {} calls/s for {} against {}", config.rate(), config.duration(), described);
       ProxyAdmin.Counters before = proxyAdmin == null ? null : proxyAdmin.counters();
       schedule =
           new Replayer(settings)
@@ -215,7 +283,9 @@ public final class SimulateCommand implements Callable<Integer> {
         calls.proxyDiff(before, proxyAdmin.counters());
       }
       placement = readback.placement(World.topology());
-      transfers = readback.transfers(world.moved(), world.transfersMarked(), world.transfersPending(), World.NEW_REGION);
+      transfers =
+          readback.transfers(
+              world.moved(), world.transfersMarked(), world.transfersPending(), World.NEW_REGION);
     } finally {
       if (logWriter != null) {
         logWriter.close();
@@ -226,7 +296,15 @@ public final class SimulateCommand implements Callable<Integer> {
     }
     RecordingStats logged = logWriter == null ? null : logWriter.stats();
     ObjectNode header = JSON.createObjectNode();
-    header.put("title", String.format(Locale.ROOT, "simulation of %s calls/s for %s (seed %d) against %s", trim(config.rate()), duration, seed, described));
+    header.put(
+        "title",
+        String.format(
+            Locale.ROOT,
+            "simulation of %s calls/s for %s (seed %d) against %s",
+            trim(config.rate()),
+            duration,
+            seed,
+            described));
     header.set("config", JSON.valueToTree(configJson(config)));
     ObjectNode result = calls.toJson(header, schedule);
     result.set("placement", placement);
@@ -238,7 +316,11 @@ public final class SimulateCommand implements Callable<Integer> {
     w.put("otherErrors", world.errors());
     w.put("newRegionOpened", world.newRegionOpened());
     if (logged != null) {
-      result.putObject("log").put("file", out.toString()).put("written", logged.written()).put("dropped", logged.dropped() + logged.failed());
+      result
+          .putObject("log")
+          .put("file", out.toString())
+          .put("written", logged.written())
+          .put("dropped", logged.dropped() + logged.failed());
     }
     emit(result);
     return transfers.path("wrong").asLong() > 0 ? 3 : 0;
@@ -247,7 +329,8 @@ public final class SimulateCommand implements Callable<Integer> {
   private Target target() {
     if (where.target != null) {
       if (redis != null || postgres != null) {
-        throw new ParameterException(spec.commandLine(), "--redis and --postgres go with --inprocess, not --target");
+        throw new ParameterException(
+            spec.commandLine(), "--redis and --postgres go with --inprocess, not --target");
       }
       ProxyTarget t;
       try {
@@ -266,12 +349,16 @@ public final class SimulateCommand implements Callable<Integer> {
     String redisUrl = redis;
     if (redisUrl == null) {
       redisUrl = Servers.startEmbeddedRedis().uri(0);
-      log.info("no --redis given: started an embedded Redis at {} (its data is gone when strangler exits)", redisUrl);
+      log.info(
+          "no --redis given: started an embedded Redis at {} (its data is gone when strangler exits)",
+          redisUrl);
     }
     PostgresEndpoint pg;
     if (postgres == null) {
       pg = Servers.startEmbeddedPostgres();
-      log.info("no --postgres given: started an embedded PostgreSQL at {} (its data is gone when strangler exits)", pg.jdbcUrl());
+      log.info(
+          "no --postgres given: started an embedded PostgreSQL at {} (its data is gone when strangler exits)",
+          pg.jdbcUrl());
     } else {
       try {
         pg = PostgresEndpoint.parse(postgres);
@@ -327,7 +414,11 @@ public final class SimulateCommand implements Callable<Integer> {
             t.path("verified").asLong(),
             t.path("wrong").asLong()));
     for (JsonNode wrong : t.path("wrongExamples")) {
-      b.append("  ").append(wrong.path("replId").asText()).append(": ").append(wrong.path("problem").asText()).append('\n');
+      b.append("  ")
+          .append(wrong.path("replId").asText())
+          .append(": ")
+          .append(wrong.path("problem").asText())
+          .append('\n');
     }
     JsonNode w = r.path("world");
     b.append(
@@ -339,7 +430,13 @@ public final class SimulateCommand implements Callable<Integer> {
             w.path("placementFailures").asLong(),
             w.path("otherErrors").asLong()));
     if (r.has("log")) {
-      b.append(String.format(Locale.ROOT, "log: %d calls written to %s (%d lost)%n", r.at("/log/written").asLong(), r.at("/log/file").asText(), r.at("/log/dropped").asLong()));
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "log: %d calls written to %s (%d lost)%n",
+              r.at("/log/written").asLong(),
+              r.at("/log/file").asText(),
+              r.at("/log/dropped").asLong()));
     }
     return b.toString();
   }

@@ -18,14 +18,18 @@ record StoreLocations(String redisUri, PostgresEndpoint postgres) {
     if (redisUrl == null || redisUrl.isBlank()) {
       RedisEndpoint e = Servers.startEmbeddedRedis();
       redis = e.uri(0);
-      log.info("no --redis given: started an embedded Redis at {} (its data is gone when strangler exits)", e.uri());
+      log.info(
+          "no --redis given: started an embedded Redis at {} (its data is gone when strangler exits)",
+          e.uri());
     } else {
       redis = redisUrl;
     }
     PostgresEndpoint pg;
     if (postgresUrl == null || postgresUrl.isBlank()) {
       pg = Servers.startEmbeddedPostgres();
-      log.info("no --postgres given: started an embedded PostgreSQL at {} (its data is gone when strangler exits)", pg.jdbcUrl());
+      log.info(
+          "no --postgres given: started an embedded PostgreSQL at {} (its data is gone when strangler exits)",
+          pg.jdbcUrl());
     } else {
       pg = PostgresEndpoint.parse(postgresUrl);
     }

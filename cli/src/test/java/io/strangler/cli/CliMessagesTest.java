@@ -37,7 +37,12 @@ class CliMessagesTest {
           .matches("[A-Z].*[.)]")
           .doesNotContain("  ");
       // One sentence: no full stop inside, except in abbreviations like "e.g.".
-      assertThat(summary.replace("e.g.", "").replace("i.e.", "").replaceAll("\\.\\.+", "").replaceAll("\\.[a-z0-9/]", ""))
+      assertThat(
+              summary
+                  .replace("e.g.", "")
+                  .replace("i.e.", "")
+                  .replaceAll("\\.\\.+", "")
+                  .replaceAll("\\.[a-z0-9/]", ""))
           .as("summary of `%s`", c.getCommandSpec().qualifiedName())
           .matches("[^.]*\\.?\\)?");
     }
@@ -48,9 +53,11 @@ class CliMessagesTest {
     Exception e =
         new RuntimeException(
             "java.io.IOException: cannot read the flags file",
-            new java.io.IOException("cannot read the flags file", new java.nio.file.NoSuchFileException("flags.json")));
+            new java.io.IOException(
+                "cannot read the flags file", new java.nio.file.NoSuchFileException("flags.json")));
     assertThat(Cli.describe(e)).isEqualTo("cannot read the flags file: flags.json");
-    assertThat(Cli.describe(new NullPointerException())).isEqualTo("unexpected failure (NullPointerException)");
+    assertThat(Cli.describe(new NullPointerException()))
+        .isEqualTo("unexpected failure (NullPointerException)");
   }
 
   private static String[] runCapturingErr(String... args) {
@@ -69,19 +76,42 @@ class CliMessagesTest {
   @Test
   void demo_shortToken_refusedBeforeAnyStoreStarts() {
     long before = System.nanoTime();
-    String[] r = runCapturingErr("demo", "--admin-token", "short", "--redis", "redis://127.0.0.1:1", "--postgres", "postgresql://nobody@127.0.0.1:1/none");
+    String[] r =
+        runCapturingErr(
+            "demo",
+            "--admin-token",
+            "short",
+            "--redis",
+            "redis://127.0.0.1:1",
+            "--postgres",
+            "postgresql://nobody@127.0.0.1:1/none");
 
     // The stores named are unreachable: had the demo got as far as opening them, it would say so.
-    assertThat(r[1]).contains("at least 16 characters").doesNotContain("java.").doesNotContain("Exception").doesNotContain("Connection refused");
+    assertThat(r[1])
+        .contains("at least 16 characters")
+        .doesNotContain("java.")
+        .doesNotContain("Exception")
+        .doesNotContain("Connection refused");
     assertThat(r[0]).isEqualTo("2");
     assertThat(System.nanoTime() - before).isLessThan(5_000_000_000L);
   }
 
   @Test
   void serve_shortToken_refusedBeforeAnyStoreStarts() {
-    String[] r = runCapturingErr("serve", "--admin-token", "short", "--redis", "redis://127.0.0.1:1", "--postgres", "postgresql://nobody@127.0.0.1:1/none");
+    String[] r =
+        runCapturingErr(
+            "serve",
+            "--admin-token",
+            "short",
+            "--redis",
+            "redis://127.0.0.1:1",
+            "--postgres",
+            "postgresql://nobody@127.0.0.1:1/none");
 
-    assertThat(r[1]).contains("at least 16 characters").doesNotContain("java.").doesNotContain("Connection refused");
+    assertThat(r[1])
+        .contains("at least 16 characters")
+        .doesNotContain("java.")
+        .doesNotContain("Connection refused");
     assertThat(r[0]).isEqualTo("2");
   }
 }

@@ -1,10 +1,5 @@
 package io.strangler.cli;
 
-import io.strangler.traffic.demo.DemoWorld;
-import io.strangler.endpoints.PostgresEndpoint;
-import io.strangler.endpoints.RedisEndpoint;
-import io.strangler.proxy.ControlApiBinding;
-import io.strangler.proxy.DiffWiring;
 import io.strangler.api.ControlPlane;
 import io.strangler.api.Operation;
 import io.strangler.controlplane.PostgresControlPlane;
@@ -19,8 +14,13 @@ import io.strangler.dispatch.Backend;
 import io.strangler.dispatch.CountingSink;
 import io.strangler.dispatch.OutcomeSink;
 import io.strangler.dispatch.bench.ProxyBench;
+import io.strangler.endpoints.PostgresEndpoint;
+import io.strangler.endpoints.RedisEndpoint;
 import io.strangler.legacy.LegacyRedisControlPlane;
+import io.strangler.proxy.ControlApiBinding;
+import io.strangler.proxy.DiffWiring;
 import io.strangler.servers.Servers;
+import io.strangler.traffic.demo.DemoWorld;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -29,17 +29,20 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
- * {@code bench/proxy}: the proxy's cost on the control API over the real backends, measured side
- * by side in one run: (a) direct calls to the legacy backend, (b) direct calls to both, (c) the
- * proxy in LEGACY_ONLY, (d) the proxy in SHADOW, with the diff reporter comparing every call
- * (sampling 100%), (e) the floor: a bare HTTP front over the legacy backend with the proxy's Netty
- * settings and nothing else, (f) the same front calling both backends. Prints what the diff
- * reporter compared and dropped, then the ratios c/a, d/b, c/e and d/f on its last lines. The
- * proxy's outcome sink is the one `serve` composes. Not a test: run by the bench/proxy script.
+ * {@code bench/proxy}: the proxy's cost on the control API over the real backends, measured side by
+ * side in one run: (a) direct calls to the legacy backend, (b) direct calls to both, (c) the proxy
+ * in LEGACY_ONLY, (d) the proxy in SHADOW, with the diff reporter comparing every call (sampling
+ * 100%), (e) the floor: a bare HTTP front over the legacy backend with the proxy's Netty settings
+ * and nothing else, (f) the same front calling both backends. Prints what the diff reporter
+ * compared and dropped, then the ratios c/a, d/b, c/e and d/f on its last lines. The proxy's
+ * outcome sink is the one `serve` composes. Not a test: run by the bench/proxy script.
  */
 public final class ControlApiProxyBench {
-  /** The diff reporter's sampling ratio ({@code bench.sampling}, default 1: every call compared). */
-  private static final double SAMPLING = Double.parseDouble(System.getProperty("bench.sampling", "1"));
+  /**
+   * The diff reporter's sampling ratio ({@code bench.sampling}, default 1: every call compared).
+   */
+  private static final double SAMPLING =
+      Double.parseDouble(System.getProperty("bench.sampling", "1"));
 
   private ControlApiProxyBench() {}
 
@@ -58,14 +61,23 @@ public final class ControlApiProxyBench {
     }
     int pool = Math.max(16, settings.clients() * 2);
     DiffConfig diffConfig =
-        DiffConfig.builder().apis(Operation.ALL.stream().map(Operation::name).toList()).sampling(SAMPLING).build();
+        DiffConfig.builder()
+            .apis(Operation.ALL.stream().map(Operation::name).toList())
+            .sampling(SAMPLING)
+            .build();
     try (ControlPlane legacy = LegacyRedisControlPlane.create(redis.uri(redisDb), pool);
-        ControlPlane controlPlane = new PostgresControlPlane(pg.jdbcUrl(), pg.user(), pg.password(), pool);
+        ControlPlane controlPlane =
+            new PostgresControlPlane(pg.jdbcUrl(), pg.user(), pg.password(), pool);
         Telemetry telemetry = Telemetry.create()) {
       DemoWorld world = new DemoWorld(3, 2, machines, repls, 7);
       long t0 = System.nanoTime();
       world.seed(legacy, controlPlane, Clock.systemUTC().instant(), n -> {});
-      System.out.printf(Locale.ROOT, "seeded %d repls and %d machines into both stores in %.1f s%n", repls, machines, (System.nanoTime() - t0) / 1e9);
+      System.out.printf(
+          Locale.ROOT,
+          "seeded %d repls and %d machines into both stores in %.1f s%n",
+          repls,
+          machines,
+          (System.nanoTime() - t0) / 1e9);
       ApiRegistry apis = ControlApiBinding.registry();
       Backend legacyBackend = ControlApiBinding.backend(legacy);
       Backend newBackend = ControlApiBinding.backend(controlPlane);
@@ -78,10 +90,15 @@ public final class ControlApiProxyBench {
               .meterProvider(telemetry.meterProvider())
               .listener(health)
               .build();
-      OutcomeSink sink =
-          new CountingSink().andThen(DiffWiring.sink(pipeline)).andThen(health);
+      OutcomeSink sink = new CountingSink().andThen(DiffWiring.sink(pipeline)).andThen(health);
       try {
-        new ProxyBench(apis, legacyBackend, newBackend, workload(settings.clients(), world, machines), settings, System.out)
+        new ProxyBench(
+                apis,
+                legacyBackend,
+                newBackend,
+                workload(settings.clients(), world, machines),
+                settings,
+                System.out)
             .sink(sink, () -> report(pipeline))
             .run();
       } finally {
@@ -100,10 +117,15 @@ public final class ControlApiProxyBench {
     }
     long dropped = stats.dropped().values().stream().mapToLong(Long::longValue).sum();
     return List.of(
-        String.format(Locale.ROOT,
+        String.format(
+            Locale.ROOT,
             "diff reporter (sampling %.0f%%): %d calls compared, %d dropped %s, %d MISMATCH, queue capacity %d",
             SAMPLING * 100,
-            compared, dropped, stats.dropped(), pipeline.processed(Verdict.MISMATCH), stats.queueCapacity()));
+            compared,
+            dropped,
+            stats.dropped(),
+            pipeline.processed(Verdict.MISMATCH),
+            stats.queueCapacity()));
   }
 
   /**
@@ -114,8 +136,10 @@ public final class ControlApiProxyBench {
    * divergence the benchmark made.
    */
   private static ProxyBench.Workload workload(int clients, DemoWorld world, int machines) {
-    int[] running = java.util.stream.IntStream.range(0, world.repls).filter(world::running).toArray();
-    List<String> clusters = world.topology.regions().values().stream().flatMap(List::stream).sorted().toList();
+    int[] running =
+        java.util.stream.IntStream.range(0, world.repls).filter(world::running).toArray();
+    List<String> clusters =
+        world.topology.regions().values().stream().flatMap(List::stream).sorted().toList();
     SplittableRandom[] randoms = new SplittableRandom[clients];
     for (int c = 0; c < clients; c++) {
       randoms[c] = new SplittableRandom(1000 + c);
@@ -144,8 +168,16 @@ public final class ControlApiProxyBench {
       } else if (roll < 95) {
         int m = r.nextInt(machines);
         op = "RegisterMachine";
-        body = "{\"machineId\":\"" + DemoWorld.machineId(m) + "\",\"cluster\":\"" + clusters.get(m % clusters.size())
-            + "\",\"address\":\"" + DemoWorld.address(m) + "\",\"capacity\":" + DemoWorld.CAPACITY + "}";
+        body =
+            "{\"machineId\":\""
+                + DemoWorld.machineId(m)
+                + "\",\"cluster\":\""
+                + clusters.get(m % clusters.size())
+                + "\",\"address\":\""
+                + DemoWorld.address(m)
+                + "\",\"capacity\":"
+                + DemoWorld.CAPACITY
+                + "}";
       } else {
         op = "ConnectRepl";
         body = "{\"replId\":\"" + DemoWorld.replId(running[r.nextInt(running.length)]) + "\"}";

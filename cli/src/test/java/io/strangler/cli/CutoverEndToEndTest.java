@@ -1,8 +1,5 @@
 package io.strangler.cli;
 
-import io.strangler.proxy.StranglerServer;
-import io.strangler.proxy.ClosingFlags;
-import io.strangler.proxy.TestStrangler;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -22,6 +19,9 @@ import io.strangler.flags.FlagsFile;
 import io.strangler.flags.Mode;
 import io.strangler.flags.OverridingFlags;
 import io.strangler.legacy.LegacyRedisControlPlane;
+import io.strangler.proxy.ClosingFlags;
+import io.strangler.proxy.StranglerServer;
+import io.strangler.proxy.TestStrangler;
 import io.strangler.servers.RealServers;
 import io.strangler.servers.RealServers.PostgresDb;
 import io.strangler.servers.RealServers.RedisDb;
@@ -59,13 +59,16 @@ import org.junit.jupiter.api.io.TempDir;
 class CutoverEndToEndTest {
   private static final String API = "ListMachines";
   private static final Duration WINDOW = Duration.ofSeconds(5);
+
   /**
    * The defaults with a 5 s window, and a p99 excess of 150 ms instead of 50: on a loaded test
    * machine PostgreSQL's p99 runs ~100 ms over Redis's with no fault at all; 300 ms is the fault.
    */
   private static final RollbackConfig ROLLBACK =
       new RollbackConfig(WINDOW, Duration.ofSeconds(1), 20, 1.0, 1.5, 150, 99.0, 3);
-  private static final List<String> CLUSTERS = List.of("region-1-c1", "region-1-c2", "region-2-c1", "region-2-c2");
+
+  private static final List<String> CLUSTERS =
+      List.of("region-1-c1", "region-1-c2", "region-2-c1", "region-2-c2");
 
   private final RedisDb redis;
   private final PostgresDb pg;
@@ -95,7 +98,10 @@ class CutoverEndToEndTest {
     }
   }
 
-  /** The new backend, with calls of {@code API} failing every other time or slowed, as {@link #fault} says. */
+  /**
+   * The new backend, with calls of {@code API} failing every other time or slowed, as {@link
+   * #fault} says.
+   */
   private ControlPlane faulty(ControlPlane real) {
     AtomicLong n = new AtomicLong();
     return (ControlPlane)
@@ -124,7 +130,8 @@ class CutoverEndToEndTest {
 
   private void start(ApiSetting setting) throws Exception {
     redis.flush();
-    try (var c = pg.database().connect(); var s = c.createStatement()) {
+    try (var c = pg.database().connect();
+        var s = c.createStatement()) {
       s.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
     }
     Topology topology = Topology.sample(2, 2);
@@ -136,11 +143,21 @@ class CutoverEndToEndTest {
     List<String> ops = Operation.ALL.stream().map(Operation::name).toList();
     Files.write(flagsFile, FlagsFile.allIn(Mode.SHADOW, ops).with(API, setting).toJson());
     ProxyConfig config =
-        ProxyConfig.builder().bindAddress("127.0.0.1").port(0).adminBindAddress("127.0.0.1").adminPort(0).adminToken(TestStrangler.TOKEN).build();
+        ProxyConfig.builder()
+            .bindAddress("127.0.0.1")
+            .port(0)
+            .adminBindAddress("127.0.0.1")
+            .adminPort(0)
+            .adminToken(TestStrangler.TOKEN)
+            .build();
     server =
         StranglerServer.start(
-            config, legacy, faulty(real), OverridingFlags.wrap(ClosingFlags.file(flagsFile, pg.database())),
-            StranglerServer.DiffSetup.defaults(pg.database()), TrafficRecorder.disabled(),
+            config,
+            legacy,
+            faulty(real),
+            OverridingFlags.wrap(ClosingFlags.file(flagsFile, pg.database())),
+            StranglerServer.DiffSetup.defaults(pg.database()),
+            TrafficRecorder.disabled(),
             CutoverConfig.defaults().withRollback(ROLLBACK));
   }
 
@@ -149,18 +166,23 @@ class CutoverEndToEndTest {
     clients = Executors.newFixedThreadPool(8);
     for (int t = 0; t < 8; t++) {
       int client = t;
-      clients.submit(() -> {
-        int i = client;
-        while (running.get()) {
-          String cluster = CLUSTERS.get(i++ % CLUSTERS.size());
-          HttpResponse<String> r = send("POST", "http://127.0.0.1:" + server.port() + "/v1/" + API, "{\"cluster\":\"" + cluster + "\"}");
-          calls.incrementAndGet();
-          if (r.statusCode() >= 500) {
-            clientErrors.incrementAndGet();
-          }
-        }
-        return null;
-      });
+      clients.submit(
+          () -> {
+            int i = client;
+            while (running.get()) {
+              String cluster = CLUSTERS.get(i++ % CLUSTERS.size());
+              HttpResponse<String> r =
+                  send(
+                      "POST",
+                      "http://127.0.0.1:" + server.port() + "/v1/" + API,
+                      "{\"cluster\":\"" + cluster + "\"}");
+              calls.incrementAndGet();
+              if (r.statusCode() >= 500) {
+                clientErrors.incrementAndGet();
+              }
+            }
+            return null;
+          });
     }
   }
 
@@ -170,7 +192,11 @@ class CutoverEndToEndTest {
           HttpRequest.newBuilder(URI.create(url))
               .header("Content-Type", "application/json")
               .header("Authorization", "Bearer " + TestStrangler.TOKEN)
-              .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+              .method(
+                  method,
+                  body == null
+                      ? HttpRequest.BodyPublishers.noBody()
+                      : HttpRequest.BodyPublishers.ofString(body))
               .build(),
           HttpResponse.BodyHandlers.ofString());
     } catch (Exception e) {
@@ -179,7 +205,8 @@ class CutoverEndToEndTest {
   }
 
   private JsonNode admin(String path) {
-    return TestStrangler.json(send("GET", "http://127.0.0.1:" + server.adminPort() + path, null).body());
+    return TestStrangler.json(
+        send("GET", "http://127.0.0.1:" + server.adminPort() + path, null).body());
   }
 
   private JsonNode flag() {
@@ -193,9 +220,13 @@ class CutoverEndToEndTest {
 
   private void awaitRollback(String why) {
     long faultAt = System.nanoTime();
-    await().atMost(WINDOW.plusSeconds(5)).pollInterval(Duration.ofMillis(100))
+    await()
+        .atMost(WINDOW.plusSeconds(5))
+        .pollInterval(Duration.ofMillis(100))
         .untilAsserted(() -> assertThat(flag().path("configured").asText()).isEqualTo("SHADOW"));
-    System.out.printf("cutover: rolled back %d ms after the fault (window %d s)%n", (System.nanoTime() - faultAt) / 1_000_000, WINDOW.toSeconds());
+    System.out.printf(
+        "cutover: rolled back %d ms after the fault (window %d s)%n",
+        (System.nanoTime() - faultAt) / 1_000_000, WINDOW.toSeconds());
     JsonNode entry = admin("/admin/cutover/audit").path("entries").get(0);
     assertThat(entry.path("action").asText()).isEqualTo("auto-rollback");
     assertThat(entry.path("who").asText()).isEqualTo("auto-rollback");
@@ -203,12 +234,15 @@ class CutoverEndToEndTest {
     assertThat(entry.path("to").asText()).isEqualTo("SHADOW");
     assertThat(entry.path("why").asText()).contains(why);
     assertThat(entry.path("gates").size()).isGreaterThanOrEqualTo(5);
-    String metrics = send("GET", "http://127.0.0.1:" + server.adminPort() + "/metrics", null).body();
-    assertThat(metrics).contains("strangler_cutover_rollbacks_total{api=\"ListMachines\",trigger=\"auto\"} 1");
+    String metrics =
+        send("GET", "http://127.0.0.1:" + server.adminPort() + "/metrics", null).body();
+    assertThat(metrics)
+        .contains("strangler_cutover_rollbacks_total{api=\"ListMachines\",trigger=\"auto\"} 1");
   }
 
   @Test
-  void newBackendFailingAtNewPrimaryTenPercent_isSteppedBackToShadowWithinWindowPlusFiveSeconds() throws Exception {
+  void newBackendFailingAtNewPrimaryTenPercent_isSteppedBackToShadowWithinWindowPlusFiveSeconds()
+      throws Exception {
     start(new ApiSetting(Mode.NEW_PRIMARY, 10));
     traffic();
     healthyWindow();
@@ -223,11 +257,15 @@ class CutoverEndToEndTest {
     long afterRollback = clientErrors.get();
     long callsAtRollback = calls.get();
     await().atMost(Duration.ofSeconds(10)).until(() -> calls.get() > callsAtRollback + 200);
-    assertThat(clientErrors.get()).as("client-visible errors once in SHADOW").isEqualTo(afterRollback);
+    assertThat(clientErrors.get())
+        .as("client-visible errors once in SHADOW")
+        .isEqualTo(afterRollback);
   }
 
   @Test
-  void newBackend300MsSlowerAtNewPrimaryTenPercent_isSteppedBackToShadowWithinWindowPlusFiveSeconds() throws Exception {
+  void
+      newBackend300MsSlowerAtNewPrimaryTenPercent_isSteppedBackToShadowWithinWindowPlusFiveSeconds()
+          throws Exception {
     start(new ApiSetting(Mode.NEW_PRIMARY, 10));
     traffic();
     healthyWindow();
@@ -243,7 +281,10 @@ class CutoverEndToEndTest {
   /** A whole window of healthy traffic: no rollback without a fault. */
   private void healthyWindow() {
     long start = System.nanoTime();
-    await().atMost(Duration.ofSeconds(20)).until(() -> calls.get() > 200 && System.nanoTime() - start > WINDOW.plusSeconds(2).toNanos());
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () -> calls.get() > 200 && System.nanoTime() - start > WINDOW.plusSeconds(2).toNanos());
     assertThat(flag().path("configured").asText()).isEqualTo("NEW_PRIMARY");
     assertThat(admin("/admin/cutover/audit").path("entries")).isEmpty();
   }
@@ -257,18 +298,45 @@ class CutoverEndToEndTest {
     System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
     int refused;
     try {
-      refused = Main.run("cutover", "advance", API, "--admin", adminUrl, "--admin-token", TestStrangler.TOKEN);
+      refused =
+          Main.run(
+              "cutover", "advance", API, "--admin", adminUrl, "--admin-token", TestStrangler.TOKEN);
     } finally {
       System.setErr(oldErr);
     }
 
     assertThat(refused).isEqualTo(1);
     assertThat(err.toString(StandardCharsets.UTF_8))
-        .contains("FAILED_PRECONDITION", "SHADOW -> NEW_PRIMARY 1% refused", "gate compared calls 0 (needs >= 10000)", "gate pending repairs unknown");
+        .contains(
+            "FAILED_PRECONDITION",
+            "SHADOW -> NEW_PRIMARY 1% refused",
+            "gate compared calls 0 (needs >= 10000)",
+            "gate pending repairs unknown");
     assertThat(flag().path("configured").asText()).isEqualTo("SHADOW");
 
-    assertThat(Main.run("cutover", "advance", API, "--force", "--admin", adminUrl, "--admin-token", TestStrangler.TOKEN)).isEqualTo(1);
-    int forced = Main.run("cutover", "advance", API, "--force", "--reason", "demo", "--admin", adminUrl, "--admin-token", TestStrangler.TOKEN);
+    assertThat(
+            Main.run(
+                "cutover",
+                "advance",
+                API,
+                "--force",
+                "--admin",
+                adminUrl,
+                "--admin-token",
+                TestStrangler.TOKEN))
+        .isEqualTo(1);
+    int forced =
+        Main.run(
+            "cutover",
+            "advance",
+            API,
+            "--force",
+            "--reason",
+            "demo",
+            "--admin",
+            adminUrl,
+            "--admin-token",
+            TestStrangler.TOKEN);
 
     assertThat(forced).isZero();
     assertThat(flag().path("configured").asText()).isEqualTo("NEW_PRIMARY");
@@ -277,17 +345,35 @@ class CutoverEndToEndTest {
     assertThat(entry.path("action").asText()).isEqualTo("forced-advance");
     assertThat(entry.path("who").asText()).isEqualTo(System.getProperty("user.name"));
     assertThat(entry.path("why").asText()).isEqualTo("demo");
-    assertThat(entry.path("gates").toString()).contains("\"name\":\"compared calls\"", "\"passed\":false");
+    assertThat(entry.path("gates").toString())
+        .contains("\"name\":\"compared calls\"", "\"passed\":false");
 
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     PrintStream oldOut = System.out;
     System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
     try {
-      assertThat(Main.run("cutover", "status", API, "--admin", adminUrl, "--admin-token", TestStrangler.TOKEN)).isZero();
+      assertThat(
+              Main.run(
+                  "cutover",
+                  "status",
+                  API,
+                  "--admin",
+                  adminUrl,
+                  "--admin-token",
+                  TestStrangler.TOKEN))
+          .isZero();
     } finally {
       System.setOut(oldOut);
     }
-    assertThat(out.toString(StandardCharsets.UTF_8)).contains(API, "NEW_PRIMARY 1%", "(3/7)", "next: NEW_PRIMARY 10%", "NOT READY", "pending repairs", "FAIL");
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains(
+            API,
+            "NEW_PRIMARY 1%",
+            "(3/7)",
+            "next: NEW_PRIMARY 10%",
+            "NOT READY",
+            "pending repairs",
+            "FAIL");
   }
 
   private String[] runCapturingErr(String... args) {
@@ -308,23 +394,57 @@ class CutoverEndToEndTest {
     String adminUrl = "http://127.0.0.1:" + server.adminPort() + "/";
 
     String[] strict =
-        runCapturingErr("flags", "set", API, "NEW_PRIMARY", "--rollout", "10", "--strict", "--admin", adminUrl, "--admin-token", TestStrangler.TOKEN);
+        runCapturingErr(
+            "flags",
+            "set",
+            API,
+            "NEW_PRIMARY",
+            "--rollout",
+            "10",
+            "--strict",
+            "--admin",
+            adminUrl,
+            "--admin-token",
+            TestStrangler.TOKEN);
 
     assertThat(strict[0]).isEqualTo("3");
-    assertThat(strict[1]).contains("refused (--strict)", "NEW_PRIMARY 10%", "compared calls 0 (needs >= 10000)");
+    assertThat(strict[1])
+        .contains("refused (--strict)", "NEW_PRIMARY 10%", "compared calls 0 (needs >= 10000)");
     assertThat(flag().path("configured").asText()).isEqualTo("SHADOW");
 
     String[] expert =
-        runCapturingErr("flags", "set", API, "NEW_PRIMARY", "--rollout", "10", "--admin", adminUrl, "--admin-token", TestStrangler.TOKEN);
+        runCapturingErr(
+            "flags",
+            "set",
+            API,
+            "NEW_PRIMARY",
+            "--rollout",
+            "10",
+            "--admin",
+            adminUrl,
+            "--admin-token",
+            TestStrangler.TOKEN);
 
     assertThat(expert[0]).isEqualTo("0");
-    assertThat(expert[1]).contains("warning: " + API + " to NEW_PRIMARY 10% skips failing cut-over gates", "compared calls 0");
+    assertThat(expert[1])
+        .contains(
+            "warning: " + API + " to NEW_PRIMARY 10% skips failing cut-over gates",
+            "compared calls 0");
     assertThat(flag().path("configured").asText()).isEqualTo("NEW_PRIMARY");
     assertThat(flag().path("rolloutPercent").asInt()).isEqualTo(10);
 
     // Stepping back skips no gate: nothing to warn about, even with --strict.
     String[] back =
-        runCapturingErr("flags", "set", API, "SHADOW", "--strict", "--admin", adminUrl, "--admin-token", TestStrangler.TOKEN);
+        runCapturingErr(
+            "flags",
+            "set",
+            API,
+            "SHADOW",
+            "--strict",
+            "--admin",
+            adminUrl,
+            "--admin-token",
+            TestStrangler.TOKEN);
     assertThat(back[0]).isEqualTo("0");
     assertThat(back[1]).doesNotContain("skips");
     assertThat(flag().path("configured").asText()).isEqualTo("SHADOW");

@@ -16,15 +16,33 @@ class DemoCommandTest {
     System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
     int code;
     try {
-      code = Main.run("demo", "--repls", "300", "--machines", "12", "--duration", "PT4S", "--port", "0", "--admin-port", "0", "--rate", "40");
+      code =
+          Main.run(
+              "demo",
+              "--repls",
+              "300",
+              "--machines",
+              "12",
+              "--duration",
+              "PT4S",
+              "--port",
+              "0",
+              "--admin-port",
+              "0",
+              "--rate",
+              "40");
     } finally {
       System.setOut(old);
     }
     String printed = out.toString(StandardCharsets.UTF_8);
     assertThat(code).as(printed).isZero();
-    assertThat(printed).contains("300 / 300 repls").contains("every API in SHADOW").contains("/admin/flags");
+    assertThat(printed)
+        .contains("300 / 300 repls")
+        .contains("every API in SHADOW")
+        .contains("/admin/flags");
     // Every call the traffic made was answered 200 or a contract error, never a 5xx.
-    String last = printed.lines().filter(l -> l.startsWith("demo stopped")).findFirst().orElseThrow();
+    String last =
+        printed.lines().filter(l -> l.startsWith("demo stopped")).findFirst().orElseThrow();
     assertThat(last).doesNotContainPattern("5\\d\\d=");
     assertThat(last).containsPattern("200=\\d+");
   }

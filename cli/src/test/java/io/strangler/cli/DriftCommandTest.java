@@ -46,7 +46,8 @@ class DriftCommandTest {
                       .build()))
           .isInstanceOf(ImportOutcome.Imported.class);
       String pgUrl =
-          db.jdbcUrl() + (db.user() == null ? "" : "?user=" + db.user())
+          db.jdbcUrl()
+              + (db.user() == null ? "" : "?user=" + db.user())
               + (db.password() == null ? "" : "&password=" + db.password());
 
       Run equal = run("drift", "scan", "--redis", redis.uri(), "--postgres", pgUrl);
@@ -59,14 +60,32 @@ class DriftCommandTest {
       }
       Path report = dir.resolve("drift.json");
       Run drift =
-          run("drift", "scan", "--redis", redis.uri(), "--postgres", pgUrl, "--entities",
-              "machines,repls", "--json", "--report", report.toString());
+          run(
+              "drift",
+              "scan",
+              "--redis",
+              redis.uri(),
+              "--postgres",
+              pgUrl,
+              "--entities",
+              "machines,repls",
+              "--json",
+              "--report",
+              report.toString());
       assertThat(drift.code).as(drift.out).isEqualTo(3);
       assertThat(drift.out).contains("\"m-00002\"").contains("/address");
       assertThat(Files.readString(report)).contains("\"different\" : 1");
 
       Run dry =
-          run("drift", "repair", "--redis", redis.uri(), "--postgres", pgUrl, "--from", "legacy",
+          run(
+              "drift",
+              "repair",
+              "--redis",
+              redis.uri(),
+              "--postgres",
+              pgUrl,
+              "--from",
+              "legacy",
               "--dry-run");
       assertThat(dry.code).as(dry.out).isEqualTo(3);
       assertThat(dry.out).contains("machines/m-00002 would sync from legacy");
@@ -78,7 +97,15 @@ class DriftCommandTest {
       assertThat(run("drift", "scan", "--redis", redis.uri(), "--postgres", pgUrl).code).isZero();
 
       assertThat(
-              run("drift", "scan", "--redis", redis.uri(), "--postgres", pgUrl, "--entities", "apps")
+              run(
+                      "drift",
+                      "scan",
+                      "--redis",
+                      redis.uri(),
+                      "--postgres",
+                      pgUrl,
+                      "--entities",
+                      "apps")
                   .code)
           .isEqualTo(2);
       assertThat(

@@ -40,7 +40,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -55,15 +54,16 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Three {@code strangler serve} processes on one Redis and one PostgreSQL behind a real HAProxy
  * (health checks on {@code /readyz}, hashing on {@code X-Routing-Key}), under load from eight
- * concurrent clients: the fleet's readiness, a flip, an instance killed, an instance drained.
- * The steps run in order on the same fleet.
+ * concurrent clients: the fleet's readiness, a flip, an instance killed, an instance drained. The
+ * steps run in order on the same fleet.
  */
 @ExtendWith(RealServers.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FleetHaproxyTest {
   private static final String TOKEN = "fleet-admin-token-0123456789";
-  private static final List<String> OPERATIONS = Operation.ALL.stream().map(Operation::name).toList();
+  private static final List<String> OPERATIONS =
+      Operation.ALL.stream().map(Operation::name).toList();
   private static final int CLIENTS = 8;
   private static final Duration CHECK_INTER = Duration.ofMillis(300);
   private static final int FALL = 3;
@@ -73,7 +73,10 @@ class FleetHaproxyTest {
   private final RedisDb redis;
   private final PostgresDb pg;
   private final HttpClient admin =
-      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(2))
+          .build();
   private final List<Instance> instances = new ArrayList<>();
   private final Set<String> acknowledged = ConcurrentHashMap.newKeySet();
   private Process haproxy;
@@ -96,7 +99,8 @@ class FleetHaproxyTest {
     redis.flush();
     Topology topology = Topology.sample(2, 2);
     try (ControlPlane legacy = LegacyRedisControlPlane.create(redis.uri());
-        ControlPlane controlPlane = new PostgresControlPlane(pg.jdbcUrl(), pg.user(), pg.password())) {
+        ControlPlane controlPlane =
+            new PostgresControlPlane(pg.jdbcUrl(), pg.user(), pg.password())) {
       legacy.applyTopology(topology);
       controlPlane.applyTopology(topology);
     }
@@ -123,10 +127,16 @@ class FleetHaproxyTest {
             .redirectOutput(dir.resolve("haproxy.log").toFile())
             .start();
     try {
-      await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100)).ignoreException(UncheckedIOException.class)
+      await()
+          .atMost(Duration.ofSeconds(15))
+          .pollInterval(Duration.ofMillis(100))
+          .ignoreException(UncheckedIOException.class)
           .until(() -> serverStates().values().stream().filter("UP"::equals).count() == 3);
     } catch (RuntimeException e) {
-      throw new AssertionError("HAProxy did not see three instances UP; its log:\n" + readQuietly(dir.resolve("haproxy.log")), e);
+      throw new AssertionError(
+          "HAProxy did not see three instances UP; its log:\n"
+              + readQuietly(dir.resolve("haproxy.log")),
+          e);
     }
   }
 
@@ -150,12 +160,19 @@ class FleetHaproxyTest {
   }
 
   private static Path haproxyBinary() {
-    for (String p : new String[] {"/usr/sbin/haproxy", "/usr/bin/haproxy", "/usr/local/sbin/haproxy", "/usr/local/bin/haproxy"}) {
+    for (String p :
+        new String[] {
+          "/usr/sbin/haproxy",
+          "/usr/bin/haproxy",
+          "/usr/local/sbin/haproxy",
+          "/usr/local/bin/haproxy"
+        }) {
       if (Files.isExecutable(Path.of(p))) {
         return Path.of(p);
       }
     }
-    throw new AssertionError("HAProxy is missing: apt-get install -y haproxy (the build's .mvn/test-tools.sh installs it when it can)");
+    throw new AssertionError(
+        "HAProxy is missing: apt-get install -y haproxy (the build's .mvn/test-tools.sh installs it when it can)");
   }
 
   private Instance startInstance(String id, Path classpath, Path seed) throws IOException {
@@ -165,15 +182,43 @@ class FleetHaproxyTest {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> cmd =
         List.of(
-            java, "-Xmx256m", "-XX:+UseSerialGC", "@" + classpath,
-            "io.strangler.cli.Main", "serve",
-            "--bind", "127.0.0.1", "--port", Integer.toString(port),
-            "--admin-port", Integer.toString(adminPort), "--admin-token", TOKEN,
-            "--redis", redis.uri(), "--postgres", postgresUrl(),
-            "--flags", seed.toString(), "--shared-flags",
-            "--instance-id", id, "--fleet-flush", "PT0.5S", "--drain-delay", "PT2S",
-            "--pool-size", "8", "--shadow-pool-size", "4");
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).directory(dir.toFile()).start();
+            java,
+            "-Xmx256m",
+            "-XX:+UseSerialGC",
+            "@" + classpath,
+            "io.strangler.cli.Main",
+            "serve",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            Integer.toString(port),
+            "--admin-port",
+            Integer.toString(adminPort),
+            "--admin-token",
+            TOKEN,
+            "--redis",
+            redis.uri(),
+            "--postgres",
+            postgresUrl(),
+            "--flags",
+            seed.toString(),
+            "--shared-flags",
+            "--instance-id",
+            id,
+            "--fleet-flush",
+            "PT0.5S",
+            "--drain-delay",
+            "PT2S",
+            "--pool-size",
+            "8",
+            "--shadow-pool-size",
+            "4");
+    Process p =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .directory(dir.toFile())
+            .start();
     return new Instance(id, port, adminPort, p, log);
   }
 
@@ -188,18 +233,24 @@ class FleetHaproxyTest {
 
   private void awaitReady(Instance i) {
     try {
-      await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250)).until(() -> {
-        if (!i.process().isAlive()) {
-          throw new AssertionError(i.id() + " exited: " + Files.readString(i.log()));
-        }
-        try {
-          return get(URI.create("http://127.0.0.1:" + i.port() + "/readyz")).statusCode() == 200;
-        } catch (UncheckedIOException e) {
-          return false;
-        }
-      });
+      await()
+          .atMost(Duration.ofSeconds(120))
+          .pollInterval(Duration.ofMillis(250))
+          .until(
+              () -> {
+                if (!i.process().isAlive()) {
+                  throw new AssertionError(i.id() + " exited: " + Files.readString(i.log()));
+                }
+                try {
+                  return get(URI.create("http://127.0.0.1:" + i.port() + "/readyz")).statusCode()
+                      == 200;
+                } catch (UncheckedIOException e) {
+                  return false;
+                }
+              });
     } catch (RuntimeException | AssertionError e) {
-      throw new AssertionError(i.id() + " did not become ready; its log:\n" + readQuietly(i.log()), e);
+      throw new AssertionError(
+          i.id() + " did not become ready; its log:\n" + readQuietly(i.log()), e);
     }
   }
 
@@ -214,17 +265,30 @@ class FleetHaproxyTest {
   private String haproxyConfig() {
     StringBuilder b = new StringBuilder();
     b.append("global\n  maxconn 2000\n\n");
-    b.append("defaults\n  mode http\n  timeout connect 1s\n  timeout client 30s\n  timeout server 30s\n");
+    b.append(
+        "defaults\n  mode http\n  timeout connect 1s\n  timeout client 30s\n  timeout server 30s\n");
     b.append("  timeout check ").append(CHECK_TIMEOUT.toMillis()).append("ms\n");
     b.append("  retries 2\n  option redispatch 1\n\n");
-    b.append("frontend strangler_api\n  bind 127.0.0.1:").append(haproxyPort).append("\n  default_backend strangler\n\n");
+    b.append("frontend strangler_api\n  bind 127.0.0.1:")
+        .append(haproxyPort)
+        .append("\n  default_backend strangler\n\n");
     b.append("backend strangler\n  balance hdr(X-Routing-Key)\n  hash-type consistent\n");
     b.append("  option httpchk GET /readyz\n  http-check expect status 200\n");
-    b.append("  default-server inter ").append(CHECK_INTER.toMillis()).append("ms fall ").append(FALL).append(" rise 2\n");
+    b.append("  default-server inter ")
+        .append(CHECK_INTER.toMillis())
+        .append("ms fall ")
+        .append(FALL)
+        .append(" rise 2\n");
     for (Instance i : instances) {
-      b.append("  server ").append(i.id()).append(" 127.0.0.1:").append(i.port()).append(" check\n");
+      b.append("  server ")
+          .append(i.id())
+          .append(" 127.0.0.1:")
+          .append(i.port())
+          .append(" check\n");
     }
-    b.append("\nfrontend stats\n  bind 127.0.0.1:").append(statsPort).append("\n  stats enable\n  stats uri /stats\n");
+    b.append("\nfrontend stats\n  bind 127.0.0.1:")
+        .append(statsPort)
+        .append("\n  stats enable\n  stats uri /stats\n");
     return b.toString();
   }
 
@@ -257,7 +321,11 @@ class FleetHaproxyTest {
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + i.adminPort() + path))
             .timeout(Duration.ofSeconds(10))
             .header("Authorization", "Bearer " + TOKEN)
-            .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body))
             .build());
   }
 
@@ -325,7 +393,9 @@ class FleetHaproxyTest {
 
   @Test
   @Order(1)
-  void underLoad_everyCallIsServed_oneReplStaysOnOneInstance_andTheFleetsReadinessIsTheSumOfItsInstances() throws Exception {
+  void
+      underLoad_everyCallIsServed_oneReplStaysOnOneInstance_andTheFleetsReadinessIsTheSumOfItsInstances()
+          throws Exception {
     Load warm = new Load("warm", Duration.ofSeconds(5));
     warm.runToEnd(); // the JIT first: the figures below are warm
     assertThat(warm.failed.sum()).as("failures: " + warm.failures).isZero();
@@ -333,90 +403,138 @@ class FleetHaproxyTest {
     Duration proxyCpu = cpu(instances.stream().map(Instance::process).toList());
     Duration haproxyCpu = cpu(List.of(haproxy));
     load.runToEnd();
-    double proxySeconds = cpu(instances.stream().map(Instance::process).toList()).minus(proxyCpu).toMillis() / 1000.0;
+    double proxySeconds =
+        cpu(instances.stream().map(Instance::process).toList()).minus(proxyCpu).toMillis() / 1000.0;
     double haproxySeconds = cpu(List.of(haproxy)).minus(haproxyCpu).toMillis() / 1000.0;
     System.out.printf(
         "fleet of 3 behind HAProxy, %d clients: %d calls in %.1f s = %.0f calls/s (%d failed); by instance %s;"
             + " CPU: proxies %.1f s (%.0f calls per proxy CPU-second), HAProxy %.1f s%n",
-        CLIENTS, load.ok.sum() + load.failed.sum(), load.seconds(), load.ok.sum() / load.seconds(), load.failed.sum(), load.byInstance,
-        proxySeconds, load.ok.sum() / proxySeconds, haproxySeconds);
+        CLIENTS,
+        load.ok.sum() + load.failed.sum(),
+        load.seconds(),
+        load.ok.sum() / load.seconds(),
+        load.failed.sum(),
+        load.byInstance,
+        proxySeconds,
+        load.ok.sum() / proxySeconds,
+        haproxySeconds);
 
     assertThat(load.failed.sum()).as("failures: " + load.failures).isZero();
     assertThat(load.ok.sum()).isGreaterThan(100);
     assertThat(load.created.sum()).isPositive();
-    assertThat(load.byInstance.keySet()).as("the hash spreads repls over every instance").containsExactlyInAnyOrder("i1", "i2", "i3");
+    assertThat(load.byInstance.keySet())
+        .as("the hash spreads repls over every instance")
+        .containsExactlyInAnyOrder("i1", "i2", "i3");
     assertThat(load.affinityBroken.sum()).as("a repl's read went where its create went").isZero();
 
     // The proxies compare off the client's path and flush every 0.5 s: the sum settles.
     Map<String, Long> sum = new TreeMap<>();
     Map<String, Long> createResults = new TreeMap<>();
-    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-      sum.clear();
-      createResults.clear();
-      for (Instance i : instances) {
-        JsonNode local = adminJson(i, "/admin/readiness?scope=local");
-        for (String api : List.of("CreateRepl", "GetRepl")) {
-          sum.merge(api, compared(local, api), Long::sum);
-        }
-        createResults.merge("CreateRepl", results(local, "CreateRepl"), Long::sum);
-      }
-      assertThat(createResults.get("CreateRepl")).as("every acknowledged create has its result").isEqualTo(warm.created.sum() + load.created.sum());
-      for (Instance i : instances) {
-        JsonNode fleet = adminJson(i, "/admin/readiness");
-        assertThat(fleet.path("scope").asText()).isEqualTo("fleet");
-        assertThat(fleet.path("liveInstances").asInt()).isEqualTo(3);
-        assertThat(compared(fleet, "CreateRepl")).as("fleet CreateRepl on " + i.id()).isEqualTo(sum.get("CreateRepl"));
-        assertThat(compared(fleet, "GetRepl")).as("fleet GetRepl on " + i.id()).isEqualTo(sum.get("GetRepl"));
-      }
-    });
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(500))
+        .untilAsserted(
+            () -> {
+              sum.clear();
+              createResults.clear();
+              for (Instance i : instances) {
+                JsonNode local = adminJson(i, "/admin/readiness?scope=local");
+                for (String api : List.of("CreateRepl", "GetRepl")) {
+                  sum.merge(api, compared(local, api), Long::sum);
+                }
+                createResults.merge("CreateRepl", results(local, "CreateRepl"), Long::sum);
+              }
+              assertThat(createResults.get("CreateRepl"))
+                  .as("every acknowledged create has its result")
+                  .isEqualTo(warm.created.sum() + load.created.sum());
+              for (Instance i : instances) {
+                JsonNode fleet = adminJson(i, "/admin/readiness");
+                assertThat(fleet.path("scope").asText()).isEqualTo("fleet");
+                assertThat(fleet.path("liveInstances").asInt()).isEqualTo(3);
+                assertThat(compared(fleet, "CreateRepl"))
+                    .as("fleet CreateRepl on " + i.id())
+                    .isEqualTo(sum.get("CreateRepl"));
+                assertThat(compared(fleet, "GetRepl"))
+                    .as("fleet GetRepl on " + i.id())
+                    .isEqualTo(sum.get("GetRepl"));
+              }
+            });
     for (Instance i : instances) {
       JsonNode alone = adminJson(instances.get(0), "/admin/readiness?instance=" + i.id());
-      assertThat(compared(alone, "GetRepl")).isEqualTo(compared(adminJson(i, "/admin/readiness?scope=local"), "GetRepl"));
+      assertThat(compared(alone, "GetRepl"))
+          .isEqualTo(compared(adminJson(i, "/admin/readiness?scope=local"), "GetRepl"));
     }
-    System.out.printf("fleet readiness: compared %s, the sum of the three instances' own windows%n", sum);
+    System.out.printf(
+        "fleet readiness: compared %s, the sum of the three instances' own windows%n", sum);
   }
 
   @Test
   @Order(2)
-  void aFlipThroughOneInstance_isAppliedByAllThreeWithinTwoSeconds_andEachSaysWhichVersionItApplies() throws Exception {
+  void
+      aFlipThroughOneInstance_isAppliedByAllThreeWithinTwoSeconds_andEachSaysWhichVersionItApplies()
+          throws Exception {
     long v0 = adminJson(instances.get(0), "/admin/flags").path("version").asLong();
     for (Mode target : List.of(Mode.NEW_PRIMARY, Mode.SHADOW)) {
       long start = System.nanoTime();
       HttpResponse<String> put =
-          adminCall(instances.get(0), "PUT", "/admin/flags/GetRepl", "{\"mode\": \"" + target + "\", \"who\": \"fleet-test\"}");
+          adminCall(
+              instances.get(0),
+              "PUT",
+              "/admin/flags/GetRepl",
+              "{\"mode\": \"" + target + "\", \"who\": \"fleet-test\"}");
       assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
       // One watcher per instance, so that a slow answer of one does not delay seeing the others;
       // a sighting is timed when its answer arrives: an upper bound of when the flip applied there.
       Map<String, Long> seenAfterMs = new ConcurrentHashMap<>();
       List<Thread> watchers = new ArrayList<>();
       for (Instance i : instances) {
-        watchers.add(Thread.ofPlatform().name("flip-watch-" + i.id()).start(() ->
-            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> {
-              if (target.name().equals(mode(adminJson(i, "/admin/flags"), "GetRepl"))) {
-                seenAfterMs.put(i.id(), (System.nanoTime() - start) / 1_000_000);
-                return true;
-              }
-              return false;
-            })));
+        watchers.add(
+            Thread.ofPlatform()
+                .name("flip-watch-" + i.id())
+                .start(
+                    () ->
+                        await()
+                            .atMost(Duration.ofSeconds(10))
+                            .pollInterval(Duration.ofMillis(20))
+                            .until(
+                                () -> {
+                                  if (target
+                                      .name()
+                                      .equals(mode(adminJson(i, "/admin/flags"), "GetRepl"))) {
+                                    seenAfterMs.put(
+                                        i.id(), (System.nanoTime() - start) / 1_000_000);
+                                    return true;
+                                  }
+                                  return false;
+                                })));
       }
       for (Thread w : watchers) {
         w.join(15_000);
       }
       assertThat(seenAfterMs).as("every instance applies the flip").hasSize(3);
-      System.out.printf("flip GetRepl -> %s seen after (ms): %s%n", target, new TreeMap<>(seenAfterMs));
+      System.out.printf(
+          "flip GetRepl -> %s seen after (ms): %s%n", target, new TreeMap<>(seenAfterMs));
       assertThat(seenAfterMs.values()).allMatch(ms -> ms < 2000);
     }
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
-      JsonNode flags = adminJson(instances.get(2), "/admin/flags");
-      assertThat(flags.path("fleet").findValuesAsText("instance")).containsExactly("i1", "i2", "i3");
-      assertThat(flags.path("fleet").findValues("version")).extracting(JsonNode::asLong).containsOnly(v0 + 2);
-      assertThat(flags.path("fleet").findValuesAsText("digest")).containsOnly(flags.path("digest").asText());
-    });
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () -> {
+              JsonNode flags = adminJson(instances.get(2), "/admin/flags");
+              assertThat(flags.path("fleet").findValuesAsText("instance"))
+                  .containsExactly("i1", "i2", "i3");
+              assertThat(flags.path("fleet").findValues("version"))
+                  .extracting(JsonNode::asLong)
+                  .containsOnly(v0 + 2);
+              assertThat(flags.path("fleet").findValuesAsText("digest"))
+                  .containsOnly(flags.path("digest").asText());
+            });
   }
 
   @Test
   @Order(3)
-  void anInstanceKilledMidLoad_losesNoAcknowledgedWrite_andHaproxyRoutesAroundIt() throws Exception {
+  void anInstanceKilledMidLoad_losesNoAcknowledgedWrite_andHaproxyRoutesAroundIt()
+      throws Exception {
     Instance victim = instances.get(1);
     Load load = new Load("c", Duration.ofSeconds(9));
     load.start();
@@ -424,7 +542,9 @@ class FleetHaproxyTest {
     long killedAt = System.nanoTime();
     victim.process().destroyForcibly(); // SIGKILL: no drain, no last flush
     victim.process().waitFor(10, TimeUnit.SECONDS);
-    await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .pollInterval(Duration.ofMillis(50))
         .until(() -> "DOWN".equals(serverStates().get(victim.id())));
     long downAfterMs = (System.nanoTime() - killedAt) / 1_000_000;
     long failedAtDown = load.failed.sum();
@@ -433,9 +553,16 @@ class FleetHaproxyTest {
 
     System.out.printf(
         "killed %s mid-load: HAProxy marked it DOWN after %d ms; %d calls failed (not acknowledged) of %d; %d served after, %d failed after%n",
-        victim.id(), downAfterMs, load.failed.sum(), load.ok.sum() + load.failed.sum(), load.ok.sum() - okAtDown, load.failed.sum() - failedAtDown);
+        victim.id(),
+        downAfterMs,
+        load.failed.sum(),
+        load.ok.sum() + load.failed.sum(),
+        load.ok.sum() - okAtDown,
+        load.failed.sum() - failedAtDown);
     assertThat(downAfterMs).isLessThan(3000);
-    assertThat(load.failed.sum() - failedAtDown).as("once it is DOWN, every call is served: " + load.failures).isZero();
+    assertThat(load.failed.sum() - failedAtDown)
+        .as("once it is DOWN, every call is served: " + load.failures)
+        .isZero();
     assertThat(load.ok.sum() - okAtDown).isGreaterThan(50);
     assertThat(load.byInstanceAfterDown(killedAt)).doesNotContainKey(victim.id());
 
@@ -451,18 +578,29 @@ class FleetHaproxyTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> load.ok.sum() > 200);
     long termAt = System.nanoTime();
     drained.process().destroy(); // SIGTERM: /readyz fails for 2 s, then the proxy stops
-    await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .pollInterval(Duration.ofMillis(50))
         .until(() -> "DOWN".equals(serverStates().get(drained.id())));
     long downAfterMs = (System.nanoTime() - termAt) / 1_000_000;
-    assertThat(drained.process().waitFor(30, TimeUnit.SECONDS)).as("it exits after its drain").isTrue();
+    assertThat(drained.process().waitFor(30, TimeUnit.SECONDS))
+        .as("it exits after its drain")
+        .isTrue();
     long exitedAfterMs = (System.nanoTime() - termAt) / 1_000_000;
     load.runToEnd();
 
     System.out.printf(
         "SIGTERM to %s under load: out of HAProxy's rotation after %d ms, exited after %d ms (exit %d); %d calls, %d failed%n",
-        drained.id(), downAfterMs, exitedAfterMs, drained.process().exitValue(), load.ok.sum() + load.failed.sum(), load.failed.sum());
+        drained.id(),
+        downAfterMs,
+        exitedAfterMs,
+        drained.process().exitValue(),
+        load.ok.sum() + load.failed.sum(),
+        load.failed.sum());
     assertThat(load.failed.sum()).as("a graceful drain fails no call: " + load.failures).isZero();
-    assertThat(downAfterMs).as("out of rotation before the proxy stops taking calls").isLessThan(2000);
+    assertThat(downAfterMs)
+        .as("out of rotation before the proxy stops taking calls")
+        .isLessThan(2000);
     assertEveryAcknowledgedWriteIsThere();
 
     // Its last counters were written at shutdown: the fleet lists it stopped, the survivor live.
@@ -476,10 +614,16 @@ class FleetHaproxyTest {
       }
     }
     assertThat(live).containsEntry("i1", true).containsEntry("i3", false);
-    assertThat(stopped).as("SIGTERM closes cleanly, SIGKILL cannot").contains("i3").doesNotContain("i2");
+    assertThat(stopped)
+        .as("SIGTERM closes cleanly, SIGKILL cannot")
+        .contains("i3")
+        .doesNotContain("i2");
   }
 
-  /** Every write a client had a 200 for is in the authoritative (legacy) store and readable through HAProxy. */
+  /**
+   * Every write a client had a 200 for is in the authoritative (legacy) store and readable through
+   * HAProxy.
+   */
   private void assertEveryAcknowledgedWriteIsThere() {
     assertThat(acknowledged).isNotEmpty();
     CallContext ctx = new CallContext("fleet-check", Instant.now());
@@ -504,11 +648,13 @@ class FleetHaproxyTest {
       assertThat(r.statusCode()).as(id + ": " + r.body()).isEqualTo(200);
     }
     client.close();
-    System.out.printf("%d acknowledged writes, all in the authoritative store%n", acknowledged.size());
+    System.out.printf(
+        "%d acknowledged writes, all in the authoritative store%n", acknowledged.size());
   }
 
   private HttpRequest call(String operation, String body, String routingKey) {
-    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + haproxyPort + "/v1/" + operation))
+    return HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + haproxyPort + "/v1/" + operation))
         .timeout(Duration.ofSeconds(10))
         .header("Content-Type", "application/json")
         .header("X-Routing-Key", routingKey)
@@ -583,10 +729,20 @@ class FleetHaproxyTest {
 
     private void run(int client) {
       try (HttpClient http =
-          HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build()) {
+          HttpClient.newBuilder()
+              .version(HttpClient.Version.HTTP_1_1)
+              .connectTimeout(Duration.ofSeconds(2))
+              .build()) {
         for (int n = 0; !stop.get(); n++) {
           String id = "fleet-" + prefix + "-" + client + "-" + n;
-          String create = "{\"replId\":\"" + id + "\",\"ownerId\":\"o-" + client + "\",\"slug\":\"" + id + "\",\"region\":\"region-1\"}";
+          String create =
+              "{\"replId\":\""
+                  + id
+                  + "\",\"ownerId\":\"o-"
+                  + client
+                  + "\",\"slug\":\""
+                  + id
+                  + "\",\"region\":\"region-1\"}";
           String servedCreate = attempt(http, call("CreateRepl", create, id));
           if (servedCreate == null) {
             continue;

@@ -10,7 +10,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** {@code serve}'s recording options: checked before anything starts, with a usage error naming the problem. */
+/**
+ * {@code serve}'s recording options: checked before anything starts, with a usage error naming the
+ * problem.
+ */
 class RecordOptionsTest {
   @TempDir Path dir;
 

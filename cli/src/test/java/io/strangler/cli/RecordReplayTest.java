@@ -1,6 +1,5 @@
 package io.strangler.cli;
 
-import io.strangler.proxy.TestStrangler;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -12,6 +11,7 @@ import io.strangler.api.workload.RandomCalls;
 import io.strangler.dispatch.RecordingConfig;
 import io.strangler.dispatch.TrafficRecorder;
 import io.strangler.flags.Mode;
+import io.strangler.proxy.TestStrangler;
 import io.strangler.servers.RealServers;
 import io.strangler.servers.RealServers.PostgresDb;
 import io.strangler.servers.RealServers.RedisDb;
@@ -49,12 +49,17 @@ class RecordReplayTest {
     // Small files, so the replay reads rotated ones too.
     RecordingConfig recording = RecordingConfig.builder(log).maxBytes(32 * 1024).keep(100).build();
     long dispatched = 0;
-    try (TestStrangler strangler = TestStrangler.start(redis, pg, dir, Mode.SHADOW, topology, TrafficRecorder.start(recording))) {
+    try (TestStrangler strangler =
+        TestStrangler.start(
+            redis, pg, dir, Mode.SHADOW, topology, TrafficRecorder.start(recording))) {
       TrafficRecorder recorder = strangler.server.recorder();
       RandomCalls calls = new RandomCalls(topology, 11L);
       for (int i = 0; i < CALLS; i++) {
         RandomCalls.Call call = calls.next();
-        var response = strangler.post(call.operation().name(), ControlApiJson.mapper().writeValueAsString(call.request()));
+        var response =
+            strangler.post(
+                call.operation().name(),
+                ControlApiJson.mapper().writeValueAsString(call.request()));
         if (response.statusCode() == 200) {
           calls.observe(call, ControlApiJson.mapper().readValue(response.body(), answerType(call)));
         }
@@ -62,7 +67,9 @@ class RecordReplayTest {
           // One call at a time, each written before the next is sent: the log's order is then the
           // order the stores saw, which a replay must follow.
           long expected = ++dispatched;
-          await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1))
+          await()
+              .atMost(Duration.ofSeconds(10))
+              .pollInterval(Duration.ofMillis(1))
               .until(() -> recorder.stats().written() >= expected);
         }
       }
@@ -81,8 +88,16 @@ class RecordReplayTest {
     Path report = dir.resolve("report.json");
     args.addAll(
         List.of(
-            "--inprocess", "--redis", redis.uri(), "--postgres", Scratch.postgresUrl(pg),
-            "--fail-under", "100", "--json", "--report", report.toString()));
+            "--inprocess",
+            "--redis",
+            redis.uri(),
+            "--postgres",
+            Scratch.postgresUrl(pg),
+            "--fail-under",
+            "100",
+            "--json",
+            "--report",
+            report.toString()));
 
     int exit = Main.run(args.toArray(String[]::new));
 
@@ -91,7 +106,9 @@ class RecordReplayTest {
     JsonNode overall = r.get("overall");
     assertThat(overall.get("calls").asLong()).isEqualTo(dispatched);
     assertThat(overall.get("reproducible").asLong()).isEqualTo(dispatched);
-    assertThat(overall.get("reproducedPercent").asDouble()).as("%s", r.get("unreproducedExamples")).isEqualTo(100.0);
+    assertThat(overall.get("reproducedPercent").asDouble())
+        .as("%s", r.get("unreproducedExamples"))
+        .isEqualTo(100.0);
     assertThat(overall.get("consistencyPercent").asDouble()).isEqualTo(100.0);
     assertThat(r.get("topDifferingFields")).isEmpty();
     // The mix reached every API, with errors as well as answers.

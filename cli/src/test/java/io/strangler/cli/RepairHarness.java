@@ -1,9 +1,5 @@
 package io.strangler.cli;
 
-import io.strangler.proxy.StranglerServer;
-import io.strangler.proxy.TestStrangler;
-import io.strangler.proxy.ClosingFlags;
-import io.strangler.proxy.RepairWiring;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.strangler.api.ControlApiJson;
 import io.strangler.api.ControlPlane;
@@ -19,12 +15,16 @@ import io.strangler.cutover.RollbackConfig;
 import io.strangler.dispatch.ProxyConfig;
 import io.strangler.dispatch.TrafficRecorder;
 import io.strangler.dispatch.repair.Repairer;
+import io.strangler.endpoints.PostgresEndpoint;
 import io.strangler.flags.FlagsFile;
 import io.strangler.flags.Mode;
 import io.strangler.flags.OverridingFlags;
 import io.strangler.legacy.LegacyRedisControlPlane;
 import io.strangler.legacy.RedisPoolSettings;
-import io.strangler.endpoints.PostgresEndpoint;
+import io.strangler.proxy.ClosingFlags;
+import io.strangler.proxy.RepairWiring;
+import io.strangler.proxy.StranglerServer;
+import io.strangler.proxy.TestStrangler;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -52,10 +52,12 @@ final class RepairHarness implements AutoCloseable {
   final ControlPlane legacyView;
   final ControlPlane newView;
   final Stores stores;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final AtomicLong seq = new AtomicLong();
 
-  private RepairHarness(StranglerServer server, ControlPlane legacyView, ControlPlane newView, Stores stores) {
+  private RepairHarness(
+      StranglerServer server, ControlPlane legacyView, ControlPlane newView, Stores stores) {
     this.server = server;
     this.legacyView = legacyView;
     this.newView = newView;
@@ -80,11 +82,13 @@ final class RepairHarness implements AutoCloseable {
     try (var j = new redis.clients.jedis.Jedis(URI.create(redisUrl))) {
       j.flushDB();
     }
-    try (var c = store.connect(); var s = c.createStatement()) {
+    try (var c = store.connect();
+        var s = c.createStatement()) {
       s.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
     }
     ProxyConfig config =
-        proxy.apply(
+        proxy
+            .apply(
                 ProxyConfig.builder()
                     .bindAddress("127.0.0.1")
                     .port(0)
@@ -95,15 +99,31 @@ final class RepairHarness implements AutoCloseable {
                     .authoritativeConnections(6)
                     .shadowConnections(4))
             .build();
-    ControlPlane legacy = LegacyRedisControlPlane.create(redisUrl, RedisPoolSettings.of(config.authoritativeConnections()));
-    ControlPlane controlPlane = new PostgresControlPlane(store.jdbcUrl(), store.user(), store.password(), PostgresPoolSettings.of(config.authoritativeConnections()));
+    ControlPlane legacy =
+        LegacyRedisControlPlane.create(
+            redisUrl, RedisPoolSettings.of(config.authoritativeConnections()));
+    ControlPlane controlPlane =
+        new PostgresControlPlane(
+            store.jdbcUrl(),
+            store.user(),
+            store.password(),
+            PostgresPoolSettings.of(config.authoritativeConnections()));
     legacy.applyTopology(topology);
     controlPlane.applyTopology(topology);
-    ControlPlane legacyShadow = LegacyRedisControlPlane.create(redisUrl, RedisPoolSettings.of(config.shadowConnections()));
-    ControlPlane controlPlaneShadow = new PostgresControlPlane(store.jdbcUrl(), store.user(), store.password(), PostgresPoolSettings.of(config.shadowConnections()));
+    ControlPlane legacyShadow =
+        LegacyRedisControlPlane.create(redisUrl, RedisPoolSettings.of(config.shadowConnections()));
+    ControlPlane controlPlaneShadow =
+        new PostgresControlPlane(
+            store.jdbcUrl(),
+            store.user(),
+            store.password(),
+            PostgresPoolSettings.of(config.shadowConnections()));
     Path flagsFile = dir.resolve("flags.json");
-    Files.write(flagsFile, FlagsFile.allIn(mode, Operation.ALL.stream().map(Operation::name).toList()).toJson());
-    RepairWiring.Setup repairs = RepairWiring.Setup.of(RepairWiring.journalDir(dir), redisUrl, store).withRepairer(repairer);
+    Files.write(
+        flagsFile,
+        FlagsFile.allIn(mode, Operation.ALL.stream().map(Operation::name).toList()).toJson());
+    RepairWiring.Setup repairs =
+        RepairWiring.Setup.of(RepairWiring.journalDir(dir), redisUrl, store).withRepairer(repairer);
     StranglerServer server =
         StranglerServer.start(
             config,
@@ -116,12 +136,23 @@ final class RepairHarness implements AutoCloseable {
             TrafficRecorder.disabled(),
             // No automatic rollback: these tests hold the mode to watch the repairs in it (a shadow
             // store that is down makes calls inconsistent, which would step the API back).
-            CutoverConfig.defaults().withRollback(new RollbackConfig(Duration.ofSeconds(60), Duration.ofSeconds(1), Long.MAX_VALUE, 1.0, 1.5, 50, 99.0, 3)),
+            CutoverConfig.defaults()
+                .withRollback(
+                    new RollbackConfig(
+                        Duration.ofSeconds(60),
+                        Duration.ofSeconds(1),
+                        Long.MAX_VALUE,
+                        1.0,
+                        1.5,
+                        50,
+                        99.0,
+                        3)),
             repairs);
     return new RepairHarness(
         server,
         LegacyRedisControlPlane.create(redisUrl, RedisPoolSettings.of(2)),
-        new PostgresControlPlane(store.jdbcUrl(), store.user(), store.password(), PostgresPoolSettings.of(2)),
+        new PostgresControlPlane(
+            store.jdbcUrl(), store.user(), store.password(), PostgresPoolSettings.of(2)),
         Stores.open(redisUrl, store, 2, Clock.systemUTC(), Duration.ofSeconds(10)));
   }
 
@@ -160,7 +191,11 @@ final class RepairHarness implements AutoCloseable {
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.adminPort() + path))
             .timeout(Duration.ofSeconds(15))
             .header("Authorization", "Bearer " + TOKEN)
-            .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body))
             .build();
     try {
       HttpResponse<String> response = http.send(r, HttpResponse.BodyHandlers.ofString());
@@ -173,7 +208,9 @@ final class RepairHarness implements AutoCloseable {
     }
   }
 
-  /** A drift scan of every entity of both stores, as {@code strangler drift scan --entities all}. */
+  /**
+   * A drift scan of every entity of both stores, as {@code strangler drift scan --entities all}.
+   */
   DriftReport scan() {
     try {
       return stores.scanner().scan(DriftScanner.Options.all());

@@ -24,20 +24,20 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Eight clients write through the proxy while the repairer and drift repairs copy the same
- * entities from the authoritative store to the shadow store, and no newer write is overwritten:
+ * Eight clients write through the proxy while the repairer and drift repairs copy the same entities
+ * from the authoritative store to the shadow store, and no newer write is overwritten:
  *
  * <ul>
- *   <li>a heartbeat's shadow not answered within 1 ms is reported timed out (the write itself
- *       still lands; the proxy's timer ticks every 10 ms, so in practice most against PostgreSQL,
- *       fewer against Redis), so it is journaled and its machine repaired, with no settle time,
- *       while the next heartbeats of that machine and their shadow writes arrive;
+ *   <li>a heartbeat's shadow not answered within 1 ms is reported timed out (the write itself still
+ *       lands; the proxy's timer ticks every 10 ms, so in practice most against PostgreSQL, fewer
+ *       against Redis), so it is journaled and its machine repaired, with no settle time, while the
+ *       next heartbeats of that machine and their shadow writes arrive;
  *   <li>drift repairs run back to back meanwhile, syncing whatever a scan finds different, which
  *       under load is mostly writes whose shadow is still in flight;
  *   <li>at the end, with no repair pending, the stores are equal and hold every acknowledged last
@@ -47,17 +47,19 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Each machine's heartbeats only go up, and a watcher reads the shadow store's values all along.
  * With no settle time a repair may copy a machine ahead of its shadow writes still queued; those
- * then land on top and the shadow store shows an older value again until the last queued one
- * lands. That is the proxy's queue catching up, not a repair overwriting anything: it is counted
- * and printed, not failed on (docs/convergence.md).
+ * then land on top and the shadow store shows an older value again until the last queued one lands.
+ * That is the proxy's queue catching up, not a repair overwriting anything: it is counted and
+ * printed, not failed on (docs/convergence.md).
  */
 @ExtendWith(RealServers.class)
 class RepairRaceTest {
   private static final Topology TOPOLOGY = Topology.sample(2, 2);
   private static final Duration LOAD = Duration.ofSeconds(15);
+
   /** Repairs right away: the tightest race with the writes that follow. */
   private static final Repairer.Config NO_SETTLE =
-      new Repairer.Config(256, 2_000, Duration.ZERO, Duration.ofMillis(50), Duration.ofSeconds(1), 4);
+      new Repairer.Config(
+          256, 2_000, Duration.ZERO, Duration.ofMillis(50), Duration.ofSeconds(1), 4);
 
   private final RedisDb redis;
   private final PostgresDb pg;
@@ -70,11 +72,21 @@ class RepairRaceTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = Mode.class, names = {"SHADOW", "NEW_PRIMARY"})
-  void writesThroughTheProxy_whileRepairsRun_areNeverOverwrittenByAnOlderState(Mode mode) throws Exception {
+  @EnumSource(
+      value = Mode.class,
+      names = {"SHADOW", "NEW_PRIMARY"})
+  void writesThroughTheProxy_whileRepairsRun_areNeverOverwrittenByAnOlderState(Mode mode)
+      throws Exception {
     try (RepairHarness h =
         RepairHarness.start(
-            redis.uri(), pg.database(), pg.database(), dir, mode, TOPOLOGY, b -> b.shadowTimeout("Heartbeat", Duration.ofMillis(1)), NO_SETTLE)) {
+            redis.uri(),
+            pg.database(),
+            pg.database(),
+            dir,
+            mode,
+            TOPOLOGY,
+            b -> b.shadowTimeout("Heartbeat", Duration.ofMillis(1)),
+            NO_SETTLE)) {
       WriteLoad load = new WriteLoad(h, TOPOLOGY, 8, 300);
       load.prepare();
       Watcher watcher = new Watcher(h, mode.shadow().orElseThrow(), load.machines());
@@ -89,37 +101,62 @@ class RepairRaceTest {
                   () -> {
                     String from = mode.authoritative() == Mode.Backend.LEGACY ? "legacy" : "new";
                     while (running.get()) {
-                      RepairHarness.Answer a = h.admin("POST", "/admin/repairs/scan", "{\"from\": \"" + from + "\"}");
+                      RepairHarness.Answer a =
+                          h.admin("POST", "/admin/repairs/scan", "{\"from\": \"" + from + "\"}");
                       if (a.status() == 202) {
                         driftRepairs.incrementAndGet();
                       } else if (a.status() != 409) {
                         problems.add(a.status() + " " + a.body());
                       }
-                      await().atMost(Duration.ofSeconds(60)).until(() -> !h.adminJson("/admin/repairs").path("driftScan").path("running").asBoolean());
+                      await()
+                          .atMost(Duration.ofSeconds(60))
+                          .until(
+                              () ->
+                                  !h.adminJson("/admin/repairs")
+                                      .path("driftScan")
+                                      .path("running")
+                                      .asBoolean());
                     }
                   });
 
       load.start();
       long started = System.nanoTime();
-      await().atMost(LOAD.plusSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> System.nanoTime() - started >= LOAD.toNanos());
+      await()
+          .atMost(LOAD.plusSeconds(30))
+          .pollInterval(Duration.ofMillis(200))
+          .until(() -> System.nanoTime() - started >= LOAD.toNanos());
       load.stop();
       running.set(false);
       repairing.join(Duration.ofSeconds(90));
       watching.join(Duration.ofSeconds(10));
       assertThat(repairing.isAlive() || watching.isAlive()).isFalse();
 
-      await().atMost(Duration.ofSeconds(60)).until(() -> h.adminJson("/admin/repairs").path("pending").asLong() == 0);
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> h.adminJson("/admin/repairs").path("pending").asLong() == 0);
       DriftReport scan = h.scan();
       JsonNode repairs = h.adminJson("/admin/repairs");
       System.out.printf(
           "%s: %s; journal recorded %d, repaired %d, already equal %d, retried %d, failed %d; %d drift repairs; %d reads of the shadow's heartbeats, %d showed one older than before%n",
-          mode, load.summary(), repairs.path("recorded").asLong(), repairs.path("repaired").asLong(), repairs.path("alreadyEqual").asLong(),
-          repairs.path("retried").asLong(), repairs.path("failed").asLong(), driftRepairs.get(), watcher.reads.get(), watcher.wentBack.get());
+          mode,
+          load.summary(),
+          repairs.path("recorded").asLong(),
+          repairs.path("repaired").asLong(),
+          repairs.path("alreadyEqual").asLong(),
+          repairs.path("retried").asLong(),
+          repairs.path("failed").asLong(),
+          driftRepairs.get(),
+          watcher.reads.get(),
+          watcher.wentBack.get());
 
       assertThat(problems).isEmpty();
       assertThat(load.internal).isEmpty();
-      assertThat(repairs.path("recorded").asLong()).as("heartbeats journaled while the load ran").isPositive();
-      assertThat(repairs.path("repaired").asLong() + repairs.path("alreadyEqual").asLong()).as(repairs.toString()).isPositive();
+      assertThat(repairs.path("recorded").asLong())
+          .as("heartbeats journaled while the load ran")
+          .isPositive();
+      assertThat(repairs.path("repaired").asLong() + repairs.path("alreadyEqual").asLong())
+          .as(repairs.toString())
+          .isPositive();
       assertThat(repairs.path("failed").asLong()).as(repairs.toString()).isZero();
       assertThat(driftRepairs.get()).as("drift repairs alongside the writes").isGreaterThan(1);
       assertThat(scan.hasDrift()).as(scan.toText()).isFalse();
@@ -128,7 +165,10 @@ class RepairRaceTest {
     }
   }
 
-  /** Reads each machine's cpu from the shadow store over and over and counts reads of one that went down. */
+  /**
+   * Reads each machine's cpu from the shadow store over and over and counts reads of one that went
+   * down.
+   */
   private static final class Watcher {
     final AtomicLong reads = new AtomicLong();
     final AtomicLong wentBack = new AtomicLong();

@@ -1,6 +1,5 @@
 package io.strangler.cli;
 
-import io.strangler.proxy.TestStrangler;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,6 +8,7 @@ import io.strangler.api.model.Topology;
 import io.strangler.controlplane.PostgresControlPlane;
 import io.strangler.flags.Mode;
 import io.strangler.legacy.LegacyRedisControlPlane;
+import io.strangler.proxy.TestStrangler;
 import io.strangler.servers.RealServers;
 import io.strangler.servers.RealServers.PostgresDb;
 import io.strangler.servers.RealServers.RedisDb;
@@ -22,7 +22,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code replay --fail-under}: a clean pair of stores passes, a corrupted one fails the gate, both ways. */
+/**
+ * {@code replay --fail-under}: a clean pair of stores passes, a corrupted one fails the gate, both
+ * ways.
+ */
 @ExtendWith(RealServers.class)
 class ReplayGateTest {
   private static final Topology TOPOLOGY = new Topology(Map.of("us", List.of("us-1", "us-2")));
@@ -53,8 +56,15 @@ class ReplayGateTest {
     calls.add(new String[] {"ListMachines", "{\"cluster\":\"us-2\"}"});
     for (int i = 0; i < calls.size(); i++) {
       lines.add(
-          "{\"time\":\"" + t.plusMillis(10L * i) + "\",\"operation\":\"" + calls.get(i)[0] + "\",\"requestId\":\"read-" + i
-              + "\",\"mode\":\"SHADOW\",\"request\":" + calls.get(i)[1] + "}");
+          "{\"time\":\""
+              + t.plusMillis(10L * i)
+              + "\",\"operation\":\""
+              + calls.get(i)[0]
+              + "\",\"requestId\":\"read-"
+              + i
+              + "\",\"mode\":\"SHADOW\",\"request\":"
+              + calls.get(i)[1]
+              + "}");
     }
     Path log = dir.resolve("reads.jsonl");
     Files.write(log, lines);
@@ -66,7 +76,15 @@ class ReplayGateTest {
   }
 
   private int replay(Path report, String... extra) {
-    List<String> args = new ArrayList<>(List.of("replay", "--log", dir.resolve("reads.jsonl").toString(), "--json", "--report", report.toString()));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "replay",
+                "--log",
+                dir.resolve("reads.jsonl").toString(),
+                "--json",
+                "--report",
+                report.toString()));
     args.addAll(List.of(extra));
     return Main.run(args.toArray(String[]::new));
   }
@@ -78,10 +96,20 @@ class ReplayGateTest {
         ControlPlane newer = new PostgresControlPlane(pg.jdbcUrl(), pg.user(), pg.password())) {
       Scratch.seedSmallWorld(REPLS, legacy, newer);
       readsLog();
-      String[] stores = {"--inprocess", "--redis", redis.uri(), "--postgres", Scratch.postgresUrl(pg), "--fail-under", "99.9"};
+      String[] stores = {
+        "--inprocess",
+        "--redis",
+        redis.uri(),
+        "--postgres",
+        Scratch.postgresUrl(pg),
+        "--fail-under",
+        "99.9"
+      };
 
       Path clean = dir.resolve("clean.json");
-      assertThat(replay(clean, stores)).as("clean: %s", Scratch.readJson(dir.resolve("clean.json"))).isZero();
+      assertThat(replay(clean, stores))
+          .as("clean: %s", Scratch.readJson(dir.resolve("clean.json")))
+          .isZero();
       JsonNode r = Scratch.readJson(clean);
       assertThat(r.at("/overall/compared").asLong()).isEqualTo(4L * REPLS + 2);
       assertThat(r.at("/overall/consistencyPercent").asDouble()).isEqualTo(100.0);
@@ -94,10 +122,12 @@ class ReplayGateTest {
       assertThat(c.at("/overall/consistencyPercent").asDouble()).isLessThan(99.9);
       assertThat(c.at("/gate/passed").asBoolean()).isFalse();
       assertThat(Scratch.api(c, "GetRepl").at("/verdicts/mismatch").asLong()).isEqualTo(1);
-      assertThat(c.get("topDifferingFields")).anySatisfy(f -> {
-        assertThat(f.get("api").asText()).isEqualTo("GetRepl");
-        assertThat(f.get("path").asText()).isEqualTo("/cluster");
-      });
+      assertThat(c.get("topDifferingFields"))
+          .anySatisfy(
+              f -> {
+                assertThat(f.get("api").asText()).isEqualTo("GetRepl");
+                assertThat(f.get("path").asText()).isEqualTo("/cluster");
+              });
     }
   }
 
@@ -107,11 +137,27 @@ class ReplayGateTest {
       Scratch.seedSmallWorld(REPLS, strangler.legacyView, strangler.newView);
       readsLog();
       String[] proxy = {
-        "--target", "http://127.0.0.1:" + strangler.server.port(), "--concurrency", "4",
-        "--admin", strangler.adminUrl(), "--admin-token", TestStrangler.TOKEN, "--fail-under", "99.9"
+        "--target",
+        "http://127.0.0.1:" + strangler.server.port(),
+        "--concurrency",
+        "4",
+        "--admin",
+        strangler.adminUrl(),
+        "--admin-token",
+        TestStrangler.TOKEN,
+        "--fail-under",
+        "99.9"
       };
 
-      assertThat(Main.run("replay", "--log", dir.resolve("reads.jsonl").toString(), "--target", "http://127.0.0.1:" + strangler.server.port(), "--fail-under", "99"))
+      assertThat(
+              Main.run(
+                  "replay",
+                  "--log",
+                  dir.resolve("reads.jsonl").toString(),
+                  "--target",
+                  "http://127.0.0.1:" + strangler.server.port(),
+                  "--fail-under",
+                  "99"))
           .as("--fail-under through a proxy needs --admin")
           .isEqualTo(2);
 
@@ -127,7 +173,8 @@ class ReplayGateTest {
       assertThat(replay(corrupted, proxy)).isEqualTo(3);
       JsonNode c = Scratch.readJson(corrupted);
       assertThat(Scratch.api(c, "GetRepl").at("/verdicts/mismatch").asLong()).isEqualTo(1);
-      assertThat(c.get("topDifferingFields")).anySatisfy(f -> assertThat(f.get("path").asText()).isEqualTo("/cluster"));
+      assertThat(c.get("topDifferingFields"))
+          .anySatisfy(f -> assertThat(f.get("path").asText()).isEqualTo("/cluster"));
     }
   }
 }

@@ -1,6 +1,5 @@
 package io.strangler.cli;
 
-import io.strangler.proxy.TestStrangler;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,6 +10,7 @@ import io.strangler.api.ops.CreateReplRequest;
 import io.strangler.controlplane.PostgresControlPlane;
 import io.strangler.flags.Mode;
 import io.strangler.legacy.LegacyRedisControlPlane;
+import io.strangler.proxy.TestStrangler;
 import io.strangler.servers.RealServers;
 import io.strangler.servers.RealServers.PostgresDb;
 import io.strangler.servers.RealServers.RedisDb;
@@ -53,8 +53,15 @@ class ReplayPacingTest {
     for (int i = 0; i < n; i++) {
       String op = i % 2 == 0 ? "GetRepl" : "ResolveCluster";
       lines.add(
-          "{\"time\":\"" + t.plusMillis(gapMillis * i) + "\",\"operation\":\"" + op + "\",\"requestId\":\"p-" + i
-              + "\",\"mode\":\"SHADOW\",\"request\":{\"replId\":\"r-" + (i % 20) + "\"}}");
+          "{\"time\":\""
+              + t.plusMillis(gapMillis * i)
+              + "\",\"operation\":\""
+              + op
+              + "\",\"requestId\":\"p-"
+              + i
+              + "\",\"mode\":\"SHADOW\",\"request\":{\"replId\":\"r-"
+              + (i % 20)
+              + "\"}}");
     }
     Path file = dir.resolve("paced.jsonl");
     Files.write(file, lines);
@@ -75,8 +82,18 @@ class ReplayPacingTest {
 
       int exit =
           Main.run(
-              "replay", "--log", log.toString(), "--target", "http://127.0.0.1:" + strangler.server.port(),
-              "--rate", "50/s", "--concurrency", "4", "--json", "--report", report.toString());
+              "replay",
+              "--log",
+              log.toString(),
+              "--target",
+              "http://127.0.0.1:" + strangler.server.port(),
+              "--rate",
+              "50/s",
+              "--concurrency",
+              "4",
+              "--json",
+              "--report",
+              report.toString());
 
       assertThat(exit).isZero();
       JsonNode s = Scratch.readJson(report).get("schedule");
@@ -106,8 +123,21 @@ class ReplayPacingTest {
 
     int exit =
         Main.run(
-            "replay", "--log", log.toString(), "--inprocess", "--redis", redis.uri(), "--postgres", Scratch.postgresUrl(pg),
-            "--speed", "2x", "--concurrency", "2", "--json", "--report", report.toString());
+            "replay",
+            "--log",
+            log.toString(),
+            "--inprocess",
+            "--redis",
+            redis.uri(),
+            "--postgres",
+            Scratch.postgresUrl(pg),
+            "--speed",
+            "2x",
+            "--concurrency",
+            "2",
+            "--json",
+            "--report",
+            report.toString());
 
     assertThat(exit).isZero();
     JsonNode r = Scratch.readJson(report);

@@ -22,18 +22,23 @@ import java.time.Instant;
 import java.util.List;
 import redis.clients.jedis.Jedis;
 
-/** Store chores of the replay tests: empty stores with a topology, URLs for the command line, reports. */
+/**
+ * Store chores of the replay tests: empty stores with a topology, URLs for the command line,
+ * reports.
+ */
 final class Scratch {
   private Scratch() {}
 
   /** Empties both stores and gives both the topology, as a fresh deployment would start. */
   static void freshStores(RedisDb redis, PostgresDb pg, Topology topology) throws Exception {
     redis.flush();
-    try (var c = pg.database().connect(); var s = c.createStatement()) {
+    try (var c = pg.database().connect();
+        var s = c.createStatement()) {
       s.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
     }
     try (ControlPlane legacy = LegacyRedisControlPlane.create(redis.uri());
-        ControlPlane controlPlane = new PostgresControlPlane(pg.jdbcUrl(), pg.user(), pg.password())) {
+        ControlPlane controlPlane =
+            new PostgresControlPlane(pg.jdbcUrl(), pg.user(), pg.password())) {
       legacy.applyTopology(topology);
       controlPlane.applyTopology(topology);
     }
@@ -43,7 +48,8 @@ final class Scratch {
   static String postgresUrl(PostgresDb pg) {
     URI jdbc = URI.create(pg.jdbcUrl().substring("jdbc:".length()));
     String user = pg.user() == null ? "postgres" : pg.user();
-    String auth = pg.password() == null || pg.password().isEmpty() ? user : user + ":" + pg.password();
+    String auth =
+        pg.password() == null || pg.password().isEmpty() ? user : user + ":" + pg.password();
     return "postgresql://" + auth + "@" + jdbc.getHost() + ":" + jdbc.getPort() + jdbc.getPath();
   }
 
@@ -57,10 +63,14 @@ final class Scratch {
     for (ControlPlane p : planes) {
       int n = 0;
       for (String c : List.of("us-1", "us-2")) {
-        p.registerMachine(new RegisterMachineRequest("m-" + c, c, "10.0.0." + c.charAt(3), 10), new CallContext("seed-" + n++, t));
+        p.registerMachine(
+            new RegisterMachineRequest("m-" + c, c, "10.0.0." + c.charAt(3), 10),
+            new CallContext("seed-" + n++, t));
       }
       for (int i = 0; i < repls; i++) {
-        p.createRepl(new CreateReplRequest("r-" + i, "o", "app-" + i, "us"), new CallContext("seed-" + n++, t));
+        p.createRepl(
+            new CreateReplRequest("r-" + i, "o", "app-" + i, "us"),
+            new CallContext("seed-" + n++, t));
         if (i % 2 == 0) {
           p.connectRepl(new ConnectReplRequest("r-" + i), new CallContext("seed-" + n++, t));
         }
@@ -70,7 +80,10 @@ final class Scratch {
 
   /** Corrupts the legacy store: the repl's hash names the other cluster of {@code us}. */
   static void moveReplInRedis(RedisDb redis, ControlPlane legacy, String replId) {
-    String cluster = legacy.getRepl(new GetReplRequest(replId), new CallContext("look", Instant.now())).cluster();
+    String cluster =
+        legacy
+            .getRepl(new GetReplRequest(replId), new CallContext("look", Instant.now()))
+            .cluster();
     setClusterInRedis(redis, replId, cluster.equals("us-1") ? "us-2" : "us-1");
   }
 

@@ -1,7 +1,5 @@
 package io.strangler.cli;
 
-import io.strangler.proxy.StranglerServer;
-import io.strangler.proxy.TestStrangler;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -9,28 +7,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.strangler.api.CallContext;
 import io.strangler.api.ControlApiJson;
 import io.strangler.api.ControlPlane;
-import io.strangler.api.Operation;
 import io.strangler.api.model.Topology;
 import io.strangler.api.ops.GetReplRequest;
-import io.strangler.controlplane.PostgresControlPlane;
 import io.strangler.dispatch.CountingSink.Role;
-import io.strangler.dispatch.ProxyConfig;
-import io.strangler.flags.FileFlags;
-import io.strangler.flags.FlagAudit;
-import io.strangler.flags.FlagsFile;
 import io.strangler.flags.Mode;
-import io.strangler.legacy.LegacyRedisControlPlane;
+import io.strangler.proxy.StranglerServer;
+import io.strangler.proxy.TestStrangler;
 import io.strangler.servers.RealServers;
 import io.strangler.servers.RealServers.PostgresDb;
 import io.strangler.servers.RealServers.RedisDb;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -91,17 +80,30 @@ class ServerEndToEndTest {
   @Test
   void shadow_writeAppliesToBothBackends_andTheClientGetsTheLegacyAnswer() throws Exception {
     HttpResponse<String> created =
-        post("CreateRepl", "{\"replId\":\"r-1\",\"ownerId\":\"o-1\",\"slug\":\"my-app\",\"region\":\"region-1\"}");
+        post(
+            "CreateRepl",
+            "{\"replId\":\"r-1\",\"ownerId\":\"o-1\",\"slug\":\"my-app\",\"region\":\"region-1\"}");
 
     assertThat(created.statusCode()).isEqualTo(200);
     JsonNode repl = json(created.body());
     assertThat(repl.get("replId").asText()).isEqualTo("r-1");
     CallContext now = new CallContext("check", Instant.now());
-    assertThat(ControlApiJson.mapper().valueToTree(legacyView.getRepl(new GetReplRequest("r-1"), now)).equals(repl)).isTrue();
+    assertThat(
+            ControlApiJson.mapper()
+                .valueToTree(legacyView.getRepl(new GetReplRequest("r-1"), now))
+                .equals(repl))
+        .isTrue();
     // The shadow write follows off the client's path: wait for it.
-    await().atMost(Duration.ofSeconds(5))
-        .untilAsserted(() -> assertThat(ControlApiJson.mapper().<JsonNode>valueToTree(newView.getRepl(new GetReplRequest("r-1"), now))).isEqualTo(repl));
-    await().atMost(Duration.ofSeconds(5))
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        ControlApiJson.mapper()
+                            .<JsonNode>valueToTree(newView.getRepl(new GetReplRequest("r-1"), now)))
+                    .isEqualTo(repl));
+    await()
+        .atMost(Duration.ofSeconds(5))
         .until(() -> server.outcomes().count("CreateRepl", Role.SHADOW, "answer") == 1);
   }
 
@@ -110,7 +112,8 @@ class ServerEndToEndTest {
     HttpResponse<String> r = post("GetRepl", "{\"replId\":\"nope\"}");
 
     assertThat(r.statusCode()).isEqualTo(404);
-    assertThat(json(r.body())).isEqualTo(json("{\"code\":\"NOT_FOUND\",\"message\":\"repl 'nope' not found\"}"));
+    assertThat(json(r.body()))
+        .isEqualTo(json("{\"code\":\"NOT_FOUND\",\"message\":\"repl 'nope' not found\"}"));
   }
 
   @Test
@@ -122,7 +125,8 @@ class ServerEndToEndTest {
     Map<String, Integer> cases =
         Map.of(
             "{not json", 400,
-            "{\"replId\":\"r-1\",\"ownerId\":\"o\",\"slug\":\"s\",\"region\":\"region-1\",\"extra\":1}", 400,
+            "{\"replId\":\"r-1\",\"ownerId\":\"o\",\"slug\":\"s\",\"region\":\"region-1\",\"extra\":1}",
+                400,
             "{\"replId\":\"r-1\",\"slug\":\"s\",\"region\":\"region-1\"}", 400,
             "{\"replId\":7,\"ownerId\":\"o\",\"slug\":\"Bad Slug\",\"region\":\"region-1\"}", 400,
             "[]", 400);
@@ -138,7 +142,9 @@ class ServerEndToEndTest {
     try (var j = redis.connect()) {
       assertThat(j.keys("*")).isEqualTo(keysBefore);
     }
-    try (var c = pg.database().connect(); var s = c.createStatement(); var rs = s.executeQuery("SELECT count(*) FROM repls")) {
+    try (var c = pg.database().connect();
+        var s = c.createStatement();
+        var rs = s.executeQuery("SELECT count(*) FROM repls")) {
       rs.next();
       assertThat(rs.getInt(1)).isZero();
     }
@@ -155,8 +161,17 @@ class ServerEndToEndTest {
   @Test
   void flagsSet_fromTheCli_changesTheMode_andIsAudited() throws Exception {
     int code =
-        Main.run("flags", "set", "GetRepl", "NEW_PRIMARY", "--rollout", "40",
-            "--admin", "http://127.0.0.1:" + server.adminPort() + "/", "--admin-token", TOKEN);
+        Main.run(
+            "flags",
+            "set",
+            "GetRepl",
+            "NEW_PRIMARY",
+            "--rollout",
+            "40",
+            "--admin",
+            "http://127.0.0.1:" + server.adminPort() + "/",
+            "--admin-token",
+            TOKEN);
     assertThat(code).isZero();
 
     JsonNode snapshot = json(admin("GET", "/admin/flags", null, TOKEN).body());
@@ -169,11 +184,17 @@ class ServerEndToEndTest {
     assertThat(getRepl).isNotNull();
     assertThat(getRepl.get("configured").asText()).isEqualTo("NEW_PRIMARY");
     assertThat(getRepl.get("rolloutPercent").asInt()).isEqualTo(40);
-    await().atMost(Duration.ofSeconds(5))
-        .untilAsserted(() -> {
-          JsonNode audit = json(admin("GET", "/admin/flags/audit", null, TOKEN).body()).get("entries");
-          assertThat(audit.toString()).contains("GetRepl").contains("NEW_PRIMARY").contains(System.getProperty("user.name"));
-        });
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () -> {
+              JsonNode audit =
+                  json(admin("GET", "/admin/flags/audit", null, TOKEN).body()).get("entries");
+              assertThat(audit.toString())
+                  .contains("GetRepl")
+                  .contains("NEW_PRIMARY")
+                  .contains(System.getProperty("user.name"));
+            });
   }
 
   @Test
@@ -201,7 +222,14 @@ class ServerEndToEndTest {
     System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
     int code;
     try {
-      code = Main.run("flags", "get", "--admin", "http://127.0.0.1:" + server.adminPort() + "/", "--admin-token", TOKEN);
+      code =
+          Main.run(
+              "flags",
+              "get",
+              "--admin",
+              "http://127.0.0.1:" + server.adminPort() + "/",
+              "--admin-token",
+              TOKEN);
     } finally {
       System.setOut(old);
     }

@@ -1,6 +1,5 @@
 package io.strangler.cli;
 
-import io.strangler.proxy.TestStrangler;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -13,6 +12,7 @@ import io.strangler.api.ops.GetReplRequest;
 import io.strangler.api.ops.ResolveClusterRequest;
 import io.strangler.api.ops.ResolveClusterResponse;
 import io.strangler.flags.Mode;
+import io.strangler.proxy.TestStrangler;
 import io.strangler.servers.RealServers;
 import io.strangler.servers.RealServers.PostgresDb;
 import io.strangler.servers.RealServers.RedisDb;
@@ -28,13 +28,23 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** {@code strangler simulate}: the platform-shaped workload, its lazy transfers and its traffic log. */
+/**
+ * {@code strangler simulate}: the platform-shaped workload, its lazy transfers and its traffic log.
+ */
 @ExtendWith(RealServers.class)
 class SimulateTest {
   private static final Logger LOG = LoggerFactory.getLogger(SimulateTest.class);
+
   /** The topology the simulator documents (--print-topology). */
   static final Topology TOPOLOGY =
-      new Topology(Map.of("us", List.of("us-1", "us-2"), "eu", List.of("eu-1", "eu-2"), "asia", List.of("asia-1", "asia-2")));
+      new Topology(
+          Map.of(
+              "us",
+              List.of("us-1", "us-2"),
+              "eu",
+              List.of("eu-1", "eu-2"),
+              "asia",
+              List.of("asia-1", "asia-2")));
 
   private final RedisDb redis;
   private final PostgresDb pg;
@@ -52,25 +62,45 @@ class SimulateTest {
   };
 
   private int simulate(Path report, String... args) {
-    List<String> all = new java.util.ArrayList<>(List.of("simulate", "--json", "--report", report.toString()));
+    List<String> all =
+        new java.util.ArrayList<>(List.of("simulate", "--json", "--report", report.toString()));
     all.addAll(List.of(WORKLOAD));
     all.addAll(List.of(args));
     return Main.run(all.toArray(String[]::new));
   }
 
   @Test
-  void aLazyTransferThroughTheProxy_leavesEveryMovedReplInItsNewClusterWithATombstoneInTheOldOne() throws Exception {
+  void aLazyTransferThroughTheProxy_leavesEveryMovedReplInItsNewClusterWithATombstoneInTheOldOne()
+      throws Exception {
     try (TestStrangler strangler = TestStrangler.start(redis, pg, dir, Mode.SHADOW, TOPOLOGY)) {
       Path report = dir.resolve("sim.json");
       Path log = dir.resolve("sim.jsonl");
 
       int exit =
           simulate(
-              report, "--target", "http://127.0.0.1:" + strangler.server.port(), "--rate", "150/s", "--duration", "8s",
-              "--seed", "42", "--out", log.toString(), "--admin", strangler.adminUrl(), "--admin-token", TestStrangler.TOKEN);
+              report,
+              "--target",
+              "http://127.0.0.1:" + strangler.server.port(),
+              "--rate",
+              "150/s",
+              "--duration",
+              "8s",
+              "--seed",
+              "42",
+              "--out",
+              log.toString(),
+              "--admin",
+              strangler.adminUrl(),
+              "--admin-token",
+              TestStrangler.TOKEN);
 
       JsonNode r = Scratch.readJson(report);
-      LOG.info("placement {}, transfers {}, world {}, schedule {}", r.get("placement"), r.get("transfers"), r.get("world"), r.get("schedule"));
+      LOG.info(
+          "placement {}, transfers {}, world {}, schedule {}",
+          r.get("placement"),
+          r.get("transfers"),
+          r.get("world"),
+          r.get("schedule"));
       assertThat(exit).isZero();
       JsonNode transfers = r.get("transfers");
       assertThat(transfers.get("marked").asLong()).isPositive();
@@ -89,11 +119,17 @@ class SimulateTest {
       // then the repl does not move there. Such a divergence must not go unseen: the proxy
       // compared that connect and kept it as a mismatch.
       List<String> diverged = moves.wrongIn(strangler.newView);
-      LOG.info("proxy's comparison over the run: {}; moves not applied in the shadow store: {}", Scratch.api(r, "ConnectRepl").get("verdicts"), diverged);
+      LOG.info(
+          "proxy's comparison over the run: {}; moves not applied in the shadow store: {}",
+          Scratch.api(r, "ConnectRepl").get("verdicts"),
+          diverged);
       if (!diverged.isEmpty()) {
-        JsonNode samples = strangler.adminJson("/admin/mismatches?api=ConnectRepl&limit=1000").get("mismatches");
+        JsonNode samples =
+            strangler.adminJson("/admin/mismatches?api=ConnectRepl&limit=1000").get("mismatches");
         for (String replId : diverged) {
-          assertThat(samples).as("a ConnectRepl mismatch of %s", replId).anySatisfy(m -> assertThat(m.at("/request/replId").asText()).isEqualTo(replId));
+          assertThat(samples)
+              .as("a ConnectRepl mismatch of %s", replId)
+              .anySatisfy(m -> assertThat(m.at("/request/replId").asText()).isEqualTo(replId));
         }
       }
 
@@ -117,8 +153,12 @@ class SimulateTest {
   void aSimulationInProcess_writesALogThatReplaysToTheSameAnswers() throws Exception {
     Scratch.freshStores(redis, pg, TOPOLOGY);
     Path log = dir.resolve("sim.jsonl");
-    String[] stores = {"--inprocess", "--redis", redis.uri(), "--postgres", Scratch.postgresUrl(pg)};
-    List<String> args = new java.util.ArrayList<>(List.of("--rate", "100/s", "--duration", "5s", "--seed", "7", "--out", log.toString()));
+    String[] stores = {
+      "--inprocess", "--redis", redis.uri(), "--postgres", Scratch.postgresUrl(pg)
+    };
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of("--rate", "100/s", "--duration", "5s", "--seed", "7", "--out", log.toString()));
     args.addAll(List.of(stores));
 
     int exit = simulate(dir.resolve("sim.json"), args.toArray(String[]::new));
@@ -130,17 +170,33 @@ class SimulateTest {
 
     Scratch.freshStores(redis, pg, TOPOLOGY);
     Path replayed = dir.resolve("replay.json");
-    List<String> replay = new java.util.ArrayList<>(List.of("replay", "--log", log.toString(), "--json", "--report", replayed.toString(), "--fail-under", "100"));
+    List<String> replay =
+        new java.util.ArrayList<>(
+            List.of(
+                "replay",
+                "--log",
+                log.toString(),
+                "--json",
+                "--report",
+                replayed.toString(),
+                "--fail-under",
+                "100"));
     replay.addAll(List.of(stores));
     assertThat(Main.run(replay.toArray(String[]::new))).isZero();
     JsonNode r = Scratch.readJson(replayed);
-    assertThat(r.at("/overall/calls").asLong()).isEqualTo(sim.at("/log/written").asLong()).isEqualTo(500);
-    assertThat(r.at("/overall/reproducedPercent").asDouble()).as("%s", r.get("unreproducedExamples")).isEqualTo(100.0);
+    assertThat(r.at("/overall/calls").asLong())
+        .isEqualTo(sim.at("/log/written").asLong())
+        .isEqualTo(500);
+    assertThat(r.at("/overall/reproducedPercent").asDouble())
+        .as("%s", r.get("unreproducedExamples"))
+        .isEqualTo(100.0);
     // Both stores got every call in order: both hold every move.
     Moves moves = Moves.from(log);
     assertThat(moves.to).isNotEmpty();
     try (ControlPlane legacy = io.strangler.legacy.LegacyRedisControlPlane.create(redis.uri());
-        ControlPlane newer = new io.strangler.controlplane.PostgresControlPlane(pg.jdbcUrl(), pg.user(), pg.password())) {
+        ControlPlane newer =
+            new io.strangler.controlplane.PostgresControlPlane(
+                pg.jdbcUrl(), pg.user(), pg.password())) {
       assertThat(moves.wrongIn(legacy)).isEmpty();
       assertThat(moves.wrongIn(newer)).isEmpty();
     }
@@ -159,21 +215,26 @@ class SimulateTest {
         }
         if (l.get("operation").asText().equals("TransferRepl")) {
           from.put(answer.get("replId").asText(), answer.get("cluster").asText());
-        } else if (l.get("operation").asText().equals("ConnectRepl") && answer.get("transferred").asBoolean()) {
+        } else if (l.get("operation").asText().equals("ConnectRepl")
+            && answer.get("transferred").asBoolean()) {
           to.put(answer.at("/container/replId").asText(), answer.at("/container/cluster").asText());
         }
       }
       return new Moves(from, to);
     }
 
-    /** The moved repls that {@code plane} does not show in their new cluster with the move's tombstone. */
+    /**
+     * The moved repls that {@code plane} does not show in their new cluster with the move's
+     * tombstone.
+     */
     List<String> wrongIn(ControlPlane plane) {
       CallContext now = new CallContext("check", Instant.now());
       List<String> wrong = new java.util.ArrayList<>();
       for (Map.Entry<String, String> moved : to.entrySet()) {
         String replId = moved.getKey();
         Repl repl = plane.getRepl(new GetReplRequest(replId), now);
-        ResolveClusterResponse resolved = plane.resolveCluster(new ResolveClusterRequest(replId), now);
+        ResolveClusterResponse resolved =
+            plane.resolveCluster(new ResolveClusterRequest(replId), now);
         boolean right =
             repl.cluster().equals(moved.getValue())
                 && moved.getValue().startsWith("asia-")

@@ -1,7 +1,5 @@
 package io.strangler.cli;
 
-import io.strangler.traffic.simulate.World;
-import io.strangler.proxy.TestStrangler;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -10,9 +8,11 @@ import io.strangler.api.ControlApiJson;
 import io.strangler.api.Operation;
 import io.strangler.api.model.Topology;
 import io.strangler.flags.Mode;
+import io.strangler.proxy.TestStrangler;
 import io.strangler.servers.RealServers;
 import io.strangler.servers.RealServers.PostgresDb;
 import io.strangler.servers.RealServers.RedisDb;
+import io.strangler.traffic.simulate.World;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -51,8 +51,8 @@ import redis.clients.jedis.Jedis;
 /**
  * Generated bad requests against the assembled proxy over both real stores, every API in SHADOW:
  * each is refused with 4xx and the contract's error JSON, no call reaches a backend, and both
- * stores stay byte for byte what they were. The generator is seeded: it takes a valid request of
- * a random operation over a seeded world and breaks it in one to three ways, each of which alone
+ * stores stay byte for byte what they were. The generator is seeded: it takes a valid request of a
+ * random operation over a seeded world and breaks it in one to three ways, each of which alone
  * makes the request invalid (so no combination can make it valid again).
  */
 @ExtendWith(RealServers.class)
@@ -65,7 +65,10 @@ class StrictInputFuzzTest {
   private final PostgresDb pg;
   private TestStrangler strangler;
   private final HttpClient http =
-      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
 
   @TempDir Path dir;
 
@@ -140,7 +143,9 @@ class StrictInputFuzzTest {
   /** Null when the answer is what the contract says, else what is wrong with it. */
   private String check(Case bad, Map<Integer, AtomicInteger> statuses) {
     HttpRequest request =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + strangler.server.port() + "/v1/" + bad.operation()))
+        HttpRequest.newBuilder(
+                URI.create(
+                    "http://127.0.0.1:" + strangler.server.port() + "/v1/" + bad.operation()))
             .header("Content-Type", "application/json")
             .timeout(Duration.ofSeconds(30))
             .POST(HttpRequest.BodyPublishers.ofByteArray(bad.body()))
@@ -173,7 +178,8 @@ class StrictInputFuzzTest {
       return bad + " -> not the contract's error JSON: " + r.body();
     }
     String message = error.get("message").asText();
-    if (!bad.fields().isEmpty() && bad.fields().stream().noneMatch(f -> message.contains("'" + shown(f) + "'"))) {
+    if (!bad.fields().isEmpty()
+        && bad.fields().stream().noneMatch(f -> message.contains("'" + shown(f) + "'"))) {
       return bad + " -> the message names none of " + bad.fields() + ": " + message;
     }
     return null;
@@ -192,7 +198,11 @@ class StrictInputFuzzTest {
 
   /** Entities that exist in both stores, so a mutation that slipped through would change them. */
   private record World(
-      List<String> repls, List<String> slugs, List<String> machines, List<String> containers, List<String> clusters) {}
+      List<String> repls,
+      List<String> slugs,
+      List<String> machines,
+      List<String> containers,
+      List<String> clusters) {}
 
   private World seed() {
     List<String> clusters = List.of("region-1-c1", "region-1-c2", "region-2-c1", "region-2-c2");
@@ -202,14 +212,30 @@ class StrictInputFuzzTest {
     int calls = 0;
     for (int i = 0; i < clusters.size(); i++) {
       String m = "m-" + i;
-      ok("RegisterMachine", "{\"machineId\":\"" + m + "\",\"cluster\":\"" + clusters.get(i) + "\",\"address\":\"10.0.0." + i + "\",\"capacity\":10}");
+      ok(
+          "RegisterMachine",
+          "{\"machineId\":\""
+              + m
+              + "\",\"cluster\":\""
+              + clusters.get(i)
+              + "\",\"address\":\"10.0.0."
+              + i
+              + "\",\"capacity\":10}");
       ok("Heartbeat", "{\"machineId\":\"" + m + "\",\"cpuPercent\":" + (10 + i) + ".5}");
       machines.add(m);
       calls += 2;
     }
     for (int i = 0; i < 6; i++) {
       String r = "r-" + i;
-      ok("CreateRepl", "{\"replId\":\"" + r + "\",\"ownerId\":\"u-1\",\"slug\":\"s-" + i + "\",\"region\":\"region-" + (1 + i % 2) + "\"}");
+      ok(
+          "CreateRepl",
+          "{\"replId\":\""
+              + r
+              + "\",\"ownerId\":\"u-1\",\"slug\":\"s-"
+              + i
+              + "\",\"region\":\"region-"
+              + (1 + i % 2)
+              + "\"}");
       repls.add(r);
       slugs.add("s-" + i);
       calls++;
@@ -221,11 +247,15 @@ class StrictInputFuzzTest {
       calls++;
     }
     ok("TransferRepl", "{\"replId\":\"r-3\",\"targetCluster\":\"region-1-c1\",\"lazy\":true}");
-    ok("TransferRepl", "{\"replId\":\"r-4\",\"targetCluster\":\"region-2-c2\",\"tombstoneTtlSeconds\":86400}");
+    ok(
+        "TransferRepl",
+        "{\"replId\":\"r-4\",\"targetCluster\":\"region-2-c2\",\"tombstoneTtlSeconds\":86400}");
     ok("DrainMachine", "{\"machineId\":\"m-3\"}");
     calls += 3;
     int seeded = calls;
-    await().atMost(Duration.ofSeconds(30)).until(() -> strangler.server.outcomes().exchanges() >= seeded);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> strangler.server.outcomes().exchanges() >= seeded);
     return new World(repls, slugs, machines, containers, clusters);
   }
 
@@ -277,7 +307,8 @@ class StrictInputFuzzTest {
   /** Every row of every table of the test's PostgreSQL database, as JSON, ordered. */
   private Map<String, List<String>> postgresRows() {
     Map<String, List<String>> out = new TreeMap<>();
-    try (Connection c = pg.database().connect(); Statement s = c.createStatement()) {
+    try (Connection c = pg.database().connect();
+        Statement s = c.createStatement()) {
       List<String> tables = new ArrayList<>();
       try (ResultSet rs =
           s.executeQuery(
@@ -289,7 +320,8 @@ class StrictInputFuzzTest {
       }
       for (String table : tables) {
         List<String> rows = new ArrayList<>();
-        try (ResultSet rs = s.executeQuery("SELECT row_to_json(t)::text FROM " + table + " t ORDER BY 1")) {
+        try (ResultSet rs =
+            s.executeQuery("SELECT row_to_json(t)::text FROM " + table + " t ORDER BY 1")) {
           while (rs.next()) {
             rows.add(rs.getString(1));
           }
@@ -310,7 +342,11 @@ class StrictInputFuzzTest {
     @Override
     public String toString() {
       String text = new String(body, StandardCharsets.UTF_8);
-      return operation + " " + how + " " + (text.length() > 300 ? text.substring(0, 300) + "..." : text);
+      return operation
+          + " "
+          + how
+          + " "
+          + (text.length() > 300 ? text.substring(0, 300) + "..." : text);
     }
   }
 
@@ -332,9 +368,21 @@ class StrictInputFuzzTest {
     Map<String, List<Field>> m = new LinkedHashMap<>();
     Field replId = new Field("replId", Kind.ID, true);
     Field machineId = new Field("machineId", Kind.ID, true);
-    m.put("CreateRepl", List.of(replId, new Field("ownerId", Kind.ID, true), new Field("slug", Kind.SLUG, true), new Field("region", Kind.ID, true)));
+    m.put(
+        "CreateRepl",
+        List.of(
+            replId,
+            new Field("ownerId", Kind.ID, true),
+            new Field("slug", Kind.SLUG, true),
+            new Field("region", Kind.ID, true)));
     m.put("GetRepl", List.of(replId));
-    m.put("RegisterMachine", List.of(machineId, new Field("cluster", Kind.ID, true), new Field("address", Kind.TEXT, true), new Field("capacity", Kind.CAPACITY, true)));
+    m.put(
+        "RegisterMachine",
+        List.of(
+            machineId,
+            new Field("cluster", Kind.ID, true),
+            new Field("address", Kind.TEXT, true),
+            new Field("capacity", Kind.CAPACITY, true)));
     m.put("Heartbeat", List.of(machineId, new Field("cpuPercent", Kind.PERCENT, true)));
     m.put("DrainMachine", List.of(machineId));
     m.put("ListMachines", List.of(new Field("cluster", Kind.ID, true)));
@@ -344,7 +392,13 @@ class StrictInputFuzzTest {
     m.put("ListContainers", List.of(replId));
     m.put("GetHostingMetadata", List.of(new Field("slug", Kind.SLUG, true)));
     m.put("ResolveCluster", List.of(replId));
-    m.put("TransferRepl", List.of(replId, new Field("targetCluster", Kind.ID, true), new Field("lazy", Kind.BOOL, false), new Field("tombstoneTtlSeconds", Kind.TTL, false)));
+    m.put(
+        "TransferRepl",
+        List.of(
+            replId,
+            new Field("targetCluster", Kind.ID, true),
+            new Field("lazy", Kind.BOOL, false),
+            new Field("tombstoneTtlSeconds", Kind.TTL, false)));
     return m;
   }
 
@@ -353,7 +407,9 @@ class StrictInputFuzzTest {
     assertThat(SCHEMA.keySet()).containsExactlyInAnyOrderElementsOf(TestStrangler.OPERATIONS);
     for (Operation<?> op : Operation.ALL) {
       Set<String> components =
-          java.util.Arrays.stream(op.requestType().getRecordComponents()).map(c -> c.getName()).collect(Collectors.toSet());
+          java.util.Arrays.stream(op.requestType().getRecordComponents())
+              .map(c -> c.getName())
+              .collect(Collectors.toSet());
       assertThat(SCHEMA.get(op.name())).extracting(Field::name).isSubsetOf(components);
     }
   }
@@ -399,11 +455,22 @@ class StrictInputFuzzTest {
                   case "region" -> "region-" + (1 + random.nextInt(2));
                   default -> "u-" + random.nextInt(5);
                 });
-        case SLUG -> quote(op.equals("CreateRepl") ? "n-" + random.nextInt(1000) : pick(world.slugs()));
-        case TEXT -> quote("10.1." + random.nextInt(256) + "." + random.nextInt(256) + ":" + (1024 + random.nextInt(60000)));
+        case SLUG ->
+            quote(op.equals("CreateRepl") ? "n-" + random.nextInt(1000) : pick(world.slugs()));
+        case TEXT ->
+            quote(
+                "10.1."
+                    + random.nextInt(256)
+                    + "."
+                    + random.nextInt(256)
+                    + ":"
+                    + (1024 + random.nextInt(60000)));
         case CAPACITY -> Integer.toString(1 + random.nextInt(100_000));
         case TTL -> Long.toString(1 + random.nextInt(2_592_000));
-        case PERCENT -> random.nextBoolean() ? Integer.toString(random.nextInt(101)) : Double.toString(random.nextDouble() * 100);
+        case PERCENT ->
+            random.nextBoolean()
+                ? Integer.toString(random.nextInt(101))
+                : Double.toString(random.nextDouble() * 100);
         case BOOL -> Boolean.toString(random.nextBoolean());
       };
     }
@@ -464,10 +531,15 @@ class StrictInputFuzzTest {
     }
 
     private static String serialize(Map<String, String> body) {
-      return body.entrySet().stream().map(e -> e.getKey() + ":" + e.getValue()).collect(Collectors.joining(",", "{", "}"));
+      return body.entrySet().stream()
+          .map(e -> e.getKey() + ":" + e.getValue())
+          .collect(Collectors.joining(",", "{", "}"));
     }
 
-    /** A value {@code f} can never take: a wrong JSON type, out of range, or a string breaking its rule. */
+    /**
+     * A value {@code f} can never take: a wrong JSON type, out of range, or a string breaking its
+     * rule.
+     */
     private String badValue(String op, Field f, List<String> how) {
       int r = random.nextInt(10);
       if (r < 4) {
@@ -477,7 +549,9 @@ class StrictInputFuzzTest {
       if (r < 5) {
         how.add("nested " + f.name());
         int depth = 1 + random.nextInt(200);
-        return random.nextBoolean() ? "[".repeat(depth) + "]".repeat(depth) : "{\"a\":".repeat(depth) + "1" + "}".repeat(depth);
+        return random.nextBoolean()
+            ? "[".repeat(depth) + "]".repeat(depth)
+            : "{\"a\":".repeat(depth) + "1" + "}".repeat(depth);
       }
       how.add("bad value " + f.name());
       return switch (f.kind()) {
@@ -518,7 +592,14 @@ class StrictInputFuzzTest {
     }
 
     private String wrongType(String op, Field f) {
-      List<String> options = new ArrayList<>(List.of("true", "false", "[]", "{}", "[" + valid("GetRepl", new Field("replId", Kind.ID, true)) + "]"));
+      List<String> options =
+          new ArrayList<>(
+              List.of(
+                  "true",
+                  "false",
+                  "[]",
+                  "{}",
+                  "[" + valid("GetRepl", new Field("replId", Kind.ID, true)) + "]"));
       switch (f.kind()) {
         case ID, SLUG, TEXT -> {
           options.add(Integer.toString(random.nextInt()));
@@ -551,16 +632,18 @@ class StrictInputFuzzTest {
 
     /** A string the field's rules refuse. */
     private String badString(Field f) {
-      String base = switch (f.kind()) {
-        case SLUG -> "s-" + random.nextInt(100);
-        case TEXT -> "10.0.0." + random.nextInt(256);
-        default -> "a" + random.nextInt(1000);
-      };
-      int limit = switch (f.kind()) {
-        case SLUG -> 64;
-        case TEXT -> 255;
-        default -> 128;
-      };
+      String base =
+          switch (f.kind()) {
+            case SLUG -> "s-" + random.nextInt(100);
+            case TEXT -> "10.0.0." + random.nextInt(256);
+            default -> "a" + random.nextInt(1000);
+          };
+      int limit =
+          switch (f.kind()) {
+            case SLUG -> 64;
+            case TEXT -> 255;
+            default -> 128;
+          };
       int at = random.nextInt(base.length() + 1);
       String head = quote(base.substring(0, at));
       String tail = quote(base.substring(at));
@@ -571,13 +654,27 @@ class StrictInputFuzzTest {
       return switch (r) {
         case 0 -> "\"" + inside + "\\u0000" + after + "\"";
         // A high surrogate followed by a non-surrogate, or a low one on its own.
-        case 1 -> "\"" + inside + String.format("\\u%04x", 0xd800 + random.nextInt(0x400)) + after + "x\"";
-        case 2 -> "\"" + inside + String.format("\\u%04x", 0xdc00 + random.nextInt(0x400)) + after + "\"";
+        case 1 ->
+            "\""
+                + inside
+                + String.format("\\u%04x", 0xd800 + random.nextInt(0x400))
+                + after
+                + "x\"";
+        case 2 ->
+            "\"" + inside + String.format("\\u%04x", 0xdc00 + random.nextInt(0x400)) + after + "\"";
         case 3 -> quote(base + "a".repeat(limit + 1 + random.nextInt(2000)));
         case 4 -> quote(" ".repeat(random.nextInt(4)));
-        case 5 -> "\"" + inside + pick(List.of(":", " ", "/", "\u00e9", "\\ud83d\\ude00", "%", "\\n")) + after + "\"";
+        case 5 ->
+            "\""
+                + inside
+                + pick(List.of(":", " ", "/", "\u00e9", "\\ud83d\\ude00", "%", "\\n"))
+                + after
+                + "\"";
         case 6 -> quote(pick(List.of("-", ".", "_")) + base);
-        default -> f.kind() == Kind.SLUG ? quote(base.toUpperCase(java.util.Locale.ROOT) + "X") : quote(base + "\u00ff");
+        default ->
+            f.kind() == Kind.SLUG
+                ? quote(base.toUpperCase(java.util.Locale.ROOT) + "X")
+                : quote(base + "\u00ff");
       };
     }
 
@@ -589,13 +686,15 @@ class StrictInputFuzzTest {
       StringBuilder b = new StringBuilder();
       for (int i = 0; i < n; i++) {
         int r = random.nextInt(10);
-        b.append(r < 7 ? (char) ('a' + random.nextInt(26)) : r < 8 ? '\u00e9' : r < 9 ? '\u0001' : '_');
+        b.append(
+            r < 7 ? (char) ('a' + random.nextInt(26)) : r < 8 ? '\u00e9' : r < 9 ? '\u0001' : '_');
       }
       return b.toString();
     }
 
     /** The body itself broken: bytes, syntax, shape or size. */
-    private byte[] bodyMutation(String op, List<Field> fields, Map<String, String> body, List<String> how) {
+    private byte[] bodyMutation(
+        String op, List<Field> fields, Map<String, String> body, List<String> how) {
       String text = serialize(body);
       byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
       int r = random.nextInt(9);
@@ -622,18 +721,39 @@ class StrictInputFuzzTest {
         }
         case 2 -> {
           how.add("top-level type");
-          return pick(List.of("[" + text + "]", quote(text), "42", "true", "null", "\"\"", "", "  ", "[]", "1.5"))
+          return pick(List.of(
+                  "[" + text + "]",
+                  quote(text),
+                  "42",
+                  "true",
+                  "null",
+                  "\"\"",
+                  "",
+                  "  ",
+                  "[]",
+                  "1.5"))
               .getBytes(StandardCharsets.UTF_8);
         }
         case 3 -> {
           how.add("trailing tokens");
-          return (text + pick(List.of("}", "x", "{}", ",", "]", " 1", text))).getBytes(StandardCharsets.UTF_8);
+          return (text + pick(List.of("}", "x", "{}", ",", "]", " 1", text)))
+              .getBytes(StandardCharsets.UTF_8);
         }
         case 4 -> {
           how.add("duplicate key");
           Field f = pick(fields);
           String v = valid(op, f);
-          return ("{" + quote(f.name()) + ":" + v + "," + text.substring(1, text.length() - 1) + (body.size() > 0 ? "," : "") + quote(f.name()) + ":" + v + "}")
+          return ("{"
+                  + quote(f.name())
+                  + ":"
+                  + v
+                  + ","
+                  + text.substring(1, text.length() - 1)
+                  + (body.size() > 0 ? "," : "")
+                  + quote(f.name())
+                  + ":"
+                  + v
+                  + "}")
               .getBytes(StandardCharsets.UTF_8);
         }
         case 5 -> {
@@ -646,16 +766,15 @@ class StrictInputFuzzTest {
         case 6 -> {
           how.add("non-standard JSON");
           Field f = pick(fields);
-          return pick(
-                  List.of(
-                      "{" + f.name() + ":" + valid(op, f) + "}",
-                      "{'" + f.name() + "':" + valid(op, f) + "}",
-                      "{" + quote(f.name()) + ":NaN}",
-                      "{" + quote(f.name()) + ":" + valid(op, f) + ",}",
-                      "{/*c*/" + quote(f.name()) + ":" + valid(op, f) + "}",
-                      "{" + quote(f.name()) + ":\"a\tb\"}",
-                      "{" + quote(f.name()) + ":0x1F}",
-                      "{" + quote(f.name()) + ":01}"))
+          return pick(List.of(
+                  "{" + f.name() + ":" + valid(op, f) + "}",
+                  "{'" + f.name() + "':" + valid(op, f) + "}",
+                  "{" + quote(f.name()) + ":NaN}",
+                  "{" + quote(f.name()) + ":" + valid(op, f) + ",}",
+                  "{/*c*/" + quote(f.name()) + ":" + valid(op, f) + "}",
+                  "{" + quote(f.name()) + ":\"a\tb\"}",
+                  "{" + quote(f.name()) + ":0x1F}",
+                  "{" + quote(f.name()) + ":01}"))
               .getBytes(StandardCharsets.UTF_8);
         }
         case 7 -> {
@@ -663,7 +782,8 @@ class StrictInputFuzzTest {
           int at = 1 + random.nextInt(text.length() - 1);
           // Tab, line feed and carriage return are whitespace between tokens, so valid there.
           char control = pick(CONTROLS);
-          return (text.substring(0, at) + control + text.substring(at)).getBytes(StandardCharsets.UTF_8);
+          return (text.substring(0, at) + control + text.substring(at))
+              .getBytes(StandardCharsets.UTF_8);
         }
         default -> {
           if (random.nextInt(20) == 0) {
@@ -683,19 +803,35 @@ class StrictInputFuzzTest {
       }
     }
 
-    /** A byte sequence that is not well-formed UTF-8, of the kinds a lenient decoder lets through. */
+    /**
+     * A byte sequence that is not well-formed UTF-8, of the kinds a lenient decoder lets through.
+     */
     private byte[] invalidUtf8() {
       int c = 0x80 + random.nextInt(0x40);
       return switch (random.nextInt(9)) {
         case 0 -> new byte[] {(byte) c}; // a continuation byte on its own
         case 1 -> new byte[] {(byte) (0xc0 + random.nextInt(2)), (byte) c}; // overlong 2-byte
-        case 2 -> new byte[] {(byte) 0xe0, (byte) (0x80 + random.nextInt(0x20)), (byte) c}; // overlong 3-byte
-        case 3 -> new byte[] {(byte) 0xed, (byte) (0xa0 + random.nextInt(0x20)), (byte) c}; // a surrogate
-        case 4 -> new byte[] {(byte) 0xf0, (byte) (0x80 + random.nextInt(0x10)), (byte) c, (byte) c}; // overlong 4-byte
-        case 5 -> new byte[] {(byte) 0xf4, (byte) (0x90 + random.nextInt(0x30)), (byte) c, (byte) c}; // > U+10FFFF
+        case 2 ->
+            new byte[] {
+              (byte) 0xe0, (byte) (0x80 + random.nextInt(0x20)), (byte) c
+            }; // overlong 3-byte
+        case 3 ->
+            new byte[] {(byte) 0xed, (byte) (0xa0 + random.nextInt(0x20)), (byte) c}; // a surrogate
+        case 4 ->
+            new byte[] {
+              (byte) 0xf0, (byte) (0x80 + random.nextInt(0x10)), (byte) c, (byte) c
+            }; // overlong 4-byte
+        case 5 ->
+            new byte[] {
+              (byte) 0xf4, (byte) (0x90 + random.nextInt(0x30)), (byte) c, (byte) c
+            }; // > U+10FFFF
         case 6 -> new byte[] {(byte) (0xf5 + random.nextInt(11))}; // never a lead byte
-        case 7 -> new byte[] {(byte) (0xc2 + random.nextInt(30))}; // a lead without its continuation
-        default -> new byte[] {(byte) (0xe1 + random.nextInt(11)), (byte) c}; // a 3-byte character cut short
+        case 7 ->
+            new byte[] {(byte) (0xc2 + random.nextInt(30))}; // a lead without its continuation
+        default ->
+            new byte[] {
+              (byte) (0xe1 + random.nextInt(11)), (byte) c
+            }; // a 3-byte character cut short
       };
     }
   }

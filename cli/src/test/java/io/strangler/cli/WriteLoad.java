@@ -25,10 +25,9 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Clients writing through the proxy (Heartbeat, CreateRepl, ConnectRepl, StopContainer), each on
- * repls and machines of its own, so that what each entity should hold at the end is known: the
- * last write to it, when the proxy acknowledged that write. (Two clients connecting one repl at
- * once is the legacy ConnectRepl race, damage the new store cannot hold; not what these tests are
- * about.)
+ * repls and machines of its own, so that what each entity should hold at the end is known: the last
+ * write to it, when the proxy acknowledged that write. (Two clients connecting one repl at once is
+ * the legacy ConnectRepl race, damage the new store cannot hold; not what these tests are about.)
  */
 final class WriteLoad {
   private final RepairHarness h;
@@ -49,7 +48,9 @@ final class WriteLoad {
 
   /** Each entity's expected state: only entities whose last write was acknowledged. */
   private final Map<String, Double> cpu = new ConcurrentHashMap<>();
-  private final Map<String, java.util.concurrent.atomic.AtomicInteger> beats = new ConcurrentHashMap<>();
+
+  private final Map<String, java.util.concurrent.atomic.AtomicInteger> beats =
+      new ConcurrentHashMap<>();
   private final Map<String, Boolean> repls = new ConcurrentHashMap<>();
   private final Map<String, String> containerState = new ConcurrentHashMap<>();
   private final Map<String, String> containerRepl = new ConcurrentHashMap<>();
@@ -83,7 +84,18 @@ final class WriteLoad {
     for (int c = 0; c < clients; c++) {
       for (int i = 0; i < clusters.size(); i++) {
         String m = machine(c, i);
-        ok(h.post("RegisterMachine", "{\"machineId\":\"" + m + "\",\"cluster\":\"" + clusters.get(i) + "\",\"address\":\"10.0." + c + "." + i + "\",\"capacity\":1000}"));
+        ok(
+            h.post(
+                "RegisterMachine",
+                "{\"machineId\":\""
+                    + m
+                    + "\",\"cluster\":\""
+                    + clusters.get(i)
+                    + "\",\"address\":\"10.0."
+                    + c
+                    + "."
+                    + i
+                    + "\",\"capacity\":1000}"));
       }
     }
   }
@@ -130,8 +142,15 @@ final class WriteLoad {
         String m = machine(me, rnd.nextInt(clusters.size()));
         // Each machine's heartbeats only go up, so a store that shows a lower value than it
         // showed before went back in time.
-        double value = Math.min(100.0, beats.computeIfAbsent(m, k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet() / 100.0);
-        RepairHarness.Answer a = call("Heartbeat", "{\"machineId\":\"" + m + "\",\"cpuPercent\":" + value + "}");
+        double value =
+            Math.min(
+                100.0,
+                beats
+                        .computeIfAbsent(m, k -> new java.util.concurrent.atomic.AtomicInteger())
+                        .incrementAndGet()
+                    / 100.0);
+        RepairHarness.Answer a =
+            call("Heartbeat", "{\"machineId\":\"" + m + "\",\"cpuPercent\":" + value + "}");
         if (a.status() == 200) {
           cpu.put(m, value);
         } else {
@@ -140,7 +159,20 @@ final class WriteLoad {
       } else if (pick < 50 || mine.isEmpty()) {
         String id = "r-" + me + "-" + n;
         String region = regions.get(rnd.nextInt(regions.size()));
-        RepairHarness.Answer a = call("CreateRepl", "{\"replId\":\"" + id + "\",\"ownerId\":\"o-" + me + "\",\"slug\":\"app-" + me + "-" + n + "\",\"region\":\"" + region + "\"}");
+        RepairHarness.Answer a =
+            call(
+                "CreateRepl",
+                "{\"replId\":\""
+                    + id
+                    + "\",\"ownerId\":\"o-"
+                    + me
+                    + "\",\"slug\":\"app-"
+                    + me
+                    + "-"
+                    + n
+                    + "\",\"region\":\""
+                    + region
+                    + "\"}");
         if (a.status() == 200) {
           repls.put(id, true);
           mine.add(id);
@@ -188,11 +220,16 @@ final class WriteLoad {
     return cpu.size() + repls.size() + containerState.size();
   }
 
-  /** Every acknowledged last write is in {@code plane}: the repl, the machine's cpu, the container's state. */
+  /**
+   * Every acknowledged last write is in {@code plane}: the repl, the machine's cpu, the container's
+   * state.
+   */
   void assertHeldBy(ControlPlane plane, String name) {
     CallContext ctx = CallContext.of("check", Instant.now());
     for (String id : repls.keySet()) {
-      assertThat(plane.getRepl(new GetReplRequest(id), ctx).replId()).as(name + ": repl " + id).isEqualTo(id);
+      assertThat(plane.getRepl(new GetReplRequest(id), ctx).replId())
+          .as(name + ": repl " + id)
+          .isEqualTo(id);
     }
     for (String cluster : clusters) {
       for (Machine m : plane.listMachines(new ListMachinesRequest(cluster), ctx).machines()) {
@@ -204,7 +241,10 @@ final class WriteLoad {
     }
     containerState.forEach(
         (c, state) -> {
-          List<Container> of = plane.listContainers(new ListContainersRequest(containerRepl.get(c), null), ctx).containers();
+          List<Container> of =
+              plane
+                  .listContainers(new ListContainersRequest(containerRepl.get(c), null), ctx)
+                  .containers();
           assertThat(of)
               .as(name + ": " + c + " " + state)
               .anySatisfy(
@@ -217,6 +257,15 @@ final class WriteLoad {
 
   String summary() {
     double seconds = (stoppedNanos - startedNanos) / 1e9;
-    return String.format("%.0f calls/s", calls.sum() / seconds) + ", " + calls.sum() + " calls: " + acked.sum() + " acknowledged, " + refused.sum() + " refused, " + unavailable.sum() + " unavailable";
+    return String.format("%.0f calls/s", calls.sum() / seconds)
+        + ", "
+        + calls.sum()
+        + " calls: "
+        + acked.sum()
+        + " acknowledged, "
+        + refused.sum()
+        + " refused, "
+        + unavailable.sum()
+        + " unavailable";
   }
 }

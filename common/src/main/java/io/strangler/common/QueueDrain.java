@@ -29,9 +29,9 @@ public final class QueueDrain<T> {
   /** What the drain thread does; every method runs on that thread only. */
   public interface Handler<T> {
     /**
-     * Handles 1 to {@code batchSize} items, in the order they were offered. The list is reused:
-     * it is valid during the call only. An exception is logged (rate-limited) and counted in
-     * {@link QueueDrain#failures()}; the thread goes on with the next batch.
+     * Handles 1 to {@code batchSize} items, in the order they were offered. The list is reused: it
+     * is valid during the call only. An exception is logged (rate-limited) and counted in {@link
+     * QueueDrain#failures()}; the thread goes on with the next batch.
      */
     void handle(List<T> batch);
 

@@ -53,7 +53,11 @@ class ConcurrentConnectTest {
   void connectRepl_64ConcurrentCallersPerRepl_controlPlaneHasNoDuplicates() throws Exception {
     try (ControlPlane plane = Backends.controlPlane(pg)) {
       Result r = hammer(plane);
-      log.info("controlplane: {} repls x {} callers: {} repls with duplicate RUNNING containers", REPLS, CALLERS, r.duplicates);
+      log.info(
+          "controlplane: {} repls x {} callers: {} repls with duplicate RUNNING containers",
+          REPLS,
+          CALLERS,
+          r.duplicates);
       assertThat(r.duplicates).isZero();
       assertThat(r.created).isEqualTo(REPLS);
       assertThat(r.callersSeeingAnotherContainer).isZero();
@@ -67,7 +71,10 @@ class ConcurrentConnectTest {
       // Recorded, not asserted: the race is the legacy backend's known defect.
       log.info(
           "legacy: {} repls x {} callers: {} repls with duplicate RUNNING containers ({} containers created)",
-          REPLS, CALLERS, r.duplicates, r.created);
+          REPLS,
+          CALLERS,
+          r.duplicates,
+          r.created);
       assertThat(r.created).isGreaterThanOrEqualTo(REPLS);
     }
   }
@@ -93,7 +100,8 @@ class ConcurrentConnectTest {
     try {
       for (int r = 0; r < REPLS; r++) {
         String replId = "r-" + r;
-        plane.createRepl(new CreateReplRequest(replId, "o", "s-" + r, "us"), new CallContext("create-" + r, t0));
+        plane.createRepl(
+            new CreateReplRequest(replId, "o", "s-" + r, "us"), new CallContext("create-" + r, t0));
         CountDownLatch start = new CountDownLatch(1);
         List<Future<ConnectReplResponse>> futures = new ArrayList<>();
         for (int c = 0; c < CALLERS; c++) {
@@ -116,7 +124,11 @@ class ConcurrentConnectTest {
           }
         }
         List<Container> containers =
-            plane.listContainers(new ListContainersRequest(replId, null), new CallContext("list-" + r, t0.plusMillis(2))).containers();
+            plane
+                .listContainers(
+                    new ListContainersRequest(replId, null),
+                    new CallContext("list-" + r, t0.plusMillis(2)))
+                .containers();
         long running = containers.stream().filter(c -> c.state() == ContainerState.RUNNING).count();
         if (running > 1) {
           duplicates++;

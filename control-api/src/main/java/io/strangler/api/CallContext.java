@@ -5,12 +5,12 @@ import java.time.temporal.ChronoUnit;
 import java.util.Objects;
 
 /**
- * What the caller stamps on every call. Backends take the current time and every generated id
- * from here and never from their own clock or random source, so one call applied to two backends
- * in the same state yields the same JSON.
+ * What the caller stamps on every call. Backends take the current time and every generated id from
+ * here and never from their own clock or random source, so one call applied to two backends in the
+ * same state yields the same JSON.
  *
- * <p>{@code now} is truncated to milliseconds: both stores keep millisecond precision, and a
- * finer instant would round-trip differently through Redis strings and PostgreSQL timestamps.
+ * <p>{@code now} is truncated to milliseconds: both stores keep millisecond precision, and a finer
+ * instant would round-trip differently through Redis strings and PostgreSQL timestamps.
  */
 public record CallContext(String requestId, Instant now) {
   public CallContext {

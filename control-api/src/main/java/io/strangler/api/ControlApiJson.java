@@ -20,8 +20,8 @@ public final class ControlApiJson {
   /**
    * The same mapping, reading without any type coercion: Jackson by default turns {@code "250"}
    * into 250, {@code 5.7} into 5, {@code 42} into {@code "42"} and {@code 1} into true, so a
-   * request the contract calls malformed would reach a backend as some other request. Only
-   * request bodies are read with it; answers and files keep {@link #mapper()}.
+   * request the contract calls malformed would reach a backend as some other request. Only request
+   * bodies are read with it; answers and files keep {@link #mapper()}.
    */
   private static final ObjectMapper REQUESTS =
       base()
@@ -81,8 +81,8 @@ public final class ControlApiJson {
   }
 
   /**
-   * The mapper for request bodies: {@link #mapper()} without type coercion (a number field takes
-   * a JSON number of its kind, a string field a JSON string, a boolean field true or false). Use
+   * The mapper for request bodies: {@link #mapper()} without type coercion (a number field takes a
+   * JSON number of its kind, a string field a JSON string, a boolean field true or false). Use
    * {@link Operation#parse} to read a request; do not reconfigure it.
    */
   public static ObjectMapper requests() {

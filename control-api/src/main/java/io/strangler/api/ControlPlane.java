@@ -23,10 +23,10 @@ import io.strangler.api.ops.StopContainerRequest;
 import io.strangler.api.ops.TransferReplRequest;
 
 /**
- * The control API v1 (see docs/control-api.md). Implemented once over Redis (legacy) and once
- * over PostgreSQL (the new control plane); both answer the same call on the same state with the
- * same value. Every method validates its request first and throws {@link ControlPlaneException}
- * with one of the contract's codes; store failures surface as UNAVAILABLE or INTERNAL.
+ * The control API v1 (see docs/control-api.md). Implemented once over Redis (legacy) and once over
+ * PostgreSQL (the new control plane); both answer the same call on the same state with the same
+ * value. Every method validates its request first and throws {@link ControlPlaneException} with one
+ * of the contract's codes; store failures surface as UNAVAILABLE or INTERNAL.
  */
 public interface ControlPlane extends AutoCloseable {
 
@@ -39,8 +39,8 @@ public interface ControlPlane extends AutoCloseable {
   Topology topology();
 
   /**
-   * A cheap round trip to the store, for readiness checks: returns normally when the store
-   * answers, throws {@link ControlPlaneException} (UNAVAILABLE) when it does not.
+   * A cheap round trip to the store, for readiness checks: returns normally when the store answers,
+   * throws {@link ControlPlaneException} (UNAVAILABLE) when it does not.
    */
   void ping();
 

@@ -77,7 +77,6 @@ public final class Errors {
   }
 
   public static ControlPlaneException internal(String backend, Throwable cause) {
-    return new ControlPlaneException(
-        ErrorCode.INTERNAL, backend + " failed: " + cause, cause);
+    return new ControlPlaneException(ErrorCode.INTERNAL, backend + " failed: " + cause, cause);
   }
 }

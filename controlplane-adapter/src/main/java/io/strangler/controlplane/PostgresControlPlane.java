@@ -5,7 +5,6 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.strangler.api.CallContext;
 import io.strangler.api.ControlPlane;
 import io.strangler.api.ControlPlaneException;
-import io.strangler.api.ErrorCode;
 import io.strangler.api.Errors;
 import io.strangler.api.Ids;
 import io.strangler.api.model.Container;
@@ -53,15 +52,15 @@ import org.apache.ibatis.transaction.managed.ManagedTransactionFactory;
 import org.flywaydb.core.Flyway;
 
 /**
- * The new control plane: the control API v1 over PostgreSQL (schema in
- * db/migration/controlplane, statements in ControlPlaneMapper.xml, design in
- * docs/controlplane-schema.md).
+ * The new control plane: the control API v1 over PostgreSQL (schema in db/migration/controlplane,
+ * statements in ControlPlaneMapper.xml, design in docs/controlplane-schema.md).
  *
  * <p>Each call is one statement sent in autocommit mode (one round trip), except ConnectRepl when
- * it starts a container and the eager TransferRepl, which write in one explicit transaction. The invariant "at most one RUNNING container per repl" is the database's: a partial
- * unique index that ConnectRepl's INSERT names as its ON CONFLICT arbiter. Placement is decided
- * here with {@link Placement}, from candidates read in the same transaction, and claimed with a
- * conditional UPDATE, so a machine is never given more containers than its capacity.
+ * it starts a container and the eager TransferRepl, which write in one explicit transaction. The
+ * invariant "at most one RUNNING container per repl" is the database's: a partial unique index that
+ * ConnectRepl's INSERT names as its ON CONFLICT arbiter. Placement is decided here with {@link
+ * Placement}, from candidates read in the same transaction, and claimed with a conditional UPDATE,
+ * so a machine is never given more containers than its capacity.
  *
  * <p>Requires READ COMMITTED (PostgreSQL's default): several calls rely on a later statement of a
  * transaction seeing what was committed while an earlier one waited for a lock.
@@ -397,8 +396,7 @@ public final class PostgresControlPlane implements ControlPlane {
   @Override
   public ResolveClusterResponse resolveCluster(ResolveClusterRequest request, CallContext ctx) {
     request.validate();
-    ResolveClusterResponse resolved =
-        statement(m -> m.selectResolve(request.replId(), ctx.now()));
+    ResolveClusterResponse resolved = statement(m -> m.selectResolve(request.replId(), ctx.now()));
     if (resolved == null) {
       throw Errors.replNotFound(request.replId());
     }
@@ -473,7 +471,8 @@ public final class PostgresControlPlane implements ControlPlane {
     if (!topology.hasCluster(request.cluster())) {
       throw Errors.unknownCluster(request.cluster());
     }
-    return new ListMachinesResponse(List.copyOf(statement(m -> m.selectMachines(request.cluster()))));
+    return new ListMachinesResponse(
+        List.copyOf(statement(m -> m.selectMachines(request.cluster()))));
   }
 
   // ---------------------------------------------------------------- containers
@@ -487,9 +486,9 @@ public final class PostgresControlPlane implements ControlPlane {
   private record Lost(String why) implements Attempt {}
 
   /**
-   * Each attempt reads the repl and its running container (one statement, which answers a repl
-   * that already runs), then in one transaction reads placement candidates and makes one guarded
-   * write (see placeContainer in ControlPlaneMapper.xml). The first read need not be inside that
+   * Each attempt reads the repl and its running container (one statement, which answers a repl that
+   * already runs), then in one transaction reads placement candidates and makes one guarded write
+   * (see placeContainer in ControlPlaneMapper.xml). The first read need not be inside that
    * transaction: under READ COMMITTED every statement has its own snapshot anyway, and the write
    * re-checks all it relied on (the repl's cluster and pending transfer in its guard, the absence
    * of a running container through the unique index, the machine's room in its claim).
@@ -497,9 +496,9 @@ public final class PostgresControlPlane implements ControlPlane {
    * <p>A write whose checks fail rolls back and the next attempt reads again. Of concurrent calls
    * for one repl, the partial unique index lets exactly one insert; the others wait for it to
    * commit, insert nothing, and their next attempt answers the winner's container with
-   * created=false. Every lost attempt means a concurrent call committed (a container for this
-   * repl, a transfer of it, a slot on the chosen machine), so attempts end quickly; the bound is
-   * a backstop.
+   * created=false. Every lost attempt means a concurrent call committed (a container for this repl,
+   * a transfer of it, a slot on the chosen machine), so attempts end quickly; the bound is a
+   * backstop.
    */
   @Override
   public ConnectReplResponse connectRepl(ConnectReplRequest request, CallContext ctx) {
@@ -540,9 +539,9 @@ public final class PostgresControlPlane implements ControlPlane {
   }
 
   /**
-   * Places a container for {@code repl}, which had no running one when read: on the machine
-   * {@code given} names when it is one of the target cluster's (a decision made elsewhere, so its
-   * room and state are not checked again), else where {@link Placement} chooses.
+   * Places a container for {@code repl}, which had no running one when read: on the machine {@code
+   * given} names when it is one of the target cluster's (a decision made elsewhere, so its room and
+   * state are not checked again), else where {@link Placement} chooses.
    */
   private static Attempt place(
       ControlPlaneMapper m, Repl repl, ContainerPlacement given, String containerId, Instant now) {
@@ -551,8 +550,7 @@ public final class PostgresControlPlane implements ControlPlane {
     String cluster = pending != null ? pending : repl.cluster();
     Machine own = Placement.choose(replId, m.selectCandidates(cluster)).orElse(null);
     // Machines never change cluster, so this read cannot go stale before the write.
-    boolean applyGiven =
-        given != null && cluster.equals(m.selectMachineCluster(given.machineId()));
+    boolean applyGiven = given != null && cluster.equals(m.selectMachineCluster(given.machineId()));
     if (!applyGiven && own == null) {
       throw Errors.noCapacity(replId, cluster);
     }
@@ -581,8 +579,7 @@ public final class PostgresControlPlane implements ControlPlane {
       throw e;
     }
     if (placed.placed()) {
-      return new Answered(
-          new ConnectReplResponse(placed.container(), true, pending != null, use));
+      return new Answered(new ConnectReplResponse(placed.container(), true, pending != null, use));
     }
     if (!placed.guarded()) {
       return new Lost("repl '" + replId + "' was transferred meanwhile");
@@ -636,8 +633,8 @@ public final class PostgresControlPlane implements ControlPlane {
   }
 
   /**
-   * Several statements in one transaction, committed when {@code commit} accepts the result,
-   * rolled back when it does not or when the work throws.
+   * Several statements in one transaction, committed when {@code commit} accepts the result, rolled
+   * back when it does not or when the work throws.
    */
   private <T> T transaction(Work<T> work, Predicate<? super T> commit) {
     return run(false, work, commit);

@@ -5,16 +5,16 @@ import java.util.Objects;
 
 /**
  * How a {@link PostgresControlPlane} built from a JDBC URL talks to PostgreSQL: every wait is
- * finite, so a database that is down or hung costs a call at most about {@code
- * connectionTimeout} (waiting for a pooled connection) plus {@code socketTimeout} (for the
- * statement's answer) before it is answered UNAVAILABLE.
+ * finite, so a database that is down or hung costs a call at most about {@code connectionTimeout}
+ * (waiting for a pooled connection) plus {@code socketTimeout} (for the statement's answer) before
+ * it is answered UNAVAILABLE.
  *
  * @param maxPoolSize connections of the pool
  * @param connectionTimeout HikariCP's wait for a pooled connection (at least 250 ms)
  * @param connectTimeout PgJDBC's wait to open a TCP connection (whole seconds, at least 1)
- * @param socketTimeout PgJDBC's wait for any one read from the server (whole seconds, at least
- *     1): a server that stops answering breaks the connection after this; it also ends a
- *     statement that waits longer on a lock
+ * @param socketTimeout PgJDBC's wait for any one read from the server (whole seconds, at least 1):
+ *     a server that stops answering breaks the connection after this; it also ends a statement that
+ *     waits longer on a lock
  */
 public record PostgresPoolSettings(
     int maxPoolSize, Duration connectionTimeout, Duration connectTimeout, Duration socketTimeout) {

@@ -15,11 +15,11 @@ final class SqlErrors {
   static final String UNIQUE_VIOLATION = "23505";
 
   /**
-   * SQLSTATEs of a server that cannot serve the statement now, though a later call may succeed:
-   * it shut the session down or refuses new ones (57P01-57P03), has too many connections or
-   * lacks resources (class 53), cancelled the statement (57014, a statement timeout), or is a
-   * standby (25006, the PostgreSQL side of Redis's READONLY). Class 08 (connection exception)
-   * is matched by prefix.
+   * SQLSTATEs of a server that cannot serve the statement now, though a later call may succeed: it
+   * shut the session down or refuses new ones (57P01-57P03), has too many connections or lacks
+   * resources (class 53), cancelled the statement (57014, a statement timeout), or is a standby
+   * (25006, the PostgreSQL side of Redis's READONLY). Class 08 (connection exception) is matched by
+   * prefix.
    */
   private static final Set<String> UNAVAILABLE_STATES =
       Set.of("57P01", "57P02", "57P03", "57014", "25006");
@@ -67,10 +67,10 @@ final class SqlErrors {
   }
 
   /**
-   * True when the store, not the statement, is at fault: the pool had no connection in time,
-   * the connection could not be made or broke (refused, reset, a socket timeout on a hung
-   * server), the server is shutting down, refusing or out of resources, or transactions kept
-   * conflicting after every retry.
+   * True when the store, not the statement, is at fault: the pool had no connection in time, the
+   * connection could not be made or broke (refused, reset, a socket timeout on a hung server), the
+   * server is shutting down, refusing or out of resources, or transactions kept conflicting after
+   * every retry.
    */
   static boolean isUnavailable(SQLException s) {
     if (s instanceof SQLTransientConnectionException
@@ -87,9 +87,9 @@ final class SqlErrors {
   }
 
   /**
-   * UNAVAILABLE when the store could not serve the call (see {@link #isUnavailable}),
-   * INTERNAL for anything else. The message names the SQLException, not MyBatis's wrapper around
-   * it, which repeats the whole statement.
+   * UNAVAILABLE when the store could not serve the call (see {@link #isUnavailable}), INTERNAL for
+   * anything else. The message names the SQLException, not MyBatis's wrapper around it, which
+   * repeats the whole statement.
    */
   static ControlPlaneException translate(String backend, Throwable e) {
     if (e instanceof ControlPlaneException c) {

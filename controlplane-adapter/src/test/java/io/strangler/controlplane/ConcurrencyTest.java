@@ -42,9 +42,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Concurrent calls on one plane: the invariants the database holds (one RUNNING container per
- * repl, no machine over capacity, running counters equal to the rows) whatever the interleaving.
- * Each test starts its callers together on a latch and repeats over several repls, so that many
+ * Concurrent calls on one plane: the invariants the database holds (one RUNNING container per repl,
+ * no machine over capacity, running counters equal to the rows) whatever the interleaving. Each
+ * test starts its callers together on a latch and repeats over several repls, so that many
  * interleavings are tried.
  */
 @ExtendWith(RealServers.class)
@@ -86,7 +86,11 @@ class ConcurrencyTest {
 
       assertThat(answers).filteredOn(ConnectReplResponse::created).hasSize(1);
       Container winner =
-          answers.stream().filter(ConnectReplResponse::created).findFirst().orElseThrow().container();
+          answers.stream()
+              .filter(ConnectReplResponse::created)
+              .findFirst()
+              .orElseThrow()
+              .container();
       assertThat(answers).extracting(ConnectReplResponse::container).containsOnly(winner);
       assertThat(containersOf(replId)).containsExactly(winner);
     }
@@ -147,16 +151,29 @@ class ConcurrencyTest {
       List<ConnectReplResponse> answers = together(CALLERS, i -> () -> connect(replId));
 
       assertThat(answers).filteredOn(ConnectReplResponse::created).hasSize(1);
-      assertThat(answers).filteredOn(ConnectReplResponse::transferred).hasSize(1)
+      assertThat(answers)
+          .filteredOn(ConnectReplResponse::transferred)
+          .hasSize(1)
           .allMatch(ConnectReplResponse::created);
-      assertThat(answers).extracting(a -> a.container().containerId()).containsOnly(
-          answers.stream().filter(ConnectReplResponse::created).findFirst().orElseThrow()
-              .container().containerId());
+      assertThat(answers)
+          .extracting(a -> a.container().containerId())
+          .containsOnly(
+              answers.stream()
+                  .filter(ConnectReplResponse::created)
+                  .findFirst()
+                  .orElseThrow()
+                  .container()
+                  .containerId());
       Repl moved = plane.getRepl(new GetReplRequest(replId), calls.next());
-      assertThat(moved).isEqualTo(new Repl(replId, "o", "s-" + replId, "asia", "asia-1", null,
-          repl.createdAt()));
-      assertThat(plane.resolveCluster(new ResolveClusterRequest(replId), calls.next())
-          .tombstone().from()).isEqualTo(repl.cluster());
+      assertThat(moved)
+          .isEqualTo(
+              new Repl(replId, "o", "s-" + replId, "asia", "asia-1", null, repl.createdAt()));
+      assertThat(
+              plane
+                  .resolveCluster(new ResolveClusterRequest(replId), calls.next())
+                  .tombstone()
+                  .from())
+          .isEqualTo(repl.cluster());
       assertThat(containersOf(replId)).hasSize(1);
     }
   }
@@ -184,8 +201,10 @@ class ConcurrencyTest {
 
     long created = outcomes.stream().filter(ConnectReplResponse.class::isInstance).count();
     assertThat(created).isEqualTo(12);
-    assertThat(outcomes).filteredOn(ErrorCode.class::isInstance)
-        .containsOnly(ErrorCode.FAILED_PRECONDITION).hasSize(CALLERS - 12);
+    assertThat(outcomes)
+        .filteredOn(ErrorCode.class::isInstance)
+        .containsOnly(ErrorCode.FAILED_PRECONDITION)
+        .hasSize(CALLERS - 12);
     assertThat(count("SELECT count(*) FROM containers")).isEqualTo(12);
     assertThat(count("SELECT count(*) FROM machines WHERE running_containers <> 2")).isZero();
     assertThat(runningCountersThatDisagreeWithRows()).isEmpty();
@@ -203,11 +222,16 @@ class ConcurrencyTest {
       List<Container> answers =
           together(
               CALLERS,
-              i -> () -> plane.stopContainer(new StopContainerRequest(running.containerId()), calls.next()));
+              i ->
+                  () ->
+                      plane.stopContainer(
+                          new StopContainerRequest(running.containerId()), calls.next()));
 
       assertThat(answers).extracting(Container::state).containsOnly(ContainerState.STOPPED);
-      assertThat(answers).extracting(Container::stoppedAt).hasSize(CALLERS).containsOnly(
-          answers.get(0).stoppedAt());
+      assertThat(answers)
+          .extracting(Container::stoppedAt)
+          .hasSize(CALLERS)
+          .containsOnly(answers.get(0).stoppedAt());
       assertThat(containersOf(replId)).containsExactly(answers.get(0));
     }
     assertThat(count("SELECT count(*) FROM machines WHERE running_containers <> 0")).isZero();
@@ -236,7 +260,8 @@ class ConcurrencyTest {
       Repl after = plane.getRepl(new GetReplRequest(replId), calls.next());
       List<Container> running =
           containersOf(replId).stream().filter(c -> c.state() == ContainerState.RUNNING).toList();
-      assertThat(running).hasSizeLessThanOrEqualTo(1)
+      assertThat(running)
+          .hasSizeLessThanOrEqualTo(1)
           .allSatisfy(c -> assertThat(c.cluster()).isEqualTo(after.cluster()));
     }
     assertThat(runningCountersThatDisagreeWithRows()).isEmpty();
@@ -245,7 +270,8 @@ class ConcurrencyTest {
   // ---- helpers
 
   private Repl createRepl(String replId, String region) {
-    return plane.createRepl(new CreateReplRequest(replId, "o", "s-" + replId, region), calls.next());
+    return plane.createRepl(
+        new CreateReplRequest(replId, "o", "s-" + replId, region), calls.next());
   }
 
   private void register(String cluster, int machines, int capacity) {

@@ -27,11 +27,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Store faults of PostgreSQL: a pool with no connection to spare (on the shared server), and an
- * embedded server of the class's own frozen (SIGSTOP) or killed (SIGKILL). Every caller is
- * answered UNAVAILABLE, naming the backend, within the configured timeouts; none INTERNAL.
+ * embedded server of the class's own frozen (SIGSTOP) or killed (SIGKILL). Every caller is answered
+ * UNAVAILABLE, naming the backend, within the configured timeouts; none INTERNAL.
  *
- * <p>The embedded server takes seconds to start and migrate, so the class starts and seeds one:
- * it is frozen and resumed first, then killed.
+ * <p>The embedded server takes seconds to start and migrate, so the class starts and seeds one: it
+ * is frozen and resumed first, then killed.
  */
 @ExtendWith(RealServers.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -40,10 +40,11 @@ class PostgresStoreFaultsTest {
   private static final PostgresPoolSettings SETTINGS =
       PostgresPoolSettings.of(4)
           .withTimeouts(Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(1));
+
   /**
-   * A pooled connection (500 ms, plus HikariCP's liveness check of an idle one) or one reply
-   * (1 s), with room for a loaded build machine. Without the timeouts a frozen server would hold
-   * its callers for as long as it stays frozen.
+   * A pooled connection (500 ms, plus HikariCP's liveness check of an idle one) or one reply (1 s),
+   * with room for a loaded build machine. Without the timeouts a frozen server would hold its
+   * callers for as long as it stays frozen.
    */
   private static final Duration WITHIN = Duration.ofSeconds(3);
 
@@ -107,8 +108,8 @@ class PostgresStoreFaultsTest {
   }
 
   /**
-   * HikariCP's "connection is not available" has no SQLSTATE; checking it for a retryable one
-   * threw a NullPointerException, answered as INTERNAL.
+   * HikariCP's "connection is not available" has no SQLSTATE; checking it for a retryable one threw
+   * a NullPointerException, answered as INTERNAL.
    */
   @Test
   void calls_withNoPooledConnectionFree_areUnavailable_afterTheConnectionTimeout()

@@ -27,9 +27,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * How many statements and transaction ends each call sends: one statement (one round trip, no
- * BEGIN or COMMIT) for every call but a ConnectRepl that starts a container and the eager
- * TransferRepl.
+ * How many statements and transaction ends each call sends: one statement (one round trip, no BEGIN
+ * or COMMIT) for every call but a ConnectRepl that starts a container and the eager TransferRepl.
  */
 @ExtendWith(RealServers.class)
 class RoundTripsTest {
@@ -75,8 +74,16 @@ class RoundTripsTest {
   @Test
   void readsAndSimpleWrites_areOneStatementEach() {
     Sent create = sent(c -> plane.createRepl(new CreateReplRequest("r-1", "o", "app", "asia"), c));
-    Sent register = sent(c -> plane.registerMachine(new RegisterMachineRequest("m-1", "asia-1", "10.0.0.1", 4), c));
-    Sent reRegister = sent(c -> plane.registerMachine(new RegisterMachineRequest("m-1", "asia-1", "10.0.0.2", 4), c));
+    Sent register =
+        sent(
+            c ->
+                plane.registerMachine(
+                    new RegisterMachineRequest("m-1", "asia-1", "10.0.0.1", 4), c));
+    Sent reRegister =
+        sent(
+            c ->
+                plane.registerMachine(
+                    new RegisterMachineRequest("m-1", "asia-1", "10.0.0.2", 4), c));
     Sent heartbeat = sent(c -> plane.heartbeat(new HeartbeatRequest("m-1", 12.5), c));
     Container running = plane.connectRepl(new ConnectReplRequest("r-1"), calls.next()).container();
 
@@ -87,17 +94,20 @@ class RoundTripsTest {
     assertThat(sent(c -> plane.getRepl(new GetReplRequest("r-1"), c))).isEqualTo(new Sent(1, 0));
     assertThat(sent(c -> plane.getHostingMetadata(new GetHostingMetadataRequest("app"), c)))
         .isEqualTo(new Sent(1, 0));
-    assertThat(sent(c -> plane.listMachines(new ListMachinesRequest("asia-1"), c))).isEqualTo(new Sent(1, 0));
+    assertThat(sent(c -> plane.listMachines(new ListMachinesRequest("asia-1"), c)))
+        .isEqualTo(new Sent(1, 0));
     assertThat(sent(c -> plane.listContainers(new ListContainersRequest("r-1", null), c)))
         .isEqualTo(new Sent(1, 0));
     assertThat(sent(c -> plane.listContainers(new ListContainersRequest(null, "m-1"), c)))
         .isEqualTo(new Sent(1, 0));
-    assertThat(sent(c -> plane.resolveCluster(new ResolveClusterRequest("r-1"), c))).isEqualTo(new Sent(1, 0));
+    assertThat(sent(c -> plane.resolveCluster(new ResolveClusterRequest("r-1"), c)))
+        .isEqualTo(new Sent(1, 0));
     assertThat(sent(c -> plane.transferRepl(new TransferReplRequest("r-1", "us-1", true), c)))
         .isEqualTo(new Sent(1, 0));
     assertThat(sent(c -> plane.stopContainer(new StopContainerRequest(running.containerId()), c)))
         .isEqualTo(new Sent(1, 0));
-    assertThat(sent(c -> plane.drainMachine(new DrainMachineRequest("m-1"), c))).isEqualTo(new Sent(1, 0));
+    assertThat(sent(c -> plane.drainMachine(new DrainMachineRequest("m-1"), c)))
+        .isEqualTo(new Sent(1, 0));
   }
 
   @Test
@@ -106,9 +116,11 @@ class RoundTripsTest {
     plane.registerMachine(new RegisterMachineRequest("m-1", "asia-1", "10.0.0.1", 4), calls.next());
 
     // The repl and its running container; then candidates and the guarded insert, and COMMIT.
-    assertThat(sent(c -> plane.connectRepl(new ConnectReplRequest("r-1"), c))).isEqualTo(new Sent(3, 1));
+    assertThat(sent(c -> plane.connectRepl(new ConnectReplRequest("r-1"), c)))
+        .isEqualTo(new Sent(3, 1));
     // Already running: the first read answers, in one round trip.
-    assertThat(sent(c -> plane.connectRepl(new ConnectReplRequest("r-1"), c))).isEqualTo(new Sent(1, 0));
+    assertThat(sent(c -> plane.connectRepl(new ConnectReplRequest("r-1"), c)))
+        .isEqualTo(new Sent(1, 0));
   }
 
   @Test

@@ -34,7 +34,8 @@ class SchemaTest {
     withScratchDatabase(
         "cp_schema_empty",
         endpoint -> {
-          new PostgresControlPlane(endpoint.jdbcUrl(), endpoint.user(), endpoint.password()).close();
+          new PostgresControlPlane(endpoint.jdbcUrl(), endpoint.user(), endpoint.password())
+              .close();
 
           assertThat(tables(endpoint)).containsAll(TABLES).contains("flyway_controlplane_history");
           assertThat(appliedVersions(endpoint)).containsExactly("1");
@@ -46,8 +47,10 @@ class SchemaTest {
     withScratchDatabase(
         "cp_schema_again",
         endpoint -> {
-          new PostgresControlPlane(endpoint.jdbcUrl(), endpoint.user(), endpoint.password()).close();
-          new PostgresControlPlane(endpoint.jdbcUrl(), endpoint.user(), endpoint.password()).close();
+          new PostgresControlPlane(endpoint.jdbcUrl(), endpoint.user(), endpoint.password())
+              .close();
+          new PostgresControlPlane(endpoint.jdbcUrl(), endpoint.user(), endpoint.password())
+              .close();
 
           assertThat(appliedVersions(endpoint)).containsExactly("1");
         });
@@ -63,7 +66,8 @@ class SchemaTest {
             s.execute("CREATE TABLE diff_reports (id bigint PRIMARY KEY)");
           }
 
-          new PostgresControlPlane(endpoint.jdbcUrl(), endpoint.user(), endpoint.password()).close();
+          new PostgresControlPlane(endpoint.jdbcUrl(), endpoint.user(), endpoint.password())
+              .close();
 
           assertThat(tables(endpoint)).containsAll(TABLES).contains("diff_reports");
           assertThat(appliedVersions(endpoint)).contains("1");

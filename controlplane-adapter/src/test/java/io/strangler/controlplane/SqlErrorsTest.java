@@ -10,8 +10,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The SQLSTATE classification, including the states PostgresStoreFaultsTest does not provoke on
- * a real server (shutdowns, too many connections, conflicts that outlast the retries).
+ * The SQLSTATE classification, including the states PostgresStoreFaultsTest does not provoke on a
+ * real server (shutdowns, too many connections, conflicts that outlast the retries).
  */
 class SqlErrorsTest {
   @Test

@@ -57,13 +57,16 @@ class TransactionsTest {
   @Test
   void connectRepl_lazyTransferWithoutCapacity_leavesTheReplUnmoved() throws SQLException {
     Repl repl = createRepl("r-1");
-    plane.registerMachine(new RegisterMachineRequest("m-us", repl.cluster(), "10.0.0.1", 4), calls.next());
+    plane.registerMachine(
+        new RegisterMachineRequest("m-us", repl.cluster(), "10.0.0.1", 4), calls.next());
     Repl pending = plane.transferRepl(new TransferReplRequest("r-1", "asia-1", true), calls.next());
 
     assertThatThrownBy(() -> plane.connectRepl(new ConnectReplRequest("r-1"), calls.next()))
         .isInstanceOfSatisfying(
             ControlPlaneException.class,
-            e -> assertThat(e.getMessage()).isEqualTo(Errors.noCapacity("r-1", "asia-1").getMessage()));
+            e ->
+                assertThat(e.getMessage())
+                    .isEqualTo(Errors.noCapacity("r-1", "asia-1").getMessage()));
 
     assertThat(plane.getRepl(new GetReplRequest("r-1"), calls.next())).isEqualTo(pending);
     assertThat(rowsOf("tombstones")).isZero();
@@ -71,20 +74,23 @@ class TransactionsTest {
   }
 
   /**
-   * The transfer's guard moves the repl before the insert fails on the container's primary key,
-   * in the same statement: the rollback must undo the move.
+   * The transfer's guard moves the repl before the insert fails on the container's primary key, in
+   * the same statement: the rollback must undo the move.
    */
   @Test
   void connectRepl_lazyTransferWithAReusedRequestId_rollsBackTheMove() throws SQLException {
     Repl repl = createRepl("r-1");
-    plane.registerMachine(new RegisterMachineRequest("m-us", repl.cluster(), "10.0.0.1", 4), calls.next());
-    plane.registerMachine(new RegisterMachineRequest("m-asia", "asia-1", "10.0.1.1", 4), calls.next());
+    plane.registerMachine(
+        new RegisterMachineRequest("m-us", repl.cluster(), "10.0.0.1", 4), calls.next());
+    plane.registerMachine(
+        new RegisterMachineRequest("m-asia", "asia-1", "10.0.1.1", 4), calls.next());
     Container first =
         plane.connectRepl(new ConnectReplRequest("r-1"), calls.withId("same-id")).container();
     plane.stopContainer(new StopContainerRequest(first.containerId()), calls.next());
     Repl pending = plane.transferRepl(new TransferReplRequest("r-1", "asia-1", true), calls.next());
 
-    assertThatThrownBy(() -> plane.connectRepl(new ConnectReplRequest("r-1"), calls.withId("same-id")))
+    assertThatThrownBy(
+            () -> plane.connectRepl(new ConnectReplRequest("r-1"), calls.withId("same-id")))
         .isInstanceOfSatisfying(
             ControlPlaneException.class,
             e -> {
@@ -111,7 +117,8 @@ class TransactionsTest {
         .hasMessageContaining("still use");
 
     assertThat(plane.topology()).isEqualTo(Calls.TOPOLOGY);
-    try (PostgresControlPlane reopened = new PostgresControlPlane(db.jdbcUrl(), db.user(), db.password())) {
+    try (PostgresControlPlane reopened =
+        new PostgresControlPlane(db.jdbcUrl(), db.user(), db.password())) {
       assertThat(reopened.topology()).isEqualTo(Calls.TOPOLOGY);
     }
   }
@@ -123,9 +130,13 @@ class TransactionsTest {
     plane.applyTopology(next);
 
     assertThat(plane.topology()).isEqualTo(next);
-    try (PostgresControlPlane reopened = new PostgresControlPlane(db.jdbcUrl(), db.user(), db.password())) {
+    try (PostgresControlPlane reopened =
+        new PostgresControlPlane(db.jdbcUrl(), db.user(), db.password())) {
       assertThat(reopened.topology()).isEqualTo(next);
-      assertThat(reopened.createRepl(new CreateReplRequest("r-eu", "o", "eu-app", "eu"), calls.next()).cluster())
+      assertThat(
+              reopened
+                  .createRepl(new CreateReplRequest("r-eu", "o", "eu-app", "eu"), calls.next())
+                  .cluster())
           .isEqualTo("eu-1");
     }
   }

@@ -54,8 +54,8 @@ class UnavailableTest {
   }
 
   /**
-   * The server ends the plane's session while a call waits on a lock: that call is UNAVAILABLE,
-   * its transaction is gone, and the next call gets a fresh connection.
+   * The server ends the plane's session while a call waits on a lock: that call is UNAVAILABLE, its
+   * transaction is gone, and the next call gets a fresh connection.
    */
   @Test
   void call_whoseConnectionTheServerEnds_isUnavailable_andTheNextCallWorks() throws Exception {

@@ -9,8 +9,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A drift scan that copies each differing entity from the named side through {@link EntitySync}
- * as soon as it finds it: the sync re-reads both stores and writes only under its own checks, so a
+ * A drift scan that copies each differing entity from the named side through {@link EntitySync} as
+ * soon as it finds it: the sync re-reads both stores and writes only under its own checks, so a
  * repair is safe while the proxy serves (a write that lands first is not overwritten, and one that
  * lands after is newer). A dry run asks the sync what it would change and writes nothing.
  */

@@ -1,7 +1,7 @@
 package io.strangler.convergence;
 
-import io.strangler.api.DiffRulesFile;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.strangler.api.DiffRulesFile;
 import io.strangler.diff.ApiRules;
 import io.strangler.diff.DiffRules;
 import io.strangler.diff.FieldDiff;
@@ -277,12 +277,7 @@ public final class DriftScanner {
       for (String id : ids) {
         if (!there.contains(id)) {
           tally.scanned++;
-          drift(
-              tally,
-              listener,
-              new EntityRef(type, id),
-              DriftReport.Kind.ONLY_IN_NEW,
-              List.of());
+          drift(tally, listener, new EntityRef(type, id), DriftReport.Kind.ONLY_IN_NEW, List.of());
         }
       }
       progress.scanned(type, tally.scanned);

@@ -114,7 +114,9 @@ public final class EntitySync {
     return new SyncResult.Conflict(ref, attempts, last);
   }
 
-  /** What {@link #sync} would change, without writing: {@code WouldSync} or {@code AlreadyEqual}. */
+  /**
+   * What {@link #sync} would change, without writing: {@code WouldSync} or {@code AlreadyEqual}.
+   */
   public SyncResult plan(EntityRef ref, Side from) {
     return switch (ref.type()) {
       case SLUGS, CONTAINERS, TOMBSTONES -> viaOwners(ref, from, true);
@@ -147,9 +149,9 @@ public final class EntitySync {
   }
 
   /**
-   * A failure that another transaction on the same rows caused and that a new attempt may not
-   * meet: a deadlock, a serialization failure, or a unique key another transaction inserted first
-   * (when the key stays taken, as by a repl of the same slug, the last attempt fails with it).
+   * A failure that another transaction on the same rows caused and that a new attempt may not meet:
+   * a deadlock, a serialization failure, or a unique key another transaction inserted first (when
+   * the key stays taken, as by a repl of the same slug, the last attempt fails with it).
    */
   static boolean concurrent(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
@@ -166,7 +168,9 @@ public final class EntitySync {
   private static boolean unreachable(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       // HikariCP's answer on a connection it closed under the caller (it broke): no SQLSTATE.
-      if (t instanceof SQLException s && s.getSQLState() == null && "Connection is closed".equals(s.getMessage())) {
+      if (t instanceof SQLException s
+          && s.getSQLState() == null
+          && "Connection is closed".equals(s.getMessage())) {
         return true;
       }
       if (t instanceof redis.clients.jedis.exceptions.JedisConnectionException
@@ -180,13 +184,21 @@ public final class EntitySync {
       }
       if (t instanceof SQLException s && s.getSQLState() != null) {
         String state = s.getSQLState();
-        if (state.startsWith("08") || state.startsWith("53") || state.startsWith("57P") || state.equals("57014")) {
+        if (state.startsWith("08")
+            || state.startsWith("53")
+            || state.startsWith("57P")
+            || state.equals("57014")) {
           return true;
         }
       }
-      if (t instanceof redis.clients.jedis.exceptions.JedisDataException d && d.getMessage() != null) {
+      if (t instanceof redis.clients.jedis.exceptions.JedisDataException d
+          && d.getMessage() != null) {
         String m = d.getMessage();
-        if (m.startsWith("LOADING") || m.startsWith("BUSY") || m.startsWith("READONLY") || m.startsWith("MASTERDOWN") || m.startsWith("TRYAGAIN")) {
+        if (m.startsWith("LOADING")
+            || m.startsWith("BUSY")
+            || m.startsWith("READONLY")
+            || m.startsWith("MASTERDOWN")
+            || m.startsWith("TRYAGAIN")) {
           return true;
         }
       }
@@ -271,7 +283,10 @@ public final class EntitySync {
         c,
         "SELECT 1 FROM containers WHERE container_id = ANY(?) ORDER BY container_id FOR UPDATE",
         containers);
-    lock(c, "SELECT 1 FROM tombstones WHERE repl_id = ANY(?) ORDER BY repl_id FOR UPDATE", tombstones);
+    lock(
+        c,
+        "SELECT 1 FROM tombstones WHERE repl_id = ANY(?) ORDER BY repl_id FOR UPDATE",
+        tombstones);
     lock(
         c,
         "SELECT 1 FROM machines WHERE machine_id = ANY(?) ORDER BY machine_id FOR NO KEY UPDATE",
@@ -474,8 +489,8 @@ public final class EntitySync {
 
   /**
    * Sets each machine's counter to its RUNNING containers. The row lock is taken by a statement of
-   * its own first: the count must be read by a later statement, whose snapshot includes a
-   * placement that held the lock (and had inserted its container) when this one asked for it.
+   * its own first: the count must be read by a later statement, whose snapshot includes a placement
+   * that held the lock (and had inserted its container) when this one asked for it.
    */
   private static void recount(Connection c, Collection<String> machines) throws SQLException {
     if (machines.isEmpty()) {
@@ -726,7 +741,10 @@ public final class EntitySync {
     }
     for (EntityRef r : byType.getOrDefault(EntityType.REPLS, List.of())) {
       ObjectNode s = source.get(r);
-      t.del(LegacyKeys.repl(r.id()), LegacyKeys.replCurrent(r.id()), LegacyKeys.replContainers(r.id()));
+      t.del(
+          LegacyKeys.repl(r.id()),
+          LegacyKeys.replCurrent(r.id()),
+          LegacyKeys.replContainers(r.id()));
       if (s == null) {
         continue;
       }
@@ -830,8 +848,8 @@ public final class EntitySync {
   /**
    * Containers, tombstones and slugs belong to a repl: the new store cannot hold a container or
    * tombstone without its repl row, and a slug is a column of it. So they are synced through the
-   * repls that own them on either side (whose sync covers them), then on their own for what no
-   * repl covers (a container its repl does not list, a slug key no repl owns).
+   * repls that own them on either side (whose sync covers them), then on their own for what no repl
+   * covers (a container its repl does not list, a slug key no repl owns).
    */
   private SyncResult viaOwners(EntityRef ref, Side from, boolean dryRun) {
     Set<String> owners = new TreeSet<>();
@@ -956,7 +974,8 @@ public final class EntitySync {
     return out;
   }
 
-  private Map<EntityRef, ObjectNode> readNew(Connection c, Set<EntityRef> refs) throws SQLException {
+  private Map<EntityRef, ObjectNode> readNew(Connection c, Set<EntityRef> refs)
+      throws SQLException {
     Map<EntityRef, ObjectNode> out = new LinkedHashMap<>();
     for (Map.Entry<EntityType, List<String>> e : byType(refs).entrySet()) {
       Map<String, ObjectNode> docs = store.read(c, e.getKey(), e.getValue());
@@ -976,7 +995,8 @@ public final class EntitySync {
   }
 
   /** One line per entity whose docs differ: created, deleted, or the fields that change. */
-  static List<String> changes(Map<EntityRef, ObjectNode> source, Map<EntityRef, ObjectNode> target) {
+  static List<String> changes(
+      Map<EntityRef, ObjectNode> source, Map<EntityRef, ObjectNode> target) {
     List<String> out = new ArrayList<>();
     for (EntityRef r : source.keySet()) {
       ObjectNode s = source.get(r);

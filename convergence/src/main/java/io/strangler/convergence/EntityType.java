@@ -60,7 +60,10 @@ public enum EntityType {
           names.add(t.cliName());
         }
         throw new IllegalArgumentException(
-            "unknown entity type '" + part.trim() + "': use all or some of " + String.join(",", names));
+            "unknown entity type '"
+                + part.trim()
+                + "': use all or some of "
+                + String.join(",", names));
       }
       out.add(found);
     }

@@ -116,7 +116,8 @@ final class LegacyStore {
     List<Response<Boolean>> listed = new ArrayList<>(ids.size());
     for (int i = 0; i < ids.size(); i++) {
       String cluster = hashes.get(i).get().get(Field.CLUSTER);
-      listed.add(cluster == null ? null : p2.sismember(LegacyKeys.clusterMachines(cluster), ids.get(i)));
+      listed.add(
+          cluster == null ? null : p2.sismember(LegacyKeys.clusterMachines(cluster), ids.get(i)));
     }
     p2.sync();
     Map<String, ObjectNode> out = new LinkedHashMap<>();

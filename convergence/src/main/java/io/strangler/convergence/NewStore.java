@@ -28,7 +28,8 @@ final class NewStore {
     this.clock = clock;
   }
 
-  Map<String, ObjectNode> read(Connection c, EntityType type, List<String> ids) throws SQLException {
+  Map<String, ObjectNode> read(Connection c, EntityType type, List<String> ids)
+      throws SQLException {
     if (ids.isEmpty()) {
       return Map.of();
     }
@@ -42,7 +43,8 @@ final class NewStore {
   }
 
   /** Up to {@code limit} ids after {@code after} (null: from the start), in key order. */
-  List<String> idsAfter(Connection c, EntityType type, String after, int limit) throws SQLException {
+  List<String> idsAfter(Connection c, EntityType type, String after, int limit)
+      throws SQLException {
     String sql =
         switch (type) {
           case REPLS -> "SELECT repl_id FROM repls WHERE repl_id > ? ORDER BY repl_id LIMIT ?";

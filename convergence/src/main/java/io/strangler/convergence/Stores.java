@@ -45,11 +45,11 @@ public final class Stores implements AutoCloseable {
 
   /**
    * As {@link #open(String, String, int, Clock)}, PostgreSQL given as an endpoint, and every wait
-   * bounded by {@code timeout}: a Redis reply, a pooled connection, opening a PostgreSQL
-   * connection and any one read of a PostgreSQL reply (PgJDBC's {@code socketTimeout}). A store
-   * that stops answering costs a sync about that long, and the sync answers {@link
-   * SyncResult.Unavailable}. The pools open even when a store cannot be reached yet. For a
-   * repairer that runs beside a serving proxy.
+   * bounded by {@code timeout}: a Redis reply, a pooled connection, opening a PostgreSQL connection
+   * and any one read of a PostgreSQL reply (PgJDBC's {@code socketTimeout}). A store that stops
+   * answering costs a sync about that long, and the sync answers {@link SyncResult.Unavailable}.
+   * The pools open even when a store cannot be reached yet. For a repairer that runs beside a
+   * serving proxy.
    *
    * @param timeout at least one second, in whole seconds
    */

@@ -7,7 +7,8 @@ public sealed interface SyncResult {
   EntityRef ref();
 
   /** The target now holds the source's state; {@code changes} says what was written. */
-  record Synced(EntityRef ref, Side from, List<String> changes, int attempts) implements SyncResult {}
+  record Synced(EntityRef ref, Side from, List<String> changes, int attempts)
+      implements SyncResult {}
 
   /** Both stores already held the same state: nothing was written. */
   record AlreadyEqual(EntityRef ref) implements SyncResult {}

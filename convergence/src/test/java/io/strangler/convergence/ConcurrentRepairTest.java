@@ -27,9 +27,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Eight writers change entities through the authoritative store's own adapter while repairs and
@@ -149,7 +149,8 @@ class ConcurrentRepairTest {
           case 1 -> {
             String id = "repl-w" + me + "-" + op;
             plane.createRepl(
-                new CreateReplRequest(id, "o" + me, "w" + me + "-n" + op, regions.get(rnd.nextInt(regions.size()))),
+                new CreateReplRequest(
+                    id, "o" + me, "w" + me + "-n" + op, regions.get(rnd.nextInt(regions.size()))),
                 ctx);
             acks.created.add(id);
             myRepls.add(id);
@@ -196,7 +197,8 @@ class ConcurrentRepairTest {
       for (String id : created) {
         assertThat(plane.getRepl(new GetReplRequest(id), ctx).replId()).isEqualTo(id);
       }
-      for (String cluster : plane.topology().regions().values().stream().flatMap(List::stream).toList()) {
+      for (String cluster :
+          plane.topology().regions().values().stream().flatMap(List::stream).toList()) {
         for (Machine m : plane.listMachines(new ListMachinesRequest(cluster), ctx).machines()) {
           if (cpu.containsKey(m.machineId())) {
             assertThat(m.cpuPercent()).as(m.machineId()).isEqualTo(cpu.get(m.machineId()));
@@ -208,7 +210,10 @@ class ConcurrentRepairTest {
     }
 
     private static void checkContainers(
-        ControlPlane plane, CallContext ctx, Map<String, String> byContainer, ContainerState state) {
+        ControlPlane plane,
+        CallContext ctx,
+        Map<String, String> byContainer,
+        ContainerState state) {
       byContainer.forEach(
           (container, repl) -> {
             List<Container> of =

@@ -48,7 +48,13 @@ public final class DriftBench {
     String redis = redisServer.uri(db);
     SeedSummary seeded =
         Seeder.seed(
-            SeedOptions.builder().redis(redis).repls(repls).machines(machines).seed(7).flush(true).build());
+            SeedOptions.builder()
+                .redis(redis)
+                .repls(repls)
+                .machines(machines)
+                .seed(7)
+                .flush(true)
+                .build());
     System.out.print(seeded.render());
     PostgresEndpoint server = Servers.postgres();
     String name = "strangler_bench_drift";
@@ -101,9 +107,12 @@ public final class DriftBench {
     } finally {
       server.dropDatabase(name);
     }
-    System.out.printf(Locale.ROOT, "import: median %.2f s, spread %s%n", median(imports), spread(imports));
-    System.out.printf(Locale.ROOT, "scan:   median %.2f s, spread %s%n", median(scans), spread(scans));
-    System.out.printf(Locale.ROOT, "ratio scan/import %.2f (goal <= 2)%n", median(scans) / median(imports));
+    System.out.printf(
+        Locale.ROOT, "import: median %.2f s, spread %s%n", median(imports), spread(imports));
+    System.out.printf(
+        Locale.ROOT, "scan:   median %.2f s, spread %s%n", median(scans), spread(scans));
+    System.out.printf(
+        Locale.ROOT, "ratio scan/import %.2f (goal <= 2)%n", median(scans) / median(imports));
   }
 
   private static double median(List<Double> xs) {
@@ -114,7 +123,6 @@ public final class DriftBench {
   }
 
   private static String spread(List<Double> xs) {
-    return String.format(
-        Locale.ROOT, "%.2f..%.2f s", Collections.min(xs), Collections.max(xs));
+    return String.format(Locale.ROOT, "%.2f..%.2f s", Collections.min(xs), Collections.max(xs));
   }
 }

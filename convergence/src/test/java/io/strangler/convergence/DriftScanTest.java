@@ -125,7 +125,8 @@ class DriftScanTest {
       String a = repls.get(10 * round).substring(5);
       String b = repls.get(10 * round + 1).substring(5);
       String tombstoned =
-          new TreeSet<>(j.keys("tombstone:*")).stream().skip(round).findFirst().orElseThrow().substring(10);
+          new TreeSet<>(j.keys("tombstone:*"))
+              .stream().skip(round).findFirst().orElseThrow().substring(10);
       List<String> stopped = new ArrayList<>();
       for (String key : new TreeSet<>(j.keys("container:*"))) {
         if ("STOPPED".equals(j.hget(key, "state"))) {
@@ -142,12 +143,18 @@ class DriftScanTest {
       j.hset(
           "repl:" + onlyLegacy,
           Map.of(
-              "replId", onlyLegacy,
-              "ownerId", "o",
-              "slug", onlyLegacySlug,
-              "region", base.get("region"),
-              "cluster", base.get("cluster"),
-              "createdAt", base.get("createdAt")));
+              "replId",
+              onlyLegacy,
+              "ownerId",
+              "o",
+              "slug",
+              onlyLegacySlug,
+              "region",
+              base.get("region"),
+              "cluster",
+              base.get("cluster"),
+              "createdAt",
+              base.get("createdAt")));
       j.set("slug:" + onlyLegacySlug, onlyLegacy);
       j.hset("machine:m-0000" + (round + 1), "cpuPercent", "12.25");
 
@@ -156,12 +163,22 @@ class DriftScanTest {
       twin.sql(
           "UPDATE repls SET owner_id = 'owner-pg' WHERE repl_id = '" + b + "'",
           "INSERT INTO repls (repl_id, owner_id, slug, cluster, created_at)"
-              + " SELECT '" + onlyNew + "', 'o', '" + onlyNewSlug + "', cluster, created_at"
-              + " FROM repls WHERE repl_id = '" + a + "'",
-          "UPDATE machines SET capacity = capacity + 1 WHERE machine_id = 'm-0000" + (round + 3) + "'",
+              + " SELECT '"
+              + onlyNew
+              + "', 'o', '"
+              + onlyNewSlug
+              + "', cluster, created_at"
+              + " FROM repls WHERE repl_id = '"
+              + a
+              + "'",
+          "UPDATE machines SET capacity = capacity + 1 WHERE machine_id = 'm-0000"
+              + (round + 3)
+              + "'",
           "DELETE FROM tombstones WHERE repl_id = '" + tombstoned + "'",
           "UPDATE containers SET stopped_at = stopped_at + interval '1 second'"
-              + " WHERE container_id = '" + stoppedContainer + "'");
+              + " WHERE container_id = '"
+              + stoppedContainer
+              + "'");
       return new Seeded(
           a,
           b,

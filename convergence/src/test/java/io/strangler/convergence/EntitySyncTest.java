@@ -41,7 +41,8 @@ class EntitySyncTest {
 
       assertThat(first).isInstanceOf(SyncResult.Synced.class);
       assertThat(((SyncResult.Synced) first).changes())
-          .anySatisfy(c -> assertThat(c).startsWith("containers/" + placed.container().containerId()));
+          .anySatisfy(
+              c -> assertThat(c).startsWith("containers/" + placed.container().containerId()));
       assertThat(second).isInstanceOf(SyncResult.AlreadyEqual.class);
       DriftReport after = scan(twin);
       assertThat(after.hasDrift()).as(after.toText()).isFalse();
@@ -144,15 +145,18 @@ class EntitySyncTest {
    * again; a key that stays taken (a PostgreSQL repl holding the slug) still fails the sync.
    */
   @Test
-  void aSlugAnotherReplHolds_stillFailsTheSync_whileConcurrentFailuresAreTriedAgain(RealServers.RedisDb redis, RealServers.PostgresDb pg) {
+  void aSlugAnotherReplHolds_stillFailsTheSync_whileConcurrentFailuresAreTriedAgain(
+      RealServers.RedisDb redis, RealServers.PostgresDb pg) {
     try (TwinStores twin = TwinStores.seed(redis, pg, 50, 4);
         LegacyRedisControlPlane legacy = LegacyRedisControlPlane.create(redis.uri(), 2);
         PostgresControlPlane plane =
             new PostgresControlPlane(twin.pg.jdbcUrl(), twin.pg.user(), twin.pg.password(), 2)) {
       String region = legacy.topology().regions().keySet().iterator().next();
       CallContext ctx = CallContext.of("t", Instant.now());
-      legacy.createRepl(new io.strangler.api.ops.CreateReplRequest("repl-a", "o", "taken", region), ctx);
-      plane.createRepl(new io.strangler.api.ops.CreateReplRequest("repl-b", "o", "taken", region), ctx);
+      legacy.createRepl(
+          new io.strangler.api.ops.CreateReplRequest("repl-a", "o", "taken", region), ctx);
+      plane.createRepl(
+          new io.strangler.api.ops.CreateReplRequest("repl-b", "o", "taken", region), ctx);
       SyncResult r = twin.stores.sync().sync(EntityRef.repl("repl-a"), Side.LEGACY);
 
       assertThat(r).isInstanceOf(SyncResult.Failed.class);
@@ -161,7 +165,10 @@ class EntitySyncTest {
       assertThat(EntitySync.concurrent(new SQLException("could not serialize", "40001"))).isTrue();
       assertThat(EntitySync.concurrent(new SQLException("duplicate key", "23505"))).isTrue();
       assertThat(EntitySync.concurrent(new SQLException("connection lost", "08006"))).isFalse();
-      assertThat(EntitySync.concurrent(new IllegalStateException("no", new SQLException("x", "40P01")))).isTrue();
+      assertThat(
+              EntitySync.concurrent(
+                  new IllegalStateException("no", new SQLException("x", "40P01"))))
+          .isTrue();
     }
   }
 

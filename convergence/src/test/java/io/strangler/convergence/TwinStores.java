@@ -20,9 +20,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import redis.clients.jedis.Jedis;
 
 /**
- * Both stores holding the same control plane, as after a cut-in: the seeder writes a legacy
- * dataset to the test's Redis database, and the importer loads it into a fresh PostgreSQL
- * database. Tests then change one store directly and check what the convergence tools see.
+ * Both stores holding the same control plane, as after a cut-in: the seeder writes a legacy dataset
+ * to the test's Redis database, and the importer loads it into a fresh PostgreSQL database. Tests
+ * then change one store directly and check what the convergence tools see.
  */
 final class TwinStores implements AutoCloseable {
   private static final AtomicInteger DBS = new AtomicInteger();
@@ -46,14 +46,22 @@ final class TwinStores implements AutoCloseable {
     this.pg = pg;
     this.pgName = pgName;
     this.seededAt = seededAt;
-    this.stores = Stores.open(redisDb.uri(), pg.jdbcUrl() + credentials(pg), pool, Clock.systemUTC());
+    this.stores =
+        Stores.open(redisDb.uri(), pg.jdbcUrl() + credentials(pg), pool, Clock.systemUTC());
   }
 
-  static TwinStores seed(RealServers.RedisDb redis, RealServers.PostgresDb server, int repls, int machines) {
+  static TwinStores seed(
+      RealServers.RedisDb redis, RealServers.PostgresDb server, int repls, int machines) {
     redis.flush();
     Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
     Seeder.seed(
-        SeedOptions.builder().redis(redis.uri()).repls(repls).machines(machines).seed(11).now(now).build());
+        SeedOptions.builder()
+            .redis(redis.uri())
+            .repls(repls)
+            .machines(machines)
+            .seed(11)
+            .now(now)
+            .build());
     String name = "conv_" + ProcessHandle.current().pid() + "_" + DBS.incrementAndGet();
     PostgresEndpoint db = server.server().createDatabase(name);
     ImportOutcome outcome =

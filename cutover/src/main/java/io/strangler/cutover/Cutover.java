@@ -64,7 +64,8 @@ public final class Cutover implements AutoCloseable {
   private Cutover(Builder b) {
     this.flags = b.flags;
     this.config = b.config;
-    this.window = b.window != null ? b.window : new HealthWindow(config.rollback().window(), config.clock());
+    this.window =
+        b.window != null ? b.window : new HealthWindow(config.rollback().window(), config.clock());
     this.inputs =
         b.inputs != null
             ? b.inputs
@@ -73,10 +74,14 @@ public final class Cutover implements AutoCloseable {
         b.meterProvider
             .get("io.strangler.cutover")
             .counterBuilder("strangler.cutover.rollbacks")
-            .setDescription("APIs stepped back by the cut-over, by API and trigger (auto or manual)")
+            .setDescription(
+                "APIs stepped back by the cut-over, by API and trigger (auto or manual)")
             .build();
     // At 0 from the start, so that increase() in an alert sees the first automatic rollback.
-    flags.snapshot().apis().forEach(f -> rollbacks.add(0, Attributes.of(API, f.operation(), TRIGGER, "auto")));
+    flags
+        .snapshot()
+        .apis()
+        .forEach(f -> rollbacks.add(0, Attributes.of(API, f.operation(), TRIGGER, "auto")));
   }
 
   public static Builder builder(OverridingFlags flags) {
@@ -182,7 +187,8 @@ public final class Cutover implements AutoCloseable {
    */
   public MoveResult advance(String api, String to, String reason, boolean force, String who) {
     if (force && (reason == null || reason.isBlank())) {
-      return new MoveResult.Invalid("a forced advance needs a reason (--reason TEXT): it is audited");
+      return new MoveResult.Invalid(
+          "a forced advance needs a reason (--reason TEXT): it is audited");
     }
     synchronized (moveLock) {
       FlagsSnapshot s = flags.snapshot();
@@ -205,11 +211,17 @@ public final class Cutover implements AutoCloseable {
           return new MoveResult.Invalid(e.getMessage());
         }
         if (!config.ladder().contains(target)) {
-          return new MoveResult.Invalid(to + " is not a step of the ladder " + config.ladder().steps());
+          return new MoveResult.Invalid(
+              to + " is not a step of the ladder " + config.ladder().steps());
         }
         if (target.compareTo(current) <= 0) {
           return new MoveResult.Invalid(
-              api + " is at " + current + ": " + target + " is not above it (use rollback to step back)");
+              api
+                  + " is at "
+                  + current
+                  + ": "
+                  + target
+                  + " is not above it (use rollback to step back)");
         }
       }
       List<Gate> gates = Gates.of(target, inputs.health(api), config.gates(), now());
@@ -257,9 +269,17 @@ public final class Cutover implements AutoCloseable {
       String to = find(after, api).map(f -> current(after, f).toString()).orElse("?");
       CutoverEvent e =
           new CutoverEvent(
-              now(), api, CutoverEvent.CLEAR_OVERRIDE,
-              find(before, api).map(f -> current(before, f).toString()).orElse(cleared.get().setting().toString()),
-              to, who, "override was: " + cleared.get().reason(), "override", List.of());
+              now(),
+              api,
+              CutoverEvent.CLEAR_OVERRIDE,
+              find(before, api)
+                  .map(f -> current(before, f).toString())
+                  .orElse(cleared.get().setting().toString()),
+              to,
+              who,
+              "override was: " + cleared.get().reason(),
+              "override",
+              List.of());
       record(e);
       return new MoveResult.Moved(e);
     }
@@ -278,8 +298,8 @@ public final class Cutover implements AutoCloseable {
   }
 
   /**
-   * One pass of the rollback checker: every API in NEW_PRIMARY whose window crosses a threshold
-   * for the configured number of consecutive checks is stepped back to SHADOW.
+   * One pass of the rollback checker: every API in NEW_PRIMARY whose window crosses a threshold for
+   * the configured number of consecutive checks is stepped back to SHADOW.
    */
   public void check() {
     FlagsSnapshot s = flags.snapshot();
@@ -313,13 +333,22 @@ public final class Cutover implements AutoCloseable {
       }
       Step current = current(s, f.get());
       List<Gate> gates = Gates.of(current, inputs.health(api), config.gates(), now());
-      MoveResult r = move(api, current, Step.of(Mode.SHADOW), CutoverEvent.AUTO_ROLLBACK, AUTO_ROLLBACK_WHO, why, gates);
+      MoveResult r =
+          move(
+              api,
+              current,
+              Step.of(Mode.SHADOW),
+              CutoverEvent.AUTO_ROLLBACK,
+              AUTO_ROLLBACK_WHO,
+              why,
+              gates);
       streaks.remove(api);
       if (r instanceof MoveResult.Moved m) {
         lastRollback.put(api, m.event());
         rollbacks.add(1, Attributes.of(API, api, TRIGGER, "auto"));
       } else {
-        log.error("auto-rollback of {} to SHADOW failed: {} (will retry at the next checks)", api, r);
+        log.error(
+            "auto-rollback of {} to SHADOW failed: {} (will retry at the next checks)", api, r);
       }
     }
   }
@@ -334,30 +363,63 @@ public final class Cutover implements AutoCloseable {
     double newRate = n.errorRatePercent();
     if (newRate - legacyRate > c.maxErrorExcessPoints()) {
       return Optional.of(
-          "new error rate " + Gates.percent(newRate) + " (" + n.errors() + " errors, " + n.timeouts()
-              + " timeouts of " + n.calls() + " calls in " + s.windowSeconds() + " s) exceeds legacy "
-              + Gates.percent(legacyRate) + " + " + Gates.number(c.maxErrorExcessPoints()) + " point");
+          "new error rate "
+              + Gates.percent(newRate)
+              + " ("
+              + n.errors()
+              + " errors, "
+              + n.timeouts()
+              + " timeouts of "
+              + n.calls()
+              + " calls in "
+              + s.windowSeconds()
+              + " s) exceeds legacy "
+              + Gates.percent(legacyRate)
+              + " + "
+              + Gates.number(c.maxErrorExcessPoints())
+              + " point");
     }
     Double legacyP99 = s.legacy().p99Ms();
-    if (n.p99Ms() != null && legacyP99 != null
+    if (n.p99Ms() != null
+        && legacyP99 != null
         && n.p99Ms() > c.maxP99Ratio() * legacyP99
         && n.p99Ms() - legacyP99 > c.minP99ExcessMs()) {
       return Optional.of(
-          "new p99 " + Gates.number(n.p99Ms()) + " ms exceeds " + Gates.number(c.maxP99Ratio())
-              + " x legacy p99 " + Gates.number(legacyP99) + " ms (and by more than "
-              + Gates.number(c.minP99ExcessMs()) + " ms) over " + n.calls() + " calls in " + s.windowSeconds() + " s");
+          "new p99 "
+              + Gates.number(n.p99Ms())
+              + " ms exceeds "
+              + Gates.number(c.maxP99Ratio())
+              + " x legacy p99 "
+              + Gates.number(legacyP99)
+              + " ms (and by more than "
+              + Gates.number(c.minP99ExcessMs())
+              + " ms) over "
+              + n.calls()
+              + " calls in "
+              + s.windowSeconds()
+              + " s");
     }
     Double consistency = s.consistencyPercent();
-    if (s.compared() >= c.minCalls() && consistency != null && consistency < c.minConsistencyPercent()) {
+    if (s.compared() >= c.minCalls()
+        && consistency != null
+        && consistency < c.minConsistencyPercent()) {
       return Optional.of(
-          "consistency " + Gates.percent(consistency) + " (" + (s.compared() - s.consistent())
-              + " inconsistent of " + s.compared() + " compared in " + s.windowSeconds()
-              + " s) is below " + Gates.percent(c.minConsistencyPercent()));
+          "consistency "
+              + Gates.percent(consistency)
+              + " ("
+              + (s.compared() - s.consistent())
+              + " inconsistent of "
+              + s.compared()
+              + " compared in "
+              + s.windowSeconds()
+              + " s) is below "
+              + Gates.percent(c.minConsistencyPercent()));
     }
     return Optional.empty();
   }
 
-  private MoveResult move(String api, Step from, Step to, String action, String who, String why, List<Gate> gates) {
+  private MoveResult move(
+      String api, Step from, Step to, String action, String who, String why, List<Gate> gates) {
     String reason = why == null || why.isBlank() ? action : action + ": " + why;
     String via;
     if (flags.override(api).isPresent()) {
@@ -380,7 +442,8 @@ public final class Cutover implements AutoCloseable {
         }
       }
     }
-    CutoverEvent e = new CutoverEvent(now(), api, action, from.toString(), to.toString(), who, why, via, gates);
+    CutoverEvent e =
+        new CutoverEvent(now(), api, action, from.toString(), to.toString(), who, why, via, gates);
     record(e);
     return new MoveResult.Moved(e);
   }
@@ -393,9 +456,26 @@ public final class Cutover implements AutoCloseable {
       audit.addLast(e);
     }
     if (CutoverEvent.AUTO_ROLLBACK.equals(e.action())) {
-      log.warn("cutover {} {}: {} -> {} via {} because {}; gates {}", e.action(), e.api(), e.from(), e.to(), e.via(), e.why(), e.gates());
+      log.warn(
+          "cutover {} {}: {} -> {} via {} because {}; gates {}",
+          e.action(),
+          e.api(),
+          e.from(),
+          e.to(),
+          e.via(),
+          e.why(),
+          e.gates());
     } else {
-      log.info("cutover {} {}: {} -> {} via {} by {} because {}; gates {}", e.action(), e.api(), e.from(), e.to(), e.via(), e.who(), e.why(), e.gates());
+      log.info(
+          "cutover {} {}: {} -> {} via {} by {} because {}; gates {}",
+          e.action(),
+          e.api(),
+          e.from(),
+          e.to(),
+          e.via(),
+          e.who(),
+          e.why(),
+          e.gates());
     }
   }
 
@@ -425,7 +505,11 @@ public final class Cutover implements AutoCloseable {
 
   private static MoveResult unknownApi(String api, FlagsSnapshot s) {
     return new MoveResult.Invalid(
-        "unknown API '" + api + "' (known: " + s.apis().stream().map(ApiFlag::operation).toList() + ")");
+        "unknown API '"
+            + api
+            + "' (known: "
+            + s.apis().stream().map(ApiFlag::operation).toList()
+            + ")");
   }
 
   private Instant now() {

@@ -13,7 +13,8 @@ public record CutoverConfig(Ladder ladder, GateConfig gates, RollbackConfig roll
   }
 
   public static CutoverConfig defaults() {
-    return new CutoverConfig(Ladder.defaults(), GateConfig.defaults(), RollbackConfig.defaults(), Clock.systemUTC());
+    return new CutoverConfig(
+        Ladder.defaults(), GateConfig.defaults(), RollbackConfig.defaults(), Clock.systemUTC());
   }
 
   public CutoverConfig withRollback(RollbackConfig r) {

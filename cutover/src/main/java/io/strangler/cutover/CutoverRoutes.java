@@ -30,7 +30,10 @@ public final class CutoverRoutes {
             "/admin/cutover",
             req -> {
               ObjectNode body = JSON.createObjectNode();
-              body.set("ladder", JSON.valueToTree(cutover.config().ladder().steps().stream().map(Step::toString).toList()));
+              body.set(
+                  "ladder",
+                  JSON.valueToTree(
+                      cutover.config().ladder().steps().stream().map(Step::toString).toList()));
               body.put("rollbackWindowSeconds", cutover.window().window().toSeconds());
               body.set("apis", JSON.valueToTree(cutover.status()));
               return AdminResponse.ok(body);
@@ -45,7 +48,8 @@ public final class CutoverRoutes {
                 return AdminResponse.error(400, "INVALID_ARGUMENT", "limit must be 1..1000");
               }
               ObjectNode body = JSON.createObjectNode();
-              body.set("entries", JSON.valueToTree(cutover.audit(Math.max(1, Math.min(limit, 1000)))));
+              body.set(
+                  "entries", JSON.valueToTree(cutover.audit(Math.max(1, Math.min(limit, 1000)))));
               return AdminResponse.ok(body);
             })
         .get(
@@ -65,7 +69,10 @@ public final class CutoverRoutes {
                         body.put("holds", c.holds());
                         return AdminResponse.ok(body);
                       })
-                  .orElseGet(() -> AdminResponse.error(404, "NOT_FOUND", "unknown API '" + req.pathParam("api") + "'"));
+                  .orElseGet(
+                      () ->
+                          AdminResponse.error(
+                              404, "NOT_FOUND", "unknown API '" + req.pathParam("api") + "'"));
             })
         .post(
             "/admin/cutover/{api}/advance",
@@ -73,7 +80,11 @@ public final class CutoverRoutes {
               JsonNode b = body(req);
               return answer(
                   cutover.advance(
-                      req.pathParam("api"), text(b, "to"), text(b, "reason"), b.path("force").asBoolean(false), who(req, b)));
+                      req.pathParam("api"),
+                      text(b, "to"),
+                      text(b, "reason"),
+                      b.path("force").asBoolean(false),
+                      who(req, b)));
             })
         .post(
             "/admin/cutover/{api}/rollback",
@@ -113,6 +124,8 @@ public final class CutoverRoutes {
   }
 
   private static String who(AdminRequest req, JsonNode b) {
-    return b.hasNonNull("who") ? b.get("who").asText() : req.header("x-strangler-user").orElse("admin@" + req.remote());
+    return b.hasNonNull("who")
+        ? b.get("who").asText()
+        : req.header("x-strangler-user").orElse("admin@" + req.remote());
   }
 }

@@ -38,7 +38,10 @@ public record GateConfig(
     }
   }
 
-  /** 10,000 compared calls at 99.99%; error rate within 0.1 point; p99 within 1.2x; no repairs; a clean drift scan within the hour. */
+  /**
+   * 10,000 compared calls at 99.99%; error rate within 0.1 point; p99 within 1.2x; no repairs; a
+   * clean drift scan within the hour.
+   */
   public static GateConfig defaults() {
     return new GateConfig(10_000, new BigDecimal("99.99"), 0.1, 1.2, 0, Duration.ofHours(1));
   }

@@ -10,9 +10,9 @@ import java.util.Locale;
 
 /**
  * The gates of a step, as values. Stepping to LEGACY_ONLY or SHADOW has none (legacy stays
- * authoritative); stepping to NEW_PRIMARY at any rollout needs compared calls, consistency, the
- * new backend's error rate and p99 against legacy's and no pending repairs; NEW_ONLY needs those
- * and a recent, clean drift scan.
+ * authoritative); stepping to NEW_PRIMARY at any rollout needs compared calls, consistency, the new
+ * backend's error rate and p99 against legacy's and no pending repairs; NEW_ONLY needs those and a
+ * recent, clean drift scan.
  */
 public final class Gates {
   public static final String COMPARED = "compared calls";
@@ -33,8 +33,13 @@ public final class Gates {
     out.add(
         h.compared() == null
             ? Gate.unknown(COMPARED, ">= " + c.minCompared())
-            : new Gate(COMPARED, Long.toString(h.compared()), ">= " + c.minCompared(), h.compared() >= c.minCompared()));
-    String consistency = ">= " + c.minConsistencyPercent().stripTrailingZeros().toPlainString() + "%";
+            : new Gate(
+                COMPARED,
+                Long.toString(h.compared()),
+                ">= " + c.minCompared(),
+                h.compared() >= c.minCompared()));
+    String consistency =
+        ">= " + c.minConsistencyPercent().stripTrailingZeros().toPlainString() + "%";
     out.add(
         h.consistencyPercent() == null
             ? Gate.unknown(CONSISTENCY, consistency)
@@ -42,7 +47,8 @@ public final class Gates {
                 CONSISTENCY,
                 percent(h.consistencyPercent()),
                 consistency,
-                BigDecimal.valueOf(h.consistencyPercent()).compareTo(c.minConsistencyPercent()) >= 0));
+                BigDecimal.valueOf(h.consistencyPercent()).compareTo(c.minConsistencyPercent())
+                    >= 0));
     String errorThreshold = "new <= legacy + " + number(c.maxErrorExcessPoints()) + " point";
     Double newRate = h.newer().errorRatePercent();
     Double legacyRate = h.legacy().errorRatePercent();
@@ -68,7 +74,11 @@ public final class Gates {
     out.add(
         h.pendingRepairs() == null
             ? Gate.unknown(REPAIRS, "<= " + c.maxPendingRepairs())
-            : new Gate(REPAIRS, Long.toString(h.pendingRepairs()), "<= " + c.maxPendingRepairs(), h.pendingRepairs() <= c.maxPendingRepairs()));
+            : new Gate(
+                REPAIRS,
+                Long.toString(h.pendingRepairs()),
+                "<= " + c.maxPendingRepairs(),
+                h.pendingRepairs() <= c.maxPendingRepairs()));
     if (target.mode() == Mode.NEW_ONLY) {
       String driftThreshold = "0 differences, within " + c.driftMaxAge().toMinutes() + " min";
       DriftScan d = h.lastDriftScan();

@@ -54,7 +54,12 @@ public final class HealthWindow implements OutcomeSink, DiffListener {
    * @param windowSeconds the window's length
    */
   public record Stats(
-      String api, BackendHealth legacy, BackendHealth newer, long compared, long consistent, long windowSeconds) {
+      String api,
+      BackendHealth legacy,
+      BackendHealth newer,
+      long compared,
+      long consistent,
+      long windowSeconds) {
     /** 100 * consistent / compared; null when nothing was compared. */
     public Double consistencyPercent() {
       return compared == 0 ? null : consistent * 100.0 / compared;

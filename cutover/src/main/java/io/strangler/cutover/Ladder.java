@@ -19,7 +19,12 @@ public record Ladder(List<Step> steps) {
     for (int i = 1; i < steps.size(); i++) {
       if (steps.get(i - 1).compareTo(steps.get(i)) >= 0) {
         throw new IllegalArgumentException(
-            "ladder steps must increase: " + steps.get(i - 1) + " then " + steps.get(i) + " in " + steps);
+            "ladder steps must increase: "
+                + steps.get(i - 1)
+                + " then "
+                + steps.get(i)
+                + " in "
+                + steps);
       }
     }
   }
@@ -37,7 +42,9 @@ public record Ladder(List<Step> steps) {
             Step.of(Mode.NEW_ONLY)));
   }
 
-  /** Steps separated by commas, e.g. {@code LEGACY_ONLY,SHADOW,NEW_PRIMARY 5%,NEW_PRIMARY,NEW_ONLY}. */
+  /**
+   * Steps separated by commas, e.g. {@code LEGACY_ONLY,SHADOW,NEW_PRIMARY 5%,NEW_PRIMARY,NEW_ONLY}.
+   */
   public static Ladder parse(String text) {
     List<Step> out = new ArrayList<>();
     for (String part : text.split(",")) {

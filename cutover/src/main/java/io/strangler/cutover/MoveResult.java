@@ -19,7 +19,10 @@ public sealed interface MoveResult {
       return gates.stream().filter(g -> !g.passed()).toList();
     }
 
-    /** {@code GetRepl: NEW_PRIMARY 10% -> NEW_PRIMARY 50% refused: gate consistency 99.5% (needs >= 99.99%): FAIL; ...}. */
+    /**
+     * {@code GetRepl: NEW_PRIMARY 10% -> NEW_PRIMARY 50% refused: gate consistency 99.5% (needs >=
+     * 99.99%): FAIL; ...}.
+     */
     public String message() {
       StringBuilder b = new StringBuilder(api + ": " + from + " -> " + to + " refused: ");
       List<Gate> f = failing();

@@ -48,13 +48,25 @@ public record RollbackConfig(
     }
   }
 
-  /** A 60 s window checked every second; 1 point of extra errors, 1.5x (and 50 ms) p99, 99% consistency; 3 checks in a row. */
+  /**
+   * A 60 s window checked every second; 1 point of extra errors, 1.5x (and 50 ms) p99, 99%
+   * consistency; 3 checks in a row.
+   */
   public static RollbackConfig defaults() {
-    return new RollbackConfig(Duration.ofSeconds(60), Duration.ofSeconds(1), 20, 1.0, 1.5, 50, 99.0, 3);
+    return new RollbackConfig(
+        Duration.ofSeconds(60), Duration.ofSeconds(1), 20, 1.0, 1.5, 50, 99.0, 3);
   }
 
   /** The same with another window (tests use a few seconds). */
   public RollbackConfig withWindow(Duration w) {
-    return new RollbackConfig(w, checkPeriod, minCalls, maxErrorExcessPoints, maxP99Ratio, minP99ExcessMs, minConsistencyPercent, consecutiveChecks);
+    return new RollbackConfig(
+        w,
+        checkPeriod,
+        minCalls,
+        maxErrorExcessPoints,
+        maxP99Ratio,
+        minP99ExcessMs,
+        minConsistencyPercent,
+        consecutiveChecks);
   }
 }

@@ -11,8 +11,7 @@ import java.util.regex.Pattern;
  * flags set OPERATION MODE --rollout N} sets. Steps order by mode, then by rollout.
  */
 public record Step(Mode mode, int rolloutPercent) implements Comparable<Step> {
-  private static final Pattern TEXT =
-      Pattern.compile("([A-Z_]+)(?:(?:\\s+|:|@)(\\d{1,3})%?)?");
+  private static final Pattern TEXT = Pattern.compile("([A-Z_]+)(?:(?:\\s+|:|@)(\\d{1,3})%?)?");
 
   public Step {
     Objects.requireNonNull(mode, "mode");

@@ -46,7 +46,10 @@ class CutoverTest {
     Files.writeString(file, "{\"apis\": {" + apiJson + "}}");
     flags =
         OverridingFlags.wrap(
-            FileFlags.builder(file).knownOperations(List.of(API, "CreateRepl")).clock(clock).build());
+            FileFlags.builder(file)
+                .knownOperations(List.of(API, "CreateRepl"))
+                .clock(clock)
+                .build());
     cutover =
         Cutover.builder(flags)
             .config(CutoverConfig.defaults().withRollback(rollback).withClock(clock))
@@ -60,13 +63,22 @@ class CutoverTest {
   }
 
   private Cutover openAtTenPercent() throws IOException {
-    return open("\"GetRepl\": {\"mode\": \"NEW_PRIMARY\", \"rolloutPercent\": 10}", RollbackConfig.defaults().withWindow(Duration.ofSeconds(5)));
+    return open(
+        "\"GetRepl\": {\"mode\": \"NEW_PRIMARY\", \"rolloutPercent\": 10}",
+        RollbackConfig.defaults().withWindow(Duration.ofSeconds(5)));
   }
 
-  /** One second of calls: {@code calls} on both backends, the first {@code newErrors} failing on the new one. */
+  /**
+   * One second of calls: {@code calls} on both backends, the first {@code newErrors} failing on the
+   * new one.
+   */
   private void second(int calls, int newErrors, long newMillis, long legacyMillis) {
     for (int i = 0; i < calls; i++) {
-      cutover.window().accept(newPrimary(API, i < newErrors ? unavailable(newMillis) : ok(newMillis), ok(legacyMillis)));
+      cutover
+          .window()
+          .accept(
+              newPrimary(
+                  API, i < newErrors ? unavailable(newMillis) : ok(newMillis), ok(legacyMillis)));
     }
   }
 
@@ -76,16 +88,26 @@ class CutoverTest {
   }
 
   private ApiFlag flag() {
-    return flags.snapshot().apis().stream().filter(f -> f.operation().equals(API)).findFirst().orElseThrow();
+    return flags.snapshot().apis().stream()
+        .filter(f -> f.operation().equals(API))
+        .findFirst()
+        .orElseThrow();
   }
 
   private static ApiHealth healthy() {
     return new ApiHealth(
-        API, 12_000L, 99.995, new BackendHealth(5000, 5, 0, 0.1, 20.0), new BackendHealth(5000, 6, 0, 0.12, 22.0), 0L, null);
+        API,
+        12_000L,
+        99.995,
+        new BackendHealth(5000, 5, 0, 0.1, 20.0),
+        new BackendHealth(5000, 6, 0, 0.12, 22.0),
+        0L,
+        null);
   }
 
   @Test
-  void check_newBackendFailingAtNewPrimaryTenPercent_stepsBackToShadowAfterThreeChecks() throws IOException {
+  void check_newBackendFailingAtNewPrimaryTenPercent_stepsBackToShadowAfterThreeChecks()
+      throws IOException {
     openAtTenPercent();
 
     second(100, 20, 5, 5);
@@ -99,14 +121,17 @@ class CutoverTest {
 
     assertThat(flag().configured()).isEqualTo(Mode.SHADOW);
     assertThat(flag().rolloutPercent()).isEqualTo(100);
-    assertThat(Files.readString(dir.resolve("flags.json"))).contains("SHADOW").doesNotContain("NEW_PRIMARY");
+    assertThat(Files.readString(dir.resolve("flags.json")))
+        .contains("SHADOW")
+        .doesNotContain("NEW_PRIMARY");
     CutoverEvent e = cutover.audit(10).getFirst();
     assertThat(e.action()).isEqualTo(CutoverEvent.AUTO_ROLLBACK);
     assertThat(e.who()).isEqualTo("auto-rollback");
     assertThat(e.from()).isEqualTo("NEW_PRIMARY 10%");
     assertThat(e.to()).isEqualTo("SHADOW");
     assertThat(e.via()).isEqualTo("flags");
-    assertThat(e.why()).contains("new error rate 20%", "60 errors", "300 calls", "3 consecutive checks");
+    assertThat(e.why())
+        .contains("new error rate 20%", "60 errors", "300 calls", "3 consecutive checks");
     assertThat(e.gates()).extracting(Gate::name).contains(Gates.CONSISTENCY, Gates.ERROR_RATE);
     assertThat(cutover.status(API).orElseThrow().lastRollback()).isEqualTo(e);
   }
@@ -178,7 +203,9 @@ class CutoverTest {
 
   @Test
   void check_neverRollsForward() throws IOException {
-    open("\"GetRepl\": {\"mode\": \"SHADOW\"}", RollbackConfig.defaults().withWindow(Duration.ofSeconds(5)));
+    open(
+        "\"GetRepl\": {\"mode\": \"SHADOW\"}",
+        RollbackConfig.defaults().withWindow(Duration.ofSeconds(5)));
     health.set(healthy());
 
     for (int s = 0; s < 30; s++) {
@@ -195,14 +222,18 @@ class CutoverTest {
   void advance_consistencyBelowThreshold_isRefusedNamingTheGate() throws IOException {
     openAtTenPercent();
     ApiHealth h = healthy();
-    health.set(new ApiHealth(API, h.compared(), 99.5, h.legacy(), h.newer(), h.pendingRepairs(), null));
+    health.set(
+        new ApiHealth(API, h.compared(), 99.5, h.legacy(), h.newer(), h.pendingRepairs(), null));
 
     MoveResult r = cutover.advance(API, null, "looks fine", false, "ana");
 
     assertThat(r).isInstanceOf(MoveResult.Refused.class);
     MoveResult.Refused refused = (MoveResult.Refused) r;
     assertThat(refused.failing()).extracting(Gate::name).containsExactly(Gates.CONSISTENCY);
-    assertThat(refused.message()).contains("NEW_PRIMARY 10% -> NEW_PRIMARY 50% refused", "gate consistency 99.5% (needs >= 99.99%)");
+    assertThat(refused.message())
+        .contains(
+            "NEW_PRIMARY 10% -> NEW_PRIMARY 50% refused",
+            "gate consistency 99.5% (needs >= 99.99%)");
     assertThat(flag().rolloutPercent()).isEqualTo(10);
     assertThat(cutover.audit(10)).isEmpty();
   }
@@ -211,7 +242,9 @@ class CutoverTest {
   void advance_repairsUnknown_isRefusedWithUnknown() throws IOException {
     openAtTenPercent();
     ApiHealth h = healthy();
-    health.set(new ApiHealth(API, h.compared(), h.consistencyPercent(), h.legacy(), h.newer(), null, null));
+    health.set(
+        new ApiHealth(
+            API, h.compared(), h.consistencyPercent(), h.legacy(), h.newer(), null, null));
 
     MoveResult.Refused r = (MoveResult.Refused) cutover.advance(API, null, null, false, "ana");
 
@@ -229,8 +262,21 @@ class CutoverTest {
     assertThat(flag().configured()).isEqualTo(Mode.NEW_PRIMARY);
     assertThat(flag().rolloutPercent()).isEqualTo(50);
     CutoverEvent e = cutover.audit(1).getFirst();
-    assertThat(e).extracting(CutoverEvent::action, CutoverEvent::from, CutoverEvent::to, CutoverEvent::who, CutoverEvent::why, CutoverEvent::via)
-        .containsExactly(CutoverEvent.ADVANCE, "NEW_PRIMARY 10%", "NEW_PRIMARY 50%", "ana", "gates green for a day", "flags");
+    assertThat(e)
+        .extracting(
+            CutoverEvent::action,
+            CutoverEvent::from,
+            CutoverEvent::to,
+            CutoverEvent::who,
+            CutoverEvent::why,
+            CutoverEvent::via)
+        .containsExactly(
+            CutoverEvent.ADVANCE,
+            "NEW_PRIMARY 10%",
+            "NEW_PRIMARY 50%",
+            "ana",
+            "gates green for a day",
+            "flags");
     assertThat(e.gates())
         .contains(
             new Gate(Gates.COMPARED, "12000", ">= 10000", true),
@@ -244,12 +290,28 @@ class CutoverTest {
   void advance_toNewOnly_needsARecentCleanDriftScan() throws IOException {
     open("\"GetRepl\": {\"mode\": \"NEW_PRIMARY\"}", RollbackConfig.defaults());
     ApiHealth h = healthy();
-    health.set(new ApiHealth(API, h.compared(), h.consistencyPercent(), h.legacy(), h.newer(), 0L, new DriftScan(clock.instant().minus(Duration.ofHours(2)), 0)));
+    health.set(
+        new ApiHealth(
+            API,
+            h.compared(),
+            h.consistencyPercent(),
+            h.legacy(),
+            h.newer(),
+            0L,
+            new DriftScan(clock.instant().minus(Duration.ofHours(2)), 0)));
 
     MoveResult.Refused r = (MoveResult.Refused) cutover.advance(API, null, null, false, "ana");
     assertThat(r.failing()).extracting(Gate::name).containsExactly(Gates.DRIFT);
 
-    health.set(new ApiHealth(API, h.compared(), h.consistencyPercent(), h.legacy(), h.newer(), 0L, new DriftScan(clock.instant().minus(Duration.ofMinutes(10)), 0)));
+    health.set(
+        new ApiHealth(
+            API,
+            h.compared(),
+            h.consistencyPercent(),
+            h.legacy(),
+            h.newer(),
+            0L,
+            new DriftScan(clock.instant().minus(Duration.ofMinutes(10)), 0)));
     assertThat(cutover.advance(API, null, null, false, "ana")).isInstanceOf(MoveResult.Moved.class);
     assertThat(flag().configured()).isEqualTo(Mode.NEW_ONLY);
   }
@@ -258,7 +320,8 @@ class CutoverTest {
   void advance_forced_needsAReasonAndIsAuditedAsForced() throws IOException {
     openAtTenPercent();
 
-    assertThat(cutover.advance(API, null, null, true, "ana")).isInstanceOf(MoveResult.Invalid.class);
+    assertThat(cutover.advance(API, null, null, true, "ana"))
+        .isInstanceOf(MoveResult.Invalid.class);
     MoveResult r = cutover.advance(API, "NEW_PRIMARY 100%", "vendor deadline", true, "ana");
 
     assertThat(r).isInstanceOf(MoveResult.Moved.class);
@@ -273,11 +336,13 @@ class CutoverTest {
   void advance_toAStepBelow_isInvalid_andRollbackStepsDownOne() throws IOException {
     openAtTenPercent();
 
-    assertThat(cutover.advance(API, "SHADOW", null, false, "ana")).isInstanceOf(MoveResult.Invalid.class);
+    assertThat(cutover.advance(API, "SHADOW", null, false, "ana"))
+        .isInstanceOf(MoveResult.Invalid.class);
     assertThat(cutover.rollback(API, "on-call hunch", "bo")).isInstanceOf(MoveResult.Moved.class);
 
     assertThat(flag().rolloutPercent()).isEqualTo(1);
-    assertThat(cutover.audit(1).getFirst()).extracting(CutoverEvent::action, CutoverEvent::who, CutoverEvent::why)
+    assertThat(cutover.audit(1).getFirst())
+        .extracting(CutoverEvent::action, CutoverEvent::who, CutoverEvent::why)
         .containsExactly(CutoverEvent.ROLLBACK, "bo", "on-call hunch");
   }
 

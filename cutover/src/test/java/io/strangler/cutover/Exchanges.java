@@ -13,7 +13,8 @@ final class Exchanges {
   private Exchanges() {}
 
   static Outcome ok(long millis) {
-    return new Outcome.Answer(JsonNodeFactory.instance.objectNode().put("ok", true), Duration.ofMillis(millis));
+    return new Outcome.Answer(
+        JsonNodeFactory.instance.objectNode().put("ok", true), Duration.ofMillis(millis));
   }
 
   static Outcome unavailable(long millis) {
@@ -27,6 +28,13 @@ final class Exchanges {
   /** One call in NEW_PRIMARY: new authoritative, legacy shadow. */
   static Exchange newPrimary(String api, Outcome newer, Outcome legacy) {
     return new Exchange(
-        api, ApiSpec.Kind.READ, Mode.NEW_PRIMARY, JsonNodeFactory.instance.objectNode(), "r", Instant.EPOCH, newer, legacy);
+        api,
+        ApiSpec.Kind.READ,
+        Mode.NEW_PRIMARY,
+        JsonNodeFactory.instance.objectNode(),
+        "r",
+        Instant.EPOCH,
+        newer,
+        legacy);
   }
 }

@@ -26,13 +26,18 @@ class HealthWindowTest {
     window.accept(newPrimary("GetRepl", unavailable(5), ok(5)));
     window.accept(newPrimary("GetRepl", notFound(5), notFound(5)));
     window.accept(newPrimary("GetRepl", ok(5), new Outcome.TimedOut(Duration.ofMillis(500))));
-    window.accept(newPrimary("GetRepl", ok(5), new Outcome.Dropped(Outcome.DropReason.SHADOW_BUDGET_FULL)));
+    window.accept(
+        newPrimary("GetRepl", ok(5), new Outcome.Dropped(Outcome.DropReason.SHADOW_BUDGET_FULL)));
 
     HealthWindow.Stats s = window.stats("GetRepl");
 
-    assertThat(s.newer()).extracting(BackendHealth::calls, BackendHealth::errors, BackendHealth::timeouts).containsExactly(4L, 1L, 0L);
+    assertThat(s.newer())
+        .extracting(BackendHealth::calls, BackendHealth::errors, BackendHealth::timeouts)
+        .containsExactly(4L, 1L, 0L);
     assertThat(s.newer().errorRatePercent()).isEqualTo(25.0);
-    assertThat(s.legacy()).extracting(BackendHealth::calls, BackendHealth::errors, BackendHealth::timeouts).containsExactly(3L, 0L, 1L);
+    assertThat(s.legacy())
+        .extracting(BackendHealth::calls, BackendHealth::errors, BackendHealth::timeouts)
+        .containsExactly(3L, 0L, 1L);
   }
 
   @Test
@@ -56,8 +61,12 @@ class HealthWindowTest {
 
     clock.advance(Duration.ofSeconds(1));
 
-    assertThat(window.stats("GetRepl").newer()).extracting(BackendHealth::calls, BackendHealth::errors).containsExactly(1L, 0L);
-    assertThat(window.stats("Unknown")).extracting(HealthWindow.Stats::newer).isEqualTo(BackendHealth.NONE);
+    assertThat(window.stats("GetRepl").newer())
+        .extracting(BackendHealth::calls, BackendHealth::errors)
+        .containsExactly(1L, 0L);
+    assertThat(window.stats("Unknown"))
+        .extracting(HealthWindow.Stats::newer)
+        .isEqualTo(BackendHealth.NONE);
   }
 
   @Test
@@ -65,17 +74,22 @@ class HealthWindowTest {
     ExecutorService pool = Executors.newFixedThreadPool(8);
     List<Future<?>> done = new ArrayList<>();
     for (int t = 0; t < 8; t++) {
-      done.add(pool.submit(() -> {
-        for (int i = 0; i < 10_000; i++) {
-          window.accept(newPrimary("GetRepl", i % 100 == 0 ? unavailable(5) : ok(5), ok(5)));
-        }
-      }));
+      done.add(
+          pool.submit(
+              () -> {
+                for (int i = 0; i < 10_000; i++) {
+                  window.accept(
+                      newPrimary("GetRepl", i % 100 == 0 ? unavailable(5) : ok(5), ok(5)));
+                }
+              }));
     }
     for (Future<?> f : done) {
       f.get();
     }
     pool.shutdown();
 
-    assertThat(window.stats("GetRepl").newer()).extracting(BackendHealth::calls, BackendHealth::errors).containsExactly(80_000L, 800L);
+    assertThat(window.stats("GetRepl").newer())
+        .extracting(BackendHealth::calls, BackendHealth::errors)
+        .containsExactly(80_000L, 800L);
   }
 }

@@ -49,7 +49,10 @@ class UnleashOverrideTest {
     flags = OverridingFlags.wrap(unleash);
     cutover =
         Cutover.builder(flags)
-            .config(CutoverConfig.defaults().withRollback(RollbackConfig.defaults().withWindow(Duration.ofSeconds(5))).withClock(clock))
+            .config(
+                CutoverConfig.defaults()
+                    .withRollback(RollbackConfig.defaults().withWindow(Duration.ofSeconds(5)))
+                    .withClock(clock))
             .build();
   }
 
@@ -64,7 +67,10 @@ class UnleashOverrideTest {
   }
 
   private ApiFlag flag() {
-    return flags.snapshot().apis().stream().filter(f -> f.operation().equals(API)).findFirst().orElseThrow();
+    return flags.snapshot().apis().stream()
+        .filter(f -> f.operation().equals(API))
+        .findFirst()
+        .orElseThrow();
   }
 
   @Test
@@ -72,13 +78,20 @@ class UnleashOverrideTest {
     FakeUnleash fake = new FakeUnleash();
     fake.enable("strangler." + API);
     fake.setVariant("strangler." + API, new Variant("NEW_PRIMARY", (String) null, true));
-    open(UnleashFlags.builder().client(fake).knownOperations(List.of(API)).refreshInterval(Duration.ofMillis(20)).build());
+    open(
+        UnleashFlags.builder()
+            .client(fake)
+            .knownOperations(List.of(API))
+            .refreshInterval(Duration.ofMillis(20))
+            .build());
     assertThat(flags.decide(API, "r1").mode()).isEqualTo(Mode.NEW_PRIMARY);
 
     failingNewBackend();
 
     assertThat(flags.decide(API, "r1")).isEqualTo(new Decision(Mode.SHADOW, "override"));
-    assertThat(flag()).extracting(ApiFlag::configured, ApiFlag::source).containsExactly(Mode.SHADOW, ApiFlag.OVERRIDE);
+    assertThat(flag())
+        .extracting(ApiFlag::configured, ApiFlag::source)
+        .containsExactly(Mode.SHADOW, ApiFlag.OVERRIDE);
     FlagOverride o = flags.snapshot().overrides().getFirst();
     assertThat(o.who()).isEqualTo("auto-rollback");
     assertThat(o.reason()).startsWith("auto-rollback: new error rate 25%");
@@ -87,7 +100,8 @@ class UnleashOverrideTest {
     MoveResult cleared = cutover.clearOverride(API, "ana");
 
     assertThat(cleared).isInstanceOf(MoveResult.Moved.class);
-    assertThat(((MoveResult.Moved) cleared).event()).extracting(CutoverEvent::action, CutoverEvent::from, CutoverEvent::to, CutoverEvent::who)
+    assertThat(((MoveResult.Moved) cleared).event())
+        .extracting(CutoverEvent::action, CutoverEvent::from, CutoverEvent::to, CutoverEvent::who)
         .containsExactly(CutoverEvent.CLEAR_OVERRIDE, "SHADOW", "NEW_PRIMARY", "ana");
     assertThat(flags.decide(API, "r1")).isEqualTo(new Decision(Mode.NEW_PRIMARY, "unleash"));
     assertThat(flags.snapshot().overrides()).isEmpty();
@@ -97,18 +111,32 @@ class UnleashOverrideTest {
   @Test
   void overrides_killSwitchStillComesLast() {
     FakeUnleash fake = new FakeUnleash();
-    open(UnleashFlags.builder().client(fake).knownOperations(List.of(API)).refreshInterval(Duration.ofMillis(20)).build());
-    flags.override(new FlagOverride(API, new io.strangler.flags.ApiSetting(Mode.NEW_PRIMARY, 100), "test", "ana", clock.instant()));
+    open(
+        UnleashFlags.builder()
+            .client(fake)
+            .knownOperations(List.of(API))
+            .refreshInterval(Duration.ofMillis(20))
+            .build());
+    flags.override(
+        new FlagOverride(
+            API,
+            new io.strangler.flags.ApiSetting(Mode.NEW_PRIMARY, 100),
+            "test",
+            "ana",
+            clock.instant()));
     assertThat(flags.decide(API, "r1").mode()).isEqualTo(Mode.NEW_PRIMARY);
 
     fake.enable(UnleashFlags.KILL_NEW);
 
-    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
-        .untilAsserted(() -> assertThat(flags.decide(API, "r1").mode()).isEqualTo(Mode.LEGACY_ONLY));
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () -> assertThat(flags.decide(API, "r1").mode()).isEqualTo(Mode.LEGACY_ONLY));
   }
 
   @Test
-  void rollbackAndAutoRollback_realClientFromBootstrapFile_overrideOutranksTheToggle() throws Exception {
+  void rollbackAndAutoRollback_realClientFromBootstrapFile_overrideOutranksTheToggle()
+      throws Exception {
     Path bootstrap = dir.resolve("bootstrap.json");
     Files.writeString(
         bootstrap,
@@ -122,19 +150,34 @@ class UnleashOverrideTest {
           {"name": "strangler.kill.new", "enabled": false, "strategies": [{"name": "default"}]}
         ]}
         """);
-    open(UnleashFlags.builder().offline().bootstrapFile(bootstrap).backupFile(dir.resolve("backup.json")).knownOperations(List.of(API)).build());
-    assertThat(flag()).extracting(ApiFlag::configured, ApiFlag::rolloutPercent).containsExactly(Mode.NEW_PRIMARY, 100);
+    open(
+        UnleashFlags.builder()
+            .offline()
+            .bootstrapFile(bootstrap)
+            .backupFile(dir.resolve("backup.json"))
+            .knownOperations(List.of(API))
+            .build());
+    assertThat(flag())
+        .extracting(ApiFlag::configured, ApiFlag::rolloutPercent)
+        .containsExactly(Mode.NEW_PRIMARY, 100);
 
     MoveResult r = cutover.rollback(API, "canary first", "ana");
 
     assertThat(r).isInstanceOf(MoveResult.Moved.class);
-    assertThat(((MoveResult.Moved) r).event()).extracting(CutoverEvent::to, CutoverEvent::via).containsExactly("NEW_PRIMARY 50%", "override");
-    long inNewPrimary = java.util.stream.IntStream.range(0, 2000).filter(i -> flags.decide(API, "repl-" + i).mode() == Mode.NEW_PRIMARY).count();
+    assertThat(((MoveResult.Moved) r).event())
+        .extracting(CutoverEvent::to, CutoverEvent::via)
+        .containsExactly("NEW_PRIMARY 50%", "override");
+    long inNewPrimary =
+        java.util.stream.IntStream.range(0, 2000)
+            .filter(i -> flags.decide(API, "repl-" + i).mode() == Mode.NEW_PRIMARY)
+            .count();
     assertThat(inNewPrimary).isBetween(900L, 1100L);
 
     failingNewBackend();
 
     assertThat(flags.decide(API, "repl-1")).isEqualTo(new Decision(Mode.SHADOW, "override"));
-    assertThat(flags.snapshot().overrides()).singleElement().satisfies(o -> assertThat(o.reason()).contains("new error rate 25%"));
+    assertThat(flags.snapshot().overrides())
+        .singleElement()
+        .satisfies(o -> assertThat(o.reason()).contains("new error rate 25%"));
   }
 }

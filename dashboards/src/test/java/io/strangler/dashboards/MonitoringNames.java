@@ -3,8 +3,8 @@ package io.strangler.dashboards;
 import java.util.Set;
 
 /**
- * For tests of other modules (the assembled server): the metric names the Grafana dashboard and
- * the Prometheus rules query, and the names in a scrape.
+ * For tests of other modules (the assembled server): the metric names the Grafana dashboard and the
+ * Prometheus rules query, and the names in a scrape.
  */
 public final class MonitoringNames {
   private MonitoringNames() {}

@@ -1,12 +1,12 @@
 package io.strangler.dashboards;
 
-import io.strangler.api.DiffRulesFile;
-import io.strangler.diff.DiffRules;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.strangler.api.DiffRulesFile;
 import io.strangler.api.Operation;
+import io.strangler.diff.DiffRules;
 import io.strangler.diff.Observations;
 import io.strangler.diff.Observed;
 import io.strangler.diff.Side;
@@ -135,13 +135,21 @@ final class ReporterFixture implements AutoCloseable {
     // And its repair journal and repairer their figures (an empty journal here).
     journal =
         new io.strangler.dispatch.repair.RepairJournal(
-            io.strangler.dispatch.repair.RepairJournal.Config.in(dir.resolve("repairs")), (op, request, answer) -> List.of(), Clock.systemUTC());
+            io.strangler.dispatch.repair.RepairJournal.Config.in(dir.resolve("repairs")),
+            (op, request, answer) -> List.of(),
+            Clock.systemUTC());
     repairer =
         new io.strangler.dispatch.repair.Repairer(
-            journal, (key, from) -> io.strangler.dispatch.repair.RepairResult.ALREADY_EQUAL, io.strangler.dispatch.repair.Repairer.Config.defaults(), Clock.systemUTC());
+            journal,
+            (key, from) -> io.strangler.dispatch.repair.RepairResult.ALREADY_EQUAL,
+            io.strangler.dispatch.repair.Repairer.Config.defaults(),
+            Clock.systemUTC());
     repairMetrics =
         io.strangler.dispatch.repair.RepairMetrics.register(
-            telemetry.meterProvider(), journal, repairer, Operation.ALL.stream().filter(Operation::isWrite).map(Operation::name).toList());
+            telemetry.meterProvider(),
+            journal,
+            repairer,
+            Operation.ALL.stream().filter(Operation::isWrite).map(Operation::name).toList());
   }
 
   /** Each API's mode for a routing key in its rollout, as the metrics and readiness show it. */

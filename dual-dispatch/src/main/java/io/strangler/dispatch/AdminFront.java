@@ -145,7 +145,8 @@ final class AdminFront {
                 try {
                   AdminResponse r = found.handler().handle(call);
                   FullHttpResponse out =
-                      response(HttpResponseStatus.valueOf(r.status()), r.bodyBytes(), r.contentType());
+                      response(
+                          HttpResponseStatus.valueOf(r.status()), r.bodyBytes(), r.contentType());
                   r.headers().forEach((name, value) -> out.headers().set(name, value));
                   pending.send(out);
                 } catch (BadRequest e) {

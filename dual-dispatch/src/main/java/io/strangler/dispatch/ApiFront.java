@@ -46,6 +46,7 @@ final class ApiFront {
 
   /** The instance that answered, when the proxy has an instance id. */
   static final String SERVED_BY = "X-Served-By";
+
   private static final int MAX_REQUEST_ID = 128;
   private static final Duration READY_PROBE_TIMEOUT = Duration.ofSeconds(2);
 
@@ -206,7 +207,8 @@ final class ApiFront {
                     415,
                     ErrorCodes.INVALID_ARGUMENT,
                     "Content-Type must be application/json, got "
-                        + clip(String.valueOf(request.headers().get(HttpHeaderNames.CONTENT_TYPE)))),
+                        + clip(
+                            String.valueOf(request.headers().get(HttpHeaderNames.CONTENT_TYPE)))),
                 id));
         return;
       }
@@ -351,9 +353,7 @@ final class ApiFront {
           error(
               503,
               ErrorCodes.UNAVAILABLE,
-              "the call waited for "
-                  + backend
-                  + " past its deadline and was not run");
+              "the call waited for " + backend + " past its deadline and was not run");
       case Outcome.Dropped d when d.reason() == Outcome.DropReason.OVERLOADED ->
           error(503, ErrorCodes.UNAVAILABLE, "the proxy is overloaded: " + backend);
       case Outcome.Dropped d ->

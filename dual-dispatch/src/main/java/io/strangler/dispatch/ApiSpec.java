@@ -41,8 +41,8 @@ public interface ApiSpec {
    * The request the shadow backend gets for a write, derived from the client's request and the
    * authoritative backend's answer: how an operation whose backend decides something (where a
    * container goes) tells the shadow to apply the authoritative decision rather than decide again
-   * on its own, differently, from its own view of the store. The default sends the client's
-   * request unchanged. See {@link ShadowDerivation#shadowRequest}.
+   * on its own, differently, from its own view of the store. The default sends the client's request
+   * unchanged. See {@link ShadowDerivation#shadowRequest}.
    */
   default Prepared shadowRequest(Prepared prepared, JsonNode authoritativeAnswer) {
     return ShadowDerivation.AS_SENT.shadowRequest(prepared, authoritativeAnswer);
@@ -62,8 +62,8 @@ public interface ApiSpec {
    * answer. Both methods are called for writes only, once the authoritative backend has answered
    * successfully (a write that failed there is not shadowed), on the thread that completed the
    * authoritative call and before the client hears back: they must be quick and pure (no I/O, no
-   * clock, no randomness) and must not throw; an answer they cannot read is a reason to return
-   * the default, since the diff shows whatever the shadow then does.
+   * clock, no randomness) and must not throw; an answer they cannot read is a reason to return the
+   * default, since the diff shows whatever the shadow then does.
    */
   interface ShadowDerivation {
     /** Sends the client's request as it came, ordered by its entity alone. */
@@ -139,7 +139,9 @@ public interface ApiSpec {
           prepared.body(), derived.request(), prepared.routingKey(), prepared.entityKey());
     }
 
-    /** The derivation's keys, with the request's own entity key first whether or not it named it. */
+    /**
+     * The derivation's keys, with the request's own entity key first whether or not it named it.
+     */
     @Override
     public Collection<String> orderingKeys(Prepared prepared, JsonNode authoritativeAnswer) {
       Collection<String> keys = shadows.orderingKeys(prepared, authoritativeAnswer);

@@ -3,9 +3,9 @@ package io.strangler.dispatch;
 /**
  * One side of the proxy: the legacy or the new implementation of the registered API.
  *
- * <p>{@link #call} blocks (a Redis or SQL round trip); the proxy runs it on its own bounded
- * pools of platform threads, never on a network thread. It answers errors as {@link Reply.Failed}
- * values; an exception thrown out of it becomes an {@code INTERNAL} failure.
+ * <p>{@link #call} blocks (a Redis or SQL round trip); the proxy runs it on its own bounded pools
+ * of platform threads, never on a network thread. It answers errors as {@link Reply.Failed} values;
+ * an exception thrown out of it becomes an {@code INTERNAL} failure.
  */
 public interface Backend {
 

@@ -94,7 +94,9 @@ public final class DispatchServer implements AutoCloseable {
             // Requests in flight until their answer is written: one at a time per open connection,
             // plus those whose connection went away while their call runs. Only clients that
             // pipeline without reading their answers can reach the bound.
-            (int) Math.min(Integer.MAX_VALUE, (long) config.maxConnections() + config.maxInFlightCalls()));
+            (int)
+                Math.min(
+                    Integer.MAX_VALUE, (long) config.maxConnections() + config.maxInFlightCalls()));
     AdminRoutes adminRoutes =
         AdminRoutes.builder()
             .add(b.admin)
@@ -387,7 +389,10 @@ public final class DispatchServer implements AutoCloseable {
       for (String op : config.deadlines().keySet()) {
         require(
             apis.find(op).isPresent(),
-            "a deadline is set for '" + op + "', which is not an operation of the API " + apis.names());
+            "a deadline is set for '"
+                + op
+                + "', which is not an operation of the API "
+                + apis.names());
       }
       DispatchServer server = new DispatchServer(this);
       try {

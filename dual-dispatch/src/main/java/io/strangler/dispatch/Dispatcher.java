@@ -290,7 +290,6 @@ final class Dispatcher {
     lanes.submit(keys, side, () -> runShadow(flight, side, shadowRequest, queued));
   }
 
-
   private void runShadow(Flight flight, Mode.Backend side, Prepared request, long queued) {
     try {
       if (System.nanoTime() - queued > shadowDeadlineNanos) {
@@ -434,7 +433,9 @@ final class Dispatcher {
     /** Once the authoritative call ran, or was dropped (a write's shadow follows it). */
     abstract void afterAuthoritative(Flight flight, Outcome authoritative);
 
-    /** The authoritative outcome is final: report the exchange, now or once the shadow's is known. */
+    /**
+     * The authoritative outcome is final: report the exchange, now or once the shadow's is known.
+     */
     abstract void authoritativeDone(Flight flight, Outcome authoritative);
 
     /** The shadow outcome of a call that was dropped before anything ran. */

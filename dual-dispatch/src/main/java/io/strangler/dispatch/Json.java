@@ -26,8 +26,8 @@ final class Json {
   private Json() {}
 
   /**
-   * Parses a body; an empty body is a {@code MissingNode}. A body that is not well-formed UTF-8
-   * is a parse error, never decoded with replacement characters.
+   * Parses a body; an empty body is a {@code MissingNode}. A body that is not well-formed UTF-8 is
+   * a parse error, never decoded with replacement characters.
    */
   static JsonNode parse(ByteBuf content) throws IOException {
     int length = content.readableBytes();

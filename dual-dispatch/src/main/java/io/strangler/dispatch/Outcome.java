@@ -52,7 +52,9 @@ public sealed interface Outcome {
 
     @Override
     public boolean equals(Object o) {
-      return o instanceof Answer other && reply.equals(other.reply) && latency.equals(other.latency);
+      return o instanceof Answer other
+          && reply.equals(other.reply)
+          && latency.equals(other.latency);
     }
 
     @Override

@@ -172,7 +172,10 @@ public final class ProxyConfig {
     return authoritativeConnections;
   }
 
-  /** The connection pool size of each store's shadow backend (see {@link #authoritativeConnections}). */
+  /**
+   * The connection pool size of each store's shadow backend (see {@link
+   * #authoritativeConnections}).
+   */
   public int shadowConnections() {
     return shadowConnections;
   }
@@ -227,7 +230,9 @@ public final class ProxyConfig {
     } catch (java.io.IOException e) {
       host = "localhost";
     }
-    return host + ":" + (port != 0 ? Integer.toString(port) : "pid" + ProcessHandle.current().pid());
+    return host
+        + ":"
+        + (port != 0 ? Integer.toString(port) : "pid" + ProcessHandle.current().pid());
   }
 
   @Override
@@ -344,8 +349,8 @@ public final class ProxyConfig {
     }
 
     /**
-     * A bearer token every {@code /v1/*} call must carry ({@code Authorization: Bearer <token>}; 401
-     * otherwise), at least 16 characters; null (the default) leaves the API open.
+     * A bearer token every {@code /v1/*} call must carry ({@code Authorization: Bearer <token>};
+     * 401 otherwise), at least 16 characters; null (the default) leaves the API open.
      */
     public Builder apiToken(String apiToken) {
       this.apiToken = apiToken;
@@ -371,8 +376,8 @@ public final class ProxyConfig {
 
     /**
      * How long a shadow call may wait (in the shadow pool's queue or behind earlier writes of its
-     * entity) before it is dropped unsent and reported {@code dropped_deadline_exceeded}. Default 10
-     * s.
+     * entity) before it is dropped unsent and reported {@code dropped_deadline_exceeded}. Default
+     * 10 s.
      */
     public Builder shadowDeadline(Duration shadowDeadline) {
       this.shadowDeadline = shadowDeadline;
@@ -442,7 +447,10 @@ public final class ProxyConfig {
       return this;
     }
 
-    /** Connections of each store's shadow backend, kept apart from the authoritative ones. Default 8. */
+    /**
+     * Connections of each store's shadow backend, kept apart from the authoritative ones. Default
+     * 8.
+     */
     public Builder shadowConnections(int shadowConnections) {
       this.shadowConnections = shadowConnections;
       return this;
@@ -559,7 +567,9 @@ public final class ProxyConfig {
       require(idSupplier != null, "idSupplier is required");
       require(
           instanceId == null || ApiFront.validHeaderValue(instanceId),
-          "instanceId must be 1-128 printable ASCII characters without spaces, got '" + instanceId + "'");
+          "instanceId must be 1-128 printable ASCII characters without spaces, got '"
+              + instanceId
+              + "'");
       return new ProxyConfig(this);
     }
 

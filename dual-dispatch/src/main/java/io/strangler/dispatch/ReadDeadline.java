@@ -10,14 +10,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Closes a connection whose request takes longer than a bound to arrive, from its first byte to
- * its last. The idle timeout alone lets a client that drips a byte every few seconds hold a
- * connection for ever (slow loris). One instance per connection, two handlers: {@link #bytes()},
- * before the HTTP decoder, starts the clock on a request's first bytes; {@link #requests()}, after
- * the body aggregator, stops it when the whole request is there. Event loop only.
+ * Closes a connection whose request takes longer than a bound to arrive, from its first byte to its
+ * last. The idle timeout alone lets a client that drips a byte every few seconds hold a connection
+ * for ever (slow loris). One instance per connection, two handlers: {@link #bytes()}, before the
+ * HTTP decoder, starts the clock on a request's first bytes; {@link #requests()}, after the body
+ * aggregator, stops it when the whole request is there. Event loop only.
  *
- * <p>A timer is set only for a request still incomplete when a read ends: a request that arrives
- * in one read (nearly all of them) costs two clock reads and no timer.
+ * <p>A timer is set only for a request still incomplete when a read ends: a request that arrives in
+ * one read (nearly all of them) costs two clock reads and no timer.
  */
 final class ReadDeadline {
   private final long timeoutNanos;

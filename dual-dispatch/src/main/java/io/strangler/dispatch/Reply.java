@@ -12,8 +12,8 @@ import java.util.Objects;
 public sealed interface Reply {
 
   /**
-   * A successful answer, sent to the client as is when this backend is authoritative. A backend
-   * may hand over its own answer object with the mapper that writes it ({@link #ok(Object,
+   * A successful answer, sent to the client as is when this backend is authoritative. A backend may
+   * hand over its own answer object with the mapper that writes it ({@link #ok(Object,
    * ObjectMapper)}): the client's bytes are then written straight from it, and the JSON tree (what
    * the diff, the recorder and a shadow write's derivation read) is only made if one of them asks.
    * In a single-backend mode without a traffic log nobody does.

@@ -9,9 +9,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One FIFO lane per entity key: calls of one entity run one at a time, in the order they were
- * submitted; different entities run in parallel. A call may name several keys (a write that
- * touches a repl and a machine): it then runs only once it is at the head of every lane it joined,
- * and each of those lanes waits for it. A lane exists only while it has work.
+ * submitted; different entities run in parallel. A call may name several keys (a write that touches
+ * a repl and a machine): it then runs only once it is at the head of every lane it joined, and each
+ * of those lanes waits for it. A lane exists only while it has work.
  *
  * <p>Each task names the backend it calls. A lane holding a task for a backend is "pending" for it:
  * any later call of that entity to that backend joins the lane instead of overtaking it (see {@link
@@ -182,7 +182,9 @@ final class SerialLanes {
     }
   }
 
-  /** Removes a finished task from its lanes; returns one task that became ready (others started). */
+  /**
+   * Removes a finished task from its lanes; returns one task that became ready (others started).
+   */
   private Task release(Task done) {
     Task inline = null;
     if (done.keys instanceof String key) {

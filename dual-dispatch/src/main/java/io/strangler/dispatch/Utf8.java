@@ -2,9 +2,9 @@ package io.strangler.dispatch;
 
 /**
  * Well-formed UTF-8 (RFC 3629, Unicode table 3-7). Jackson's byte parser refuses most malformed
- * input but decodes overlong forms ({@code C0 80} as NUL, {@code C1 81} as {@code A}) and
- * sequences above U+10FFFF into lone surrogates, which the stores then write as {@code ?}; a body
- * is checked here first so that only what the client meant reaches a backend.
+ * input but decodes overlong forms ({@code C0 80} as NUL, {@code C1 81} as {@code A}) and sequences
+ * above U+10FFFF into lone surrogates, which the stores then write as {@code ?}; a body is checked
+ * here first so that only what the client meant reaches a backend.
  */
 final class Utf8 {
   private Utf8() {}

@@ -74,8 +74,7 @@ class ApiSpecTest {
 
     Prepared shadow = spec.shadowRequest(prepared, answer);
 
-    assertThat(shadow)
-        .isEqualTo(new Prepared(body, "rewritten", "k-1", "item:k-1"));
+    assertThat(shadow).isEqualTo(new Prepared(body, "rewritten", "k-1", "item:k-1"));
   }
 
   @Test

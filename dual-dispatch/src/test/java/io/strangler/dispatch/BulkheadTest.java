@@ -132,8 +132,7 @@ class BulkheadTest {
     String of(int client);
   }
 
-  private static List<Timed> calls(TestProxy proxy, Body body, String operation)
-      throws Exception {
+  private static List<Timed> calls(TestProxy proxy, Body body, String operation) throws Exception {
     ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
     try {
       CountDownLatch go = new CountDownLatch(1);

@@ -62,8 +62,10 @@ class FleetHeadersTest {
 
   @Test
   void withoutAnInstanceId_thereIsNoHeader() {
-    try (TestProxy anonymous = TestProxy.start(new FakeFlags(Mode.LEGACY_ONLY), legacy, newer, new CountingSink())) {
-      assertThat(anonymous.post("Put", put("k", "v")).headers().firstValue("X-Served-By")).isEmpty();
+    try (TestProxy anonymous =
+        TestProxy.start(new FakeFlags(Mode.LEGACY_ONLY), legacy, newer, new CountingSink())) {
+      assertThat(anonymous.post("Put", put("k", "v")).headers().firstValue("X-Served-By"))
+          .isEmpty();
     }
   }
 
@@ -73,7 +75,8 @@ class FleetHeadersTest {
         proxy.send(proxy.request("Put", put("k", "v")).header("X-Routing-Key", "repl-42").build());
     int before = legacy.calls();
     HttpResponse<String> tooLong =
-        proxy.send(proxy.request("Put", put("k", "v")).header("X-Routing-Key", "r".repeat(129)).build());
+        proxy.send(
+            proxy.request("Put", put("k", "v")).header("X-Routing-Key", "r".repeat(129)).build());
 
     assertThat(keyed.statusCode()).isEqualTo(200);
     assertThat(tooLong.statusCode()).isEqualTo(400);

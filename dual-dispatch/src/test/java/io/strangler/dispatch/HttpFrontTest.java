@@ -128,7 +128,8 @@ class HttpFrontTest {
             415,
             "INVALID_ARGUMENT",
             "application/x-www-form-urlencoded"),
-        new Case("no content type", "POST", "/v1/Put", put("a", "b"), 415, "INVALID_ARGUMENT", null),
+        new Case(
+            "no content type", "POST", "/v1/Put", put("a", "b"), 415, "INVALID_ARGUMENT", null),
         new Case(
             "JSON-like type",
             "POST",

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A backend may answer with its own object ({@link Reply#ok(Object, ObjectMapper)}): the client's
- * bytes are written from it, the JSON tree is made only when something reads it, and an answer
- * that cannot be written is the call's failure.
+ * bytes are written from it, the JSON tree is made only when something reads it, and an answer that
+ * cannot be written is the call's failure.
  */
 class LazyAnswerTest {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -114,7 +114,8 @@ class LazyAnswerTest {
       HttpResponse<String> r = proxy.post(KvApi.GET, get("k"), "bad-1");
       assertThat(r.statusCode()).isEqualTo(500);
       assertThat(json(r).path("code").asText()).isEqualTo("INTERNAL");
-      assertThat(json(r).path("message").asText()).contains("legacy answered what cannot be written");
+      assertThat(json(r).path("message").asText())
+          .contains("legacy answered what cannot be written");
 
       flags.setDefault(Mode.SHADOW);
       proxy.post(KvApi.GET, get("k"), "bad-2");

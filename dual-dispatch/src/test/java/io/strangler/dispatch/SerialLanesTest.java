@@ -107,7 +107,8 @@ class SerialLanesTest {
   }
 
   @Test
-  void aTaskOfTwoKeys_waitsForBothLanes_andLaterTasksOfEitherWaitForIt() throws InterruptedException {
+  void aTaskOfTwoKeys_waitsForBothLanes_andLaterTasksOfEitherWaitForIt()
+      throws InterruptedException {
     CountDownLatch release = new CountDownLatch(1);
     List<String> ran = new CopyOnWriteArrayList<>();
     lanes.submit(
@@ -139,8 +140,10 @@ class SerialLanesTest {
     int threads = 8;
     int perThread = 400;
     int keys = 12;
-    java.util.concurrent.ConcurrentHashMap<String, AtomicInteger> running = new java.util.concurrent.ConcurrentHashMap<>();
-    java.util.concurrent.ConcurrentHashMap<String, Integer> lastSeen = new java.util.concurrent.ConcurrentHashMap<>();
+    java.util.concurrent.ConcurrentHashMap<String, AtomicInteger> running =
+        new java.util.concurrent.ConcurrentHashMap<>();
+    java.util.concurrent.ConcurrentHashMap<String, Integer> lastSeen =
+        new java.util.concurrent.ConcurrentHashMap<>();
     AtomicInteger overlaps = new AtomicInteger();
     AtomicInteger outOfOrder = new AtomicInteger();
     AtomicInteger done = new AtomicInteger();
@@ -161,13 +164,20 @@ class SerialLanesTest {
                     for (int i = 0; i < perThread; i++) {
                       int seq = i;
                       List<String> set =
-                          random.ints(1 + random.nextInt(3), 0, keys).mapToObj(k -> "k" + k).distinct().toList();
+                          random
+                              .ints(1 + random.nextInt(3), 0, keys)
+                              .mapToObj(k -> "k" + k)
+                              .distinct()
+                              .toList();
                       lanes.submit(
                           set,
                           Mode.Backend.NEW,
                           () -> {
                             for (String k : set) {
-                              if (running.computeIfAbsent(k, x -> new AtomicInteger()).incrementAndGet() != 1) {
+                              if (running
+                                      .computeIfAbsent(k, x -> new AtomicInteger())
+                                      .incrementAndGet()
+                                  != 1) {
                                 overlaps.incrementAndGet();
                               }
                               Integer prev = lastSeen.put(id + "/" + k, seq);

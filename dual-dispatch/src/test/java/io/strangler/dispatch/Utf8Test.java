@@ -40,8 +40,8 @@ class Utf8Test {
   }
 
   /**
-   * Bytes past the second only need to be a continuation byte (80-BF) or not: its two edges and
-   * one byte on each side.
+   * Bytes past the second only need to be a continuation byte (80-BF) or not: its two edges and one
+   * byte on each side.
    */
   private static final int[] EDGES = {0x7f, 0x80, 0xbf, 0xc0};
 
@@ -75,7 +75,9 @@ class Utf8Test {
 
   @Test
   void invalidAt_namesTheFirstBadByte_withinTheRangeGiven() {
-    byte[] b = {'x', '{', '"', (byte) 0xc3, (byte) 0xa9, (byte) 0xc0, (byte) 0x80, '"', (byte) 0xff};
+    byte[] b = {
+      'x', '{', '"', (byte) 0xc3, (byte) 0xa9, (byte) 0xc0, (byte) 0x80, '"', (byte) 0xff
+    };
     assertThat(Utf8.invalidAt(b, 1, 7)).isEqualTo(5);
     assertThat(Utf8.invalidAt(b, 1, 4)).isEqualTo(-1);
     assertThat(Utf8.invalidAt(b, 1, 3)).isEqualTo(3); // the body ends inside é
@@ -100,7 +102,10 @@ class Utf8Test {
           .isInstanceOf(JsonParseException.class)
           .hasMessage("invalid UTF-8 at byte 11 of the body");
     }
-    assertThat(Json.parse(Unpooled.wrappedBuffer("{\"a\":\"é😀\"}".getBytes(StandardCharsets.UTF_8))).get("a").asText())
+    assertThat(
+            Json.parse(Unpooled.wrappedBuffer("{\"a\":\"é😀\"}".getBytes(StandardCharsets.UTF_8)))
+                .get("a")
+                .asText())
         .isEqualTo("é😀");
   }
 }

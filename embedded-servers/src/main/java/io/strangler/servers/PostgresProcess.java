@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
  * An embedded PostgreSQL of a test's own (io.zonky), whose processes the test may kill ({@link
  * #kill}) or freeze ({@link #pause}); never the shared server. The postmaster is found through
  * {@code postmaster.pid} in the data directory, and signals go to it and to all its children (the
- * backends and background workers), since a server whose postmaster alone is stopped still
- * answers on the connections it has. {@link #close} stops it and deletes the data directory.
+ * backends and background workers), since a server whose postmaster alone is stopped still answers
+ * on the connections it has. {@link #close} stops it and deletes the data directory.
  */
 public final class PostgresProcess implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PostgresProcess.class);

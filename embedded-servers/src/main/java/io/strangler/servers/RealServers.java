@@ -16,8 +16,8 @@ import redis.clients.jedis.Jedis;
  * each other; tests within a class share the class's stores.
  *
  * <p>Redis logical databases 1..15 are used in turn (0 is left alone), so a module's test classes,
- * which run one after another, never see each other's keys. Builds run at the same time against
- * one server should use different servers (or the embedded ones).
+ * which run one after another, never see each other's keys. Builds run at the same time against one
+ * server should use different servers (or the embedded ones).
  */
 public final class RealServers implements ParameterResolver {
   // Start at a place given by the process id, so that test JVMs sharing one server (two builds at

@@ -27,8 +27,7 @@ public final class RedisProcess implements AutoCloseable {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
   private static final int START_ATTEMPTS = 3;
 
-  private static final ProtocolCommand DEBUG =
-      () -> "DEBUG".getBytes(StandardCharsets.US_ASCII);
+  private static final ProtocolCommand DEBUG = () -> "DEBUG".getBytes(StandardCharsets.US_ASCII);
 
   private final Process process;
   private final RedisEndpoint endpoint;
@@ -43,8 +42,7 @@ public final class RedisProcess implements AutoCloseable {
 
   /**
    * Starts {@code redis-server} in a new directory with no persistence, plus {@code settings}
-   * (command-line pairs such as {@code "--busy-reply-threshold", "100"}); returns once it
-   * answers.
+   * (command-line pairs such as {@code "--busy-reply-threshold", "100"}); returns once it answers.
    */
   public static RedisProcess start(String... settings) {
     try {
@@ -73,13 +71,19 @@ public final class RedisProcess implements AutoCloseable {
       command.addAll(
           List.of(
               "redis-server",
-              "--port", Integer.toString(port),
-              "--bind", "127.0.0.1",
-              "--dir", dir.toString(),
-              "--dbfilename", "dump.rdb",
+              "--port",
+              Integer.toString(port),
+              "--bind",
+              "127.0.0.1",
+              "--dir",
+              dir.toString(),
+              "--dbfilename",
+              "dump.rdb",
               // No snapshots or AOF of its own: the directory holds only what a test puts there.
-              "--save", "",
-              "--appendonly", "no"));
+              "--save",
+              "",
+              "--appendonly",
+              "no"));
       command.addAll(List.of(settings));
       Process process;
       try {
@@ -188,8 +192,8 @@ public final class RedisProcess implements AutoCloseable {
   }
 
   /**
-   * Waits until {@code endpoint} answers a PING with anything (PONG, or an error such as
-   * LOADING), failing once {@code timeout} passes or {@code process} (if any) has died.
+   * Waits until {@code endpoint} answers a PING with anything (PONG, or an error such as LOADING),
+   * failing once {@code timeout} passes or {@code process} (if any) has died.
    */
   static void awaitAnswer(RedisEndpoint endpoint, Process process, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();

@@ -14,8 +14,8 @@ import redis.embedded.RedisServer;
 
 /**
  * The Redis and PostgreSQL servers a process uses: those named by {@code STRANGLER_REDIS_URL} and
- * {@code STRANGLER_POSTGRES_URL} when set, otherwise embedded servers started once per JVM (on
- * free ports, stopped when the JVM exits).
+ * {@code STRANGLER_POSTGRES_URL} when set, otherwise embedded servers started once per JVM (on free
+ * ports, stopped when the JVM exits).
  */
 public final class Servers {
   public static final String REDIS_ENV = "STRANGLER_REDIS_URL";
@@ -72,7 +72,8 @@ public final class Servers {
   /** Starts a new embedded PostgreSQL on a free port; it stops at JVM exit. */
   public static PostgresEndpoint startEmbeddedPostgres() {
     try {
-      EmbeddedPostgres pg = EmbeddedPostgres.builder().setPGStartupWait(Duration.ofSeconds(60)).start();
+      EmbeddedPostgres pg =
+          EmbeddedPostgres.builder().setPGStartupWait(Duration.ofSeconds(60)).start();
       Runtime.getRuntime()
           .addShutdownHook(
               new Thread(
@@ -86,7 +87,10 @@ public final class Servers {
                   "postgres-stop"));
       log.info("started embedded PostgreSQL on 127.0.0.1:{}", pg.getPort());
       return new PostgresEndpoint(
-          "jdbc:postgresql://127.0.0.1:" + pg.getPort() + "/postgres", "postgres", "postgres", true);
+          "jdbc:postgresql://127.0.0.1:" + pg.getPort() + "/postgres",
+          "postgres",
+          "postgres",
+          true);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start embedded PostgreSQL", e);
     }

@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * POSIX signals for the server processes a fault test starts itself. Java sends SIGKILL
- * ({@link ProcessHandle#destroyForcibly}) but has no SIGSTOP or SIGCONT, so those go through
- * {@code kill(1)}.
+ * POSIX signals for the server processes a fault test starts itself. Java sends SIGKILL ({@link
+ * ProcessHandle#destroyForcibly}) but has no SIGSTOP or SIGCONT, so those go through {@code
+ * kill(1)}.
  */
 final class Signals {
   private Signals() {}
@@ -23,9 +23,7 @@ final class Signals {
   private static void send(String signal, long pid) {
     try {
       Process kill =
-          new ProcessBuilder("kill", signal, Long.toString(pid))
-              .redirectErrorStream(true)
-              .start();
+          new ProcessBuilder("kill", signal, Long.toString(pid)).redirectErrorStream(true).start();
       if (!kill.waitFor(10, TimeUnit.SECONDS)) {
         kill.destroyForcibly();
         throw new IllegalStateException("kill " + signal + " " + pid + " did not finish in 10 s");

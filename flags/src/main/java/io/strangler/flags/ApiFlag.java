@@ -12,9 +12,9 @@ package io.strangler.flags;
  *     UNAVAILABLE (both backends killed)
  * @param outsideRollout what a routing key outside the rollout gets after kill switches; null means
  *     UNAVAILABLE
- * @param source {@code file}, {@code unleash}, {@code postgres}, {@code default} (no flag for this API), {@code
- *     kill switch} (a kill switch changed what the flag says) or {@code override} (the proxy holds
- *     a setting over the source's: see {@link FlagsSnapshot#overrides()})
+ * @param source {@code file}, {@code unleash}, {@code postgres}, {@code default} (no flag for this
+ *     API), {@code kill switch} (a kill switch changed what the flag says) or {@code override} (the
+ *     proxy holds a setting over the source's: see {@link FlagsSnapshot#overrides()})
  */
 public record ApiFlag(
     String operation,

@@ -10,9 +10,9 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * One applied {@link FlagsFile}, compiled into precomputed answers: every {@link Decision} is
- * built once here, so that {@link #decide} neither locks nor allocates. Immutable; shared by the
- * sources whose flags are a flags document ({@link FileFlags}, {@link PostgresFlags}).
+ * One applied {@link FlagsFile}, compiled into precomputed answers: every {@link Decision} is built
+ * once here, so that {@link #decide} neither locks nor allocates. Immutable; shared by the sources
+ * whose flags are a flags document ({@link FileFlags}, {@link PostgresFlags}).
  */
 final class CompiledFlags {
   final FlagsFile file;
@@ -21,7 +21,8 @@ final class CompiledFlags {
   private final Map<String, Rule> rules;
   private final Decision fallback;
 
-  private CompiledFlags(FlagsFile file, Mode defaultMode, String source, Map<String, Rule> rules, Decision fallback) {
+  private CompiledFlags(
+      FlagsFile file, Mode defaultMode, String source, Map<String, Rule> rules, Decision fallback) {
     this.file = file;
     this.defaultMode = defaultMode;
     this.source = source;
@@ -34,7 +35,8 @@ final class CompiledFlags {
     Mode def = f.defaultMode() != null ? f.defaultMode() : configuredDefault;
     // A HashMap, not Map.copyOf: get(null) must answer null, not throw, on the request path.
     Map<String, Rule> rules = new HashMap<>();
-    f.apis().forEach((op, s) -> rules.put(op, new Rule(op, s, f.killLegacy(), f.killNew(), source)));
+    f.apis()
+        .forEach((op, s) -> rules.put(op, new Rule(op, s, f.killLegacy(), f.killNew(), source)));
     Decision fallback =
         KillSwitches.apply(new Decision(def, ApiFlag.DEFAULT), f.killLegacy(), f.killNew());
     return new CompiledFlags(f, def, source, rules, fallback);
@@ -72,11 +74,17 @@ final class CompiledFlags {
     if (a.file.killLegacy() != file.killLegacy()) {
       out.add(
           new AuditEntry(
-              at, source, "kill.legacy", onOff(a.file.killLegacy()), onOff(file.killLegacy()), who));
+              at,
+              source,
+              "kill.legacy",
+              onOff(a.file.killLegacy()),
+              onOff(file.killLegacy()),
+              who));
     }
     if (a.file.killNew() != file.killNew()) {
       out.add(
-          new AuditEntry(at, source, "kill.new", onOff(a.file.killNew()), onOff(file.killNew()), who));
+          new AuditEntry(
+              at, source, "kill.new", onOff(a.file.killNew()), onOff(file.killNew()), who));
     }
     Set<String> ops = new TreeSet<>(a.file.apis().keySet());
     ops.addAll(file.apis().keySet());

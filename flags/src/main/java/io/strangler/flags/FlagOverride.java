@@ -4,8 +4,8 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * A setting the proxy holds for one API over what its flag source says (an automatic rollback, or
- * a cut-over step, on a source the proxy cannot write, such as Unleash).
+ * A setting the proxy holds for one API over what its flag source says (an automatic rollback, or a
+ * cut-over step, on a source the proxy cannot write, such as Unleash).
  *
  * @param operation the API
  * @param setting the mode and rollout in force while the override holds

@@ -76,13 +76,24 @@ public final class FlagVersions implements AutoCloseable {
    * @param live seen within {@link #LIVE_WITHIN}
    */
   public record InstanceFlags(
-      String instance, String source, Long version, String digest, Instant appliedAt, Instant seenAt, boolean live) {}
+      String instance,
+      String source,
+      Long version,
+      String digest,
+      Instant appliedAt,
+      Instant seenAt,
+      boolean live) {}
 
   /** This instance's flags in force: their source's version, digest, and since when. */
   public record Current(String source, Long version, String digest, Instant appliedAt) {}
 
   private FlagVersions(
-      DataSource dataSource, String instance, FlagSource flags, Supplier<OptionalLong> version, Clock clock, Duration every) {
+      DataSource dataSource,
+      String instance,
+      FlagSource flags,
+      Supplier<OptionalLong> version,
+      Clock clock,
+      Duration every) {
     this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
     this.instance = Objects.requireNonNull(instance, "instance");
     this.flags = Objects.requireNonNull(flags, "flags");
@@ -105,7 +116,12 @@ public final class FlagVersions implements AutoCloseable {
    * @param version the shared document's version in force, empty for another source
    */
   public static FlagVersions start(
-      DataSource dataSource, String instance, FlagSource flags, Supplier<OptionalLong> version, Clock clock, Duration every) {
+      DataSource dataSource,
+      String instance,
+      FlagSource flags,
+      Supplier<OptionalLong> version,
+      Clock clock,
+      Duration every) {
     if (every.compareTo(Duration.ofMillis(10)) < 0 || every.compareTo(Duration.ofSeconds(1)) > 0) {
       throw new IllegalArgumentException("every must be within 10 ms .. 1 s, got " + every);
     }
@@ -141,7 +157,8 @@ public final class FlagVersions implements AutoCloseable {
       }
       return out;
     } catch (SQLException e) {
-      throw new IllegalStateException("cannot read the fleet's flag versions: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot read the fleet's flag versions: " + e.getMessage(), e);
     }
   }
 
@@ -188,7 +205,9 @@ public final class FlagVersions implements AutoCloseable {
     OptionalLong v = version.get();
     Long sourceVersion = v.isPresent() ? v.getAsLong() : null;
     String digest = digest(s);
-    if (before != null && before.digest().equals(digest) && Objects.equals(before.version(), sourceVersion)) {
+    if (before != null
+        && before.digest().equals(digest)
+        && Objects.equals(before.version(), sourceVersion)) {
       return before;
     }
     return new Current(s.source(), sourceVersion, digest, clock.instant());
@@ -202,15 +221,26 @@ public final class FlagVersions implements AutoCloseable {
     StringBuilder b = new StringBuilder();
     b.append(s.defaultMode()).append('|').append(s.killLegacy()).append('|').append(s.killNew());
     for (ApiFlag f : s.apis()) {
-      b.append('|').append(f.operation()).append('=').append(f.configured()).append('/')
-          .append(f.rolloutPercent()).append('/').append(f.inRollout()).append('/')
-          .append(f.outsideRollout()).append('/').append(f.source());
+      b.append('|')
+          .append(f.operation())
+          .append('=')
+          .append(f.configured())
+          .append('/')
+          .append(f.rolloutPercent())
+          .append('/')
+          .append(f.inRollout())
+          .append('/')
+          .append(f.outsideRollout())
+          .append('/')
+          .append(f.source());
     }
     for (FlagOverride o : s.overrides()) {
       b.append("|override:").append(o.operation()).append('=').append(o.setting());
     }
     try {
-      byte[] hash = MessageDigest.getInstance("SHA-256").digest(b.toString().getBytes(StandardCharsets.UTF_8));
+      byte[] hash =
+          MessageDigest.getInstance("SHA-256")
+              .digest(b.toString().getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(hash, 0, 6);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is missing", e);

@@ -10,13 +10,13 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Any {@link FlagSource} with a layer of per-API overrides the proxy holds on top: an override
- * outranks what the source says for that API until it is cleared. This is how a proxy steps an
- * API back (or through a cut-over) on a source it cannot write, such as Unleash. Overrides live in
- * this proxy's memory only: a restart, or another proxy, sees the source's flags.
+ * outranks what the source says for that API until it is cleared. This is how a proxy steps an API
+ * back (or through a cut-over) on a source it cannot write, such as Unleash. Overrides live in this
+ * proxy's memory only: a restart, or another proxy, sees the source's flags.
  *
- * <p>Kill switches still come last: they are read from the source and override an override, as
- * they override every flag. Writes ({@link #set}) go to the source; an override for the same API
- * keeps outranking them until {@link #clear}.
+ * <p>Kill switches still come last: they are read from the source and override an override, as they
+ * override every flag. Writes ({@link #set}) go to the source; an override for the same API keeps
+ * outranking them until {@link #clear}.
  */
 public final class OverridingFlags implements FlagSource {
   /** How long a read of the source's kill switches is reused on the request path. */
@@ -105,18 +105,34 @@ public final class OverridingFlags implements FlagSource {
     List<FlagOverride> held = new ArrayList<>(new TreeMap<>(overrides).values());
     for (FlagOverride o : held) {
       ApiSetting set = o.setting();
-      Decision in = KillSwitches.apply(new Decision(set.mode(), ApiFlag.OVERRIDE), s.killLegacy(), s.killNew());
+      Decision in =
+          KillSwitches.apply(
+              new Decision(set.mode(), ApiFlag.OVERRIDE), s.killLegacy(), s.killNew());
       Decision out =
           KillSwitches.apply(
-              new Decision(set.rolloutPercent() == 100 ? set.mode() : set.mode().previous(), ApiFlag.OVERRIDE),
+              new Decision(
+                  set.rolloutPercent() == 100 ? set.mode() : set.mode().previous(),
+                  ApiFlag.OVERRIDE),
               s.killLegacy(),
               s.killNew());
       apis.put(
           o.operation(),
-          new ApiFlag(o.operation(), set.mode(), set.rolloutPercent(), in.mode(), out.mode(), ApiFlag.OVERRIDE));
+          new ApiFlag(
+              o.operation(),
+              set.mode(),
+              set.rolloutPercent(),
+              in.mode(),
+              out.mode(),
+              ApiFlag.OVERRIDE));
     }
     return new FlagsSnapshot(
-        s.source(), s.defaultMode(), s.killLegacy(), s.killNew(), new ArrayList<>(apis.values()), s.error(), held);
+        s.source(),
+        s.defaultMode(),
+        s.killLegacy(),
+        s.killNew(),
+        new ArrayList<>(apis.values()),
+        s.error(),
+        held);
   }
 
   @Override

@@ -26,10 +26,10 @@ import org.slf4j.LoggerFactory;
  * {@link FlagsFile}) in table {@code flags_document}, with a version bumped by every change.
  *
  * <p><b>Reload.</b> A daemon thread reads the document's version every poll interval (250 ms by
- * default, at most 1 s) and applies a newer document at once, so a change made through any
- * instance is in force on every instance within a second. A document that does not parse, or
- * names an operation this source does not know, is not applied: the last good flags stay in force
- * and the error shows in {@link #snapshot()}, as it does while the database cannot be read.
+ * default, at most 1 s) and applies a newer document at once, so a change made through any instance
+ * is in force on every instance within a second. A document that does not parse, or names an
+ * operation this source does not know, is not applied: the last good flags stay in force and the
+ * error shows in {@link #snapshot()}, as it does while the database cannot be read.
  *
  * <p><b>Writes.</b> {@link #set} and {@link #replace} change the document in one transaction that
  * locks its row, so concurrent writers (two instances, two operators) never lose each other's
@@ -44,7 +44,8 @@ public final class PostgresFlags implements FlagSource {
   private static final Logger LOG = LoggerFactory.getLogger(PostgresFlags.class);
   public static final String SOURCE = "postgres";
   private static final int QUERY_TIMEOUT_SECONDS = 5;
-  private static final String READ = "SELECT version, document::text FROM flags_document WHERE id = 1";
+  private static final String READ =
+      "SELECT version, document::text FROM flags_document WHERE id = 1";
   private static final String READ_FOR_UPDATE = READ + " FOR UPDATE";
   private static final String VERSION = "SELECT version FROM flags_document WHERE id = 1";
   private static final String SEED =
@@ -71,7 +72,8 @@ public final class PostgresFlags implements FlagSource {
   /** The document in force and its version. */
   private record Applied(long version, CompiledFlags flags) {}
 
-  private PostgresFlags(Builder b, DataSource dataSource, HikariDataSource ownedPool, Applied initial) {
+  private PostgresFlags(
+      Builder b, DataSource dataSource, HikariDataSource ownedPool, Applied initial) {
     this.dataSource = dataSource;
     this.ownedPool = ownedPool;
     this.configuredDefault = b.defaultMode;
@@ -82,7 +84,8 @@ public final class PostgresFlags implements FlagSource {
     this.poller =
         new ScheduledThreadPoolExecutor(
             1,
-            r -> Thread.ofPlatform().name("strangler-flags-postgres-poll").daemon(true).unstarted(r),
+            r ->
+                Thread.ofPlatform().name("strangler-flags-postgres-poll").daemon(true).unstarted(r),
             new ScheduledThreadPoolExecutor.DiscardPolicy());
     long every = b.pollInterval.toMillis();
     poller.scheduleWithFixedDelay(this::pollQuietly, every, every, TimeUnit.MILLISECONDS);
@@ -120,14 +123,17 @@ public final class PostgresFlags implements FlagSource {
       FlagsFile.checkOperation(operation);
       checkKnown(operation);
       if (mode == null) {
-        return new SetResult.Invalid("mode is required (LEGACY_ONLY, SHADOW, NEW_PRIMARY, NEW_ONLY)");
+        return new SetResult.Invalid(
+            "mode is required (LEGACY_ONLY, SHADOW, NEW_PRIMARY, NEW_ONLY)");
       }
       setting = new ApiSetting(mode, rolloutPercent);
     } catch (IllegalArgumentException e) {
       return new SetResult.Invalid(e.getMessage());
     }
     SetResult r = write(current -> current.with(operation, setting), who);
-    return r instanceof SetResult.Applied ? new SetResult.Applied(applied.flags().view(operation)) : r;
+    return r instanceof SetResult.Applied
+        ? new SetResult.Applied(applied.flags().view(operation))
+        : r;
   }
 
   /**
@@ -257,7 +263,12 @@ public final class PostgresFlags implements FlagSource {
         apply(loaded.version(), next, null, null);
       } catch (IllegalArgumentException e) {
         badVersion = loaded.version();
-        fail("shared flags version " + loaded.version() + ": " + e.getMessage() + "; keeping the last good flags");
+        fail(
+            "shared flags version "
+                + loaded.version()
+                + ": "
+                + e.getMessage()
+                + "; keeping the last good flags");
       }
     }
   }
@@ -308,7 +319,11 @@ public final class PostgresFlags implements FlagSource {
   private void checkKnown(String operation) {
     if (!knownOperations.isEmpty() && !knownOperations.contains(operation)) {
       throw new IllegalArgumentException(
-          "unknown operation '" + operation + "' (known: " + String.join(", ", new TreeSet<>(knownOperations)) + ")");
+          "unknown operation '"
+              + operation
+              + "' (known: "
+              + String.join(", ", new TreeSet<>(knownOperations))
+              + ")");
     }
   }
 
@@ -375,9 +390,11 @@ public final class PostgresFlags implements FlagSource {
 
     /** How often the document's version is read (10 ms .. 1 s). */
     public Builder pollInterval(Duration interval) {
-      if (interval.compareTo(Duration.ofMillis(10)) < 0 || interval.compareTo(Duration.ofSeconds(1)) > 0) {
+      if (interval.compareTo(Duration.ofMillis(10)) < 0
+          || interval.compareTo(Duration.ofSeconds(1)) > 0) {
         throw new IllegalArgumentException(
-            "pollInterval must be within 10 ms .. 1 s (changes must apply within 1 s), got " + interval);
+            "pollInterval must be within 10 ms .. 1 s (changes must apply within 1 s), got "
+                + interval);
       }
       this.pollInterval = interval;
       return this;
@@ -394,8 +411,8 @@ public final class PostgresFlags implements FlagSource {
     }
 
     /**
-     * Migrates the tables, writes the seed when there is no document, loads the document and
-     * starts polling.
+     * Migrates the tables, writes the seed when there is no document, loads the document and starts
+     * polling.
      *
      * @throws IllegalArgumentException when the stored document is not valid
      * @throws IllegalStateException when the database cannot be read
@@ -436,14 +453,26 @@ public final class PostgresFlags implements FlagSource {
           for (String op : file.apis().keySet()) {
             if (!known.isEmpty() && !known.contains(op)) {
               throw new IllegalArgumentException(
-                  "apis." + op + ": unknown operation (known: " + String.join(", ", new TreeSet<>(known)) + ")");
+                  "apis."
+                      + op
+                      + ": unknown operation (known: "
+                      + String.join(", ", new TreeSet<>(known))
+                      + ")");
             }
           }
         } catch (IllegalArgumentException e) {
           throw new IllegalArgumentException(
-              "the shared flags (version " + loaded.version() + ") are not valid: " + e.getMessage(), e);
+              "the shared flags (version "
+                  + loaded.version()
+                  + ") are not valid: "
+                  + e.getMessage(),
+              e);
         }
-        return new PostgresFlags(this, ds, owned, new Applied(loaded.version(), CompiledFlags.of(file, defaultMode, SOURCE)));
+        return new PostgresFlags(
+            this,
+            ds,
+            owned,
+            new Applied(loaded.version(), CompiledFlags.of(file, defaultMode, SOURCE)));
       } catch (RuntimeException e) {
         if (owned != null) {
           owned.close();

@@ -322,7 +322,12 @@ public final class UnleashFlags implements FlagSource {
       return unleash.isEnabled(toggle, NO_KEY, false);
     } catch (RuntimeException e) {
       bad.add(
-          "evaluating " + toggle + " failed: " + e + "; keeping it " + CompiledFlags.onOff(previous));
+          "evaluating "
+              + toggle
+              + " failed: "
+              + e
+              + "; keeping it "
+              + CompiledFlags.onOff(previous));
       return previous;
     }
   }

@@ -70,21 +70,33 @@ class PostgresFlagsTest {
   }
 
   private static ApiFlag flag(FlagSource f, String op) {
-    return f.snapshot().apis().stream().filter(a -> a.operation().equals(op)).findFirst().orElseThrow();
+    return f.snapshot().apis().stream()
+        .filter(a -> a.operation().equals(op))
+        .findFirst()
+        .orElseThrow();
   }
 
   @Test
   void aFlipThroughOneInstance_isAppliedByTheOtherWithinASecond() {
     PostgresFlags a = instance();
     PostgresFlags b = instance();
-    assertThat(b.decide("GetRepl", "r-1").mode()).as("seeded: every API LEGACY_ONLY").isEqualTo(Mode.LEGACY_ONLY);
+    assertThat(b.decide("GetRepl", "r-1").mode())
+        .as("seeded: every API LEGACY_ONLY")
+        .isEqualTo(Mode.LEGACY_ONLY);
     assertThat(b.snapshot().source()).isEqualTo("postgres");
 
     long start = System.nanoTime();
     SetResult r = a.set("GetRepl", Mode.SHADOW, 100, "alice");
-    assertThat(r).isInstanceOfSatisfying(SetResult.Applied.class, ap -> assertThat(ap.flag().configured()).isEqualTo(Mode.SHADOW));
-    assertThat(a.decide("GetRepl", "r-1").mode()).as("the writer applies at once").isEqualTo(Mode.SHADOW);
-    await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(10))
+    assertThat(r)
+        .isInstanceOfSatisfying(
+            SetResult.Applied.class,
+            ap -> assertThat(ap.flag().configured()).isEqualTo(Mode.SHADOW));
+    assertThat(a.decide("GetRepl", "r-1").mode())
+        .as("the writer applies at once")
+        .isEqualTo(Mode.SHADOW);
+    await()
+        .atMost(Duration.ofSeconds(1))
+        .pollInterval(Duration.ofMillis(10))
         .until(() -> b.decide("GetRepl", "r-1").mode() == Mode.SHADOW);
     long tookMs = (System.nanoTime() - start) / 1_000_000;
 
@@ -99,8 +111,10 @@ class PostgresFlagsTest {
 
     for (int i = 0; i < 10; i++) {
       Mode m = i % 2 == 0 ? Mode.SHADOW : Mode.NEW_PRIMARY;
-      CompletableFuture<SetResult> x = CompletableFuture.supplyAsync(() -> a.set("GetRepl", m, 100, "a"));
-      CompletableFuture<SetResult> y = CompletableFuture.supplyAsync(() -> b.set("CreateRepl", m, 50, "b"));
+      CompletableFuture<SetResult> x =
+          CompletableFuture.supplyAsync(() -> a.set("GetRepl", m, 100, "a"));
+      CompletableFuture<SetResult> y =
+          CompletableFuture.supplyAsync(() -> b.set("CreateRepl", m, 50, "b"));
       assertThat(x.join()).isInstanceOf(SetResult.Applied.class);
       assertThat(y.join()).isInstanceOf(SetResult.Applied.class);
       await().atMost(Duration.ofSeconds(2)).until(() -> a.version() == b.version());
@@ -116,29 +130,35 @@ class PostgresFlagsTest {
   @Test
   void theSeedIsWrittenOnce_laterInstancesReadWhatIsThere() {
     PostgresFlags first =
-        keep(PostgresFlags.builder(db.jdbcUrl(), db.user(), db.password())
-            .knownOperations(OPS)
-            .seed(FlagsFile.allIn(Mode.SHADOW, OPS), "from strangler-flags.json")
-            .build());
+        keep(
+            PostgresFlags.builder(db.jdbcUrl(), db.user(), db.password())
+                .knownOperations(OPS)
+                .seed(FlagsFile.allIn(Mode.SHADOW, OPS), "from strangler-flags.json")
+                .build());
     PostgresFlags second =
-        keep(PostgresFlags.builder(db.jdbcUrl(), db.user(), db.password())
-            .knownOperations(OPS)
-            .seed(FlagsFile.allIn(Mode.NEW_ONLY, OPS), "another seed")
-            .build());
+        keep(
+            PostgresFlags.builder(db.jdbcUrl(), db.user(), db.password())
+                .knownOperations(OPS)
+                .seed(FlagsFile.allIn(Mode.NEW_ONLY, OPS), "another seed")
+                .build());
 
     assertThat(first.decide("StopContainer", null).mode()).isEqualTo(Mode.SHADOW);
     assertThat(second.decide("StopContainer", null).mode()).isEqualTo(Mode.SHADOW);
   }
 
   @Test
-  void aBadDocumentInTheTable_isNotApplied_andTheErrorShowsUntilAGoodOneReplacesIt() throws SQLException {
+  void aBadDocumentInTheTable_isNotApplied_andTheErrorShowsUntilAGoodOneReplacesIt()
+      throws SQLException {
     PostgresFlags a = instance();
     a.set("GetRepl", Mode.SHADOW, 100, "alice");
 
-    sql("UPDATE flags_document SET version = version + 1, document = '{\"apis\": {\"Nope\": {\"mode\": \"SHADOW\"}}}'");
+    sql(
+        "UPDATE flags_document SET version = version + 1, document = '{\"apis\": {\"Nope\": {\"mode\": \"SHADOW\"}}}'");
     await().atMost(Duration.ofSeconds(2)).until(() -> a.snapshot().error() != null);
 
-    assertThat(a.snapshot().error().message()).contains("unknown operation 'Nope'").contains("keeping the last good flags");
+    assertThat(a.snapshot().error().message())
+        .contains("unknown operation 'Nope'")
+        .contains("keeping the last good flags");
     assertThat(a.decide("GetRepl", "r").mode()).isEqualTo(Mode.SHADOW);
 
     // A write through the source replaces the bad document with one built on the flags in force.
@@ -159,8 +179,12 @@ class PostgresFlagsTest {
     assertThat(a.replace(next, "oncall")).isInstanceOf(SetResult.Applied.class);
 
     await().atMost(Duration.ofSeconds(1)).until(() -> b.snapshot().killNew());
-    assertThat(b.decide("GetRepl", "r").mode()).as("SHADOW with the new backend killed").isEqualTo(Mode.LEGACY_ONLY);
-    assertThat(a.replace(new FlagsFile(null, false, false, Map.of("Nope", ApiSetting.of(Mode.SHADOW))), "x"))
+    assertThat(b.decide("GetRepl", "r").mode())
+        .as("SHADOW with the new backend killed")
+        .isEqualTo(Mode.LEGACY_ONLY);
+    assertThat(
+            a.replace(
+                new FlagsFile(null, false, false, Map.of("Nope", ApiSetting.of(Mode.SHADOW))), "x"))
         .isInstanceOf(SetResult.Invalid.class);
   }
 
@@ -176,20 +200,24 @@ class PostgresFlagsTest {
 
     assertThat(audit.latest(10))
         .singleElement()
-        .satisfies(e -> {
-          assertThat(e.api()).isEqualTo("GetRepl");
-          assertThat(e.source()).isEqualTo("postgres");
-          assertThat(e.from()).isEqualTo("LEGACY_ONLY");
-          assertThat(e.to()).isEqualTo("SHADOW 30%");
-          assertThat(e.who()).isEqualTo("alice");
-        });
+        .satisfies(
+            e -> {
+              assertThat(e.api()).isEqualTo("GetRepl");
+              assertThat(e.source()).isEqualTo("postgres");
+              assertThat(e.from()).isEqualTo("LEGACY_ONLY");
+              assertThat(e.to()).isEqualTo("SHADOW 30%");
+              assertThat(e.who()).isEqualTo("alice");
+            });
   }
 
   @Test
   void unknownOperations_areRefused() {
     PostgresFlags a = instance();
     assertThat(a.set("Nope", Mode.SHADOW, 100, "x")).isInstanceOf(SetResult.Invalid.class);
-    assertThatThrownBy(() -> PostgresFlags.builder(db.jdbcUrl(), db.user(), db.password()).pollInterval(Duration.ofSeconds(2)))
+    assertThatThrownBy(
+            () ->
+                PostgresFlags.builder(db.jdbcUrl(), db.user(), db.password())
+                    .pollInterval(Duration.ofSeconds(2)))
         .isInstanceOf(IllegalArgumentException.class);
   }
 
@@ -198,21 +226,52 @@ class PostgresFlagsTest {
     PostgresFlags a = instance();
     PostgresFlags b = instance();
     OverridingFlags bWithOverride = OverridingFlags.wrap(b);
-    FlagVersions va = keep(FlagVersions.start(dataSource(), "a:8080", a, () -> OptionalLong.of(a.version()), java.time.Clock.systemUTC(), Duration.ofMillis(50)));
-    FlagVersions vb = keep(FlagVersions.start(dataSource(), "b:8080", bWithOverride, () -> OptionalLong.of(b.version()), java.time.Clock.systemUTC(), Duration.ofMillis(50)));
+    FlagVersions va =
+        keep(
+            FlagVersions.start(
+                dataSource(),
+                "a:8080",
+                a,
+                () -> OptionalLong.of(a.version()),
+                java.time.Clock.systemUTC(),
+                Duration.ofMillis(50)));
+    FlagVersions vb =
+        keep(
+            FlagVersions.start(
+                dataSource(),
+                "b:8080",
+                bWithOverride,
+                () -> OptionalLong.of(b.version()),
+                java.time.Clock.systemUTC(),
+                Duration.ofMillis(50)));
 
     a.set("GetRepl", Mode.SHADOW, 100, "alice");
-    await().atMost(Duration.ofSeconds(2)).untilAsserted(() ->
-        assertThat(va.fleet())
-            .extracting(FlagVersions.InstanceFlags::instance, FlagVersions.InstanceFlags::version, FlagVersions.InstanceFlags::live)
-            .containsExactly(
-                org.assertj.core.groups.Tuple.tuple("a:8080", 2L, true),
-                org.assertj.core.groups.Tuple.tuple("b:8080", 2L, true)));
-    assertThat(va.current().digest()).as("same flags, same digest").isEqualTo(vb.current().digest());
+    await()
+        .atMost(Duration.ofSeconds(2))
+        .untilAsserted(
+            () ->
+                assertThat(va.fleet())
+                    .extracting(
+                        FlagVersions.InstanceFlags::instance,
+                        FlagVersions.InstanceFlags::version,
+                        FlagVersions.InstanceFlags::live)
+                    .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("a:8080", 2L, true),
+                        org.assertj.core.groups.Tuple.tuple("b:8080", 2L, true)));
+    assertThat(va.current().digest())
+        .as("same flags, same digest")
+        .isEqualTo(vb.current().digest());
 
-    bWithOverride.override(new FlagOverride("GetRepl", ApiSetting.of(Mode.LEGACY_ONLY), "test", "t", java.time.Instant.now()));
-    await().atMost(Duration.ofSeconds(2)).untilAsserted(() ->
-        assertThat(va.fleet()).extracting(FlagVersions.InstanceFlags::digest).doesNotHaveDuplicates());
+    bWithOverride.override(
+        new FlagOverride(
+            "GetRepl", ApiSetting.of(Mode.LEGACY_ONLY), "test", "t", java.time.Instant.now()));
+    await()
+        .atMost(Duration.ofSeconds(2))
+        .untilAsserted(
+            () ->
+                assertThat(va.fleet())
+                    .extracting(FlagVersions.InstanceFlags::digest)
+                    .doesNotHaveDuplicates());
   }
 
   private javax.sql.DataSource dataSource() {

@@ -6,8 +6,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Encodes rows in PostgreSQL's binary COPY format onto a stream (a {@code COPY ... FROM STDIN
- * (FORMAT binary)} in progress). Binary because text needs no escaping here, numbers and times
- * need no formatting or parsing, and times keep their exact microseconds.
+ * (FORMAT binary)} in progress). Binary because text needs no escaping here, numbers and times need
+ * no formatting or parsing, and times keep their exact microseconds.
  *
  * <p>Not thread-safe. Buffers up to one chunk, so memory stays bounded whatever the row count.
  */

@@ -90,7 +90,9 @@ public final class EntityKeys {
           List.of(LegacyKeys.repl(id), LegacyKeys.replCurrent(id), LegacyKeys.replContainers(id));
       case MACHINE ->
           List.of(
-              LegacyKeys.machine(id), LegacyKeys.machineRunning(id), LegacyKeys.machineContainers(id));
+              LegacyKeys.machine(id),
+              LegacyKeys.machineRunning(id),
+              LegacyKeys.machineContainers(id));
       case CONTAINER -> List.of(LegacyKeys.container(id));
       case TOMBSTONE -> List.of(LegacyKeys.tombstone(id));
       case SLUG -> List.of(LegacyKeys.slug(id));

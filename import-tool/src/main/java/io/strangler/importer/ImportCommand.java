@@ -216,7 +216,10 @@ public final class ImportCommand implements Callable<Integer> {
       }
       case ImportOutcome.Failed failed ->
           err.println(
-              "import failed (" + failed.kind().name().toLowerCase(Locale.ROOT) + "): " + failed.message());
+              "import failed ("
+                  + failed.kind().name().toLowerCase(Locale.ROOT)
+                  + "): "
+                  + failed.message());
     }
     out.flush();
     err.flush();

@@ -130,9 +130,8 @@ public final class ImportOptions {
   }
 
   /**
-   * The most rejects allowed, in percent of the keys read, before the import fails; -1 for no
-   * such limit. {@value #DEFAULT_MAX_REJECT_SHARE} unless a share or {@link #maxRejects()} is
-   * given.
+   * The most rejects allowed, in percent of the keys read, before the import fails; -1 for no such
+   * limit. {@value #DEFAULT_MAX_REJECT_SHARE} unless a share or {@link #maxRejects()} is given.
    */
   public double maxRejectShare() {
     return maxRejectShare;
@@ -250,8 +249,8 @@ public final class ImportOptions {
     }
 
     /**
-     * Fail the import (changing nothing) when rejects pass {@code percent} of the keys read;
-     * {@code null} for the default ({@value ImportOptions#DEFAULT_MAX_REJECT_SHARE} unless {@link
+     * Fail the import (changing nothing) when rejects pass {@code percent} of the keys read; {@code
+     * null} for the default ({@value ImportOptions#DEFAULT_MAX_REJECT_SHARE} unless {@link
      * #maxRejects} is given), 100 for no such limit.
      */
     public Builder maxRejectShare(Double percent) {

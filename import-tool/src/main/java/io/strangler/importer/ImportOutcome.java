@@ -45,10 +45,13 @@ public sealed interface ImportOutcome {
   /** Exit codes of the import command. */
   final class ExitCodes {
     public static final int OK = 0;
+
     /** The import failed; the control plane is unchanged. */
     public static final int FAILED = 1;
+
     /** Picocli's code for bad usage. */
     public static final int USAGE = 2;
+
     /** Imported, but the verification's parity is below the threshold. */
     public static final int VERIFY_FAILED = 3;
 

@@ -21,8 +21,8 @@ import java.util.TreeMap;
  * @param skippedExpired keys (mostly tombstones) already expired at the backup's time
  * @param imported rows written per control-plane table (inserted, or upserted by MERGE)
  * @param rejects rejected records per reason code
- * @param keptPreviousIn REPLACE mode: the schema holding the control plane's contents as they
- *     were before ({@link ReplacedTables}); null when they were empty, and in other modes
+ * @param keptPreviousIn REPLACE mode: the schema holding the control plane's contents as they were
+ *     before ({@link ReplacedTables}); null when they were empty, and in other modes
  * @param elapsed the whole import, without verification
  * @param phases the import's phases in order, with their durations: together, {@code elapsed}
  */
@@ -65,7 +65,10 @@ public record ImportSummary(
   /** The summary as printed at the end of an import. */
   public String render() {
     StringBuilder b = new StringBuilder();
-    b.append("import of ").append(source).append(" (mode ").append(mode.name().toLowerCase(Locale.ROOT));
+    b.append("import of ")
+        .append(source)
+        .append(" (mode ")
+        .append(mode.name().toLowerCase(Locale.ROOT));
     b.append(", backup time ").append(backupTime).append(")\n");
     b.append("  keys read        ").append(keysRead);
     if (keysInOtherDbs > 0) {

@@ -90,8 +90,7 @@ public final class Importer {
                     + options.source()
                     + " at "
                     + now);
-        PostgresLoader.Moved moved =
-            pg.checkAndMove(options.mode(), stagedCounts, phases, keep);
+        PostgresLoader.Moved moved = pg.checkAndMove(options.mode(), stagedCounts, phases, keep);
         phases.start("reading the rejects");
         pg.sqlRejects(rejects::add);
         requireRejectShare(options, rejects, read.stager().keys());

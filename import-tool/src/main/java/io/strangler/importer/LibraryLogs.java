@@ -7,10 +7,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Raises the libraries' loggers to WARN while a progress bar owns the terminal, and puts them
- * back after: redis-replicator logs every RDB aux field at INFO, and those lines would break the
- * bar. Works on Logback (what the command line runs with) through reflection, so that this module
- * binds no logging backend; with any other backend it does nothing.
+ * Raises the libraries' loggers to WARN while a progress bar owns the terminal, and puts them back
+ * after: redis-replicator logs every RDB aux field at INFO, and those lines would break the bar.
+ * Works on Logback (what the command line runs with) through reflection, so that this module binds
+ * no logging backend; with any other backend it does nothing.
  */
 final class LibraryLogs implements AutoCloseable {
   /** Loggers of the libraries that read the source. */

@@ -8,14 +8,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The SQL of one import's transaction, run in order by {@link #run}: lock, empty or truncate,
- * drop indexes (bulk modes), then per entity a classification query whose rows either go to
- * {@code sql_rejects} with a reason or into the live table, then derived columns, index rebuild,
- * and reports on index records that disagree with the entities.
+ * The SQL of one import's transaction, run in order by {@link #run}: lock, empty or truncate, drop
+ * indexes (bulk modes), then per entity a classification query whose rows either go to {@code
+ * sql_rejects} with a reason or into the live table, then derived columns, index rebuild, and
+ * reports on index records that disagree with the entities.
  *
  * <p>Entities are classified in reference order (topology, repls, machines, containers,
- * tombstones), each against the live rows already accepted, so a rejected repl takes its
- * containers and tombstone with it (as {@code dangling_repl}).
+ * tombstones), each against the live rows already accepted, so a rejected repl takes its containers
+ * and tombstone with it (as {@code dangling_repl}).
  */
 final class Move {
   private final PostgresLoader db;
@@ -323,8 +323,7 @@ final class Move {
               || ' has another RUNNING container in the control plane'
           END
         FROM c WHERE reason IS NOT NULL""";
-    String columns =
-        "container_id, repl_id, machine_id, cluster, state, started_at, stopped_at";
+    String columns = "container_id, repl_id, machine_id, cluster, state, started_at, stopped_at";
     String upsert =
         """
 
@@ -387,8 +386,7 @@ final class Move {
   /**
    * Runs a classification once and sends its rows to the rejects and the live table. With one
    * insert, a single statement whose CTE is computed once; MERGE's ordered inserts need the
-   * classification kept in a temporary table, since the parts of one statement run in no set
-   * order.
+   * classification kept in a temporary table, since the parts of one statement run in no set order.
    */
   private long classifyAndMove(String classify, String reject, List<String> inserts)
       throws SQLException {

@@ -16,16 +16,16 @@ import org.postgresql.PGConnection;
 import org.postgresql.copy.PGCopyOutputStream;
 
 /**
- * The import's one PostgreSQL session: stages the backup with COPY into temporary tables, then,
- * in one transaction, checks references in SQL, records what fails in {@code sql_rejects} and
- * moves the rest into the control plane's tables. Nothing is visible to anyone else until {@link
+ * The import's one PostgreSQL session: stages the backup with COPY into temporary tables, then, in
+ * one transaction, checks references in SQL, records what fails in {@code sql_rejects} and moves
+ * the rest into the control plane's tables. Nothing is visible to anyone else until {@link
  * #commit}; closing without it rolls everything back.
  *
  * <p>In EMPTY and REPLACE modes the tables are empty inside the transaction, so their indexes and
  * foreign keys are dropped first and rebuilt after the load, as PostgreSQL's "Populating a
- * Database" advises: one sort per index instead of a million index insertions, one join per
- * foreign key instead of a trigger call per row. Their definitions are read from the catalog, so
- * the schema stays the control plane's; if anything fails the transaction restores them.
+ * Database" advises: one sort per index instead of a million index insertions, one join per foreign
+ * key instead of a trigger call per row. Their definitions are read from the catalog, so the schema
+ * stays the control plane's; if anything fails the transaction restores them.
  */
 final class PostgresLoader implements AutoCloseable {
   /** The control plane's tables, in foreign-key order. */
@@ -103,7 +103,9 @@ final class PostgresLoader implements AutoCloseable {
           Map<String, Long> counts = new LinkedHashMap<>();
           for (String t : TABLES) {
             try (Statement s = conn.createStatement();
-                ResultSet rs = s.executeQuery("SELECT count(*) FROM (SELECT 1 FROM " + t + " LIMIT 1000001) x")) {
+                ResultSet rs =
+                    s.executeQuery(
+                        "SELECT count(*) FROM (SELECT 1 FROM " + t + " LIMIT 1000001) x")) {
               rs.next();
               if (rs.getLong(1) > 0) {
                 counts.put(t, rs.getLong(1));
@@ -177,8 +179,8 @@ final class PostgresLoader implements AutoCloseable {
   }
 
   /**
-   * Opens the transaction and does everything but commit: checks, rejects, the move into the
-   * live tables, the derived columns and the reports on index records.
+   * Opens the transaction and does everything but commit: checks, rejects, the move into the live
+   * tables, the derived columns and the reports on index records.
    */
   Moved checkAndMove(
       ImportMode mode, EnumMap<Stage, Long> staged, PhaseTimer phase, Move.Keep keep) {
@@ -273,8 +275,8 @@ final class PostgresLoader implements AutoCloseable {
   }
 
   /**
-   * Rows written into each live table (inserted, or upserted in MERGE mode), and the schema
-   * REPLACE kept the previous contents in (null when there were none, or in other modes).
+   * Rows written into each live table (inserted, or upserted in MERGE mode), and the schema REPLACE
+   * kept the previous contents in (null when there were none, or in other modes).
    */
   record Moved(Map<String, Long> rows, String keptIn) {}
 
@@ -321,7 +323,12 @@ final class PostgresLoader implements AutoCloseable {
       String state = e.getSQLState() == null ? "" : e.getSQLState();
       if (state.startsWith("08")) {
         throw ImportException.unavailable(
-            "lost the connection to PostgreSQL at " + where + " while " + doing + ": " + e.getMessage(),
+            "lost the connection to PostgreSQL at "
+                + where
+                + " while "
+                + doing
+                + ": "
+                + e.getMessage(),
             e);
       }
       if (state.equals("55P03")) {

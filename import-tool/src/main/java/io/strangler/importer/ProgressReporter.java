@@ -8,8 +8,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Shows how far the read of the source has come and which phase the load is in: a progress bar
- * on a terminal, a log line every few seconds otherwise, or nothing.
+ * Shows how far the read of the source has come and which phase the load is in: a progress bar on a
+ * terminal, a log line every few seconds otherwise, or nothing.
  */
 interface ProgressReporter extends AutoCloseable {
   /** {@code total} units (bytes of the file, or keys of the server) are to be read. */
@@ -53,8 +53,8 @@ interface ProgressReporter extends AutoCloseable {
   }
 
   /**
-   * A progress bar on the terminal (standard error). The libraries' INFO lines are held back
-   * while it runs ({@link LibraryLogs}): they would break the bar's line.
+   * A progress bar on the terminal (standard error). The libraries' INFO lines are held back while
+   * it runs ({@link LibraryLogs}): they would break the bar's line.
    */
   final class Bar implements ProgressReporter {
     private ProgressBar bar;

@@ -33,13 +33,13 @@ import java.util.Set;
 import java.util.function.LongConsumer;
 
 /**
- * Streams the keys of one logical database of an RDB file (versions 2 to 12: Redis 2.6 to 7.x)
- * into a {@link KeySink}, one key at a time, with redis-replicator's parser: nothing but the key
- * being read is held in memory.
+ * Streams the keys of one logical database of an RDB file (versions 2 to 12: Redis 2.6 to 7.x) into
+ * a {@link KeySink}, one key at a time, with redis-replicator's parser: nothing but the key being
+ * read is held in memory.
  *
- * <p>Stricter than the parser alone: a file that ends early, a length that runs past the end of
- * the file, bytes after the end marker and a checksum that does not match are all errors naming
- * the file offset, since a backup that does not read back whole must not be imported in part.
+ * <p>Stricter than the parser alone: a file that ends early, a length that runs past the end of the
+ * file, bytes after the end marker and a checksum that does not match are all errors naming the
+ * file offset, since a backup that does not read back whole must not be imported in part.
  */
 final class RdbReader {
   /** The newest RDB format the parser knows (Redis 7.4). */
@@ -223,9 +223,10 @@ final class RdbReader {
     private long storedChecksum;
     private long otherDbKeys;
     private long events;
+
     /**
-     * The offset after the last record handed out as an event: where the next one starts. The
-     * first starts after the header, "REDIS" and four version digits.
+     * The offset after the last record handed out as an event: where the next one starts. The first
+     * starts after the header, "REDIS" and four version digits.
      */
     private long recordEnd = 9;
 
@@ -344,9 +345,9 @@ final class RdbReader {
   }
 
   /**
-   * Bytes of the file consumed from {@code in}: those read into its buffer less those still
-   * unread there. When {@code fill()} meets the end of the file it sets {@code tail} to -1 and
-   * keeps {@code total}: every byte read has then been consumed.
+   * Bytes of the file consumed from {@code in}: those read into its buffer less those still unread
+   * there. When {@code fill()} meets the end of the file it sets {@code tail} to -1 and keeps
+   * {@code total}: every byte read has then been consumed.
    */
   private static long consumed(RedisInputStream in) {
     return in.tail() < 0 ? in.total() : in.total() - (in.tail() - in.head());
@@ -365,7 +366,11 @@ final class RdbReader {
       long position = consumed(this);
       if (len < 0 || len > size - position) {
         throw new LengthPastEndException(
-            "a length of " + len + " bytes at offset " + position + " runs past the end of the file");
+            "a length of "
+                + len
+                + " bytes at offset "
+                + position
+                + " runs past the end of the file");
       }
       return super.readBytes(len);
     }

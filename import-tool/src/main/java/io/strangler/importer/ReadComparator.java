@@ -1,7 +1,7 @@
 package io.strangler.importer;
 
-import io.strangler.api.DiffRulesFile;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.strangler.api.DiffRulesFile;
 import io.strangler.diff.Classification;
 import io.strangler.diff.Classifier;
 import io.strangler.diff.DiffRules;

@@ -20,8 +20,8 @@ import redis.clients.jedis.resps.Tuple;
 /**
  * Streams the keys of one logical database of a live Redis server (one restored from the backup)
  * into a {@link KeySink}: SCAN with a COUNT, then one pipeline per page reading each key with the
- * command its name calls for (and its PTTL). The server answers other clients between pages and
- * no command blocks it for long; memory holds one page.
+ * command its name calls for (and its PTTL). The server answers other clients between pages and no
+ * command blocks it for long; memory holds one page.
  *
  * <p>SCAN may return a key more than once; {@link #mayRepeatKeys()} tells the staging to drop
  * repeats. Its "backup time" is the server's clock when the scan starts.
@@ -46,7 +46,9 @@ final class RedisScanReader {
 
   record Stats(long dbSize, long keysScanned, long vanished) {}
 
-  /** The number of keys in the database, for a progress bar; a connection failure is UNAVAILABLE. */
+  /**
+   * The number of keys in the database, for a progress bar; a connection failure is UNAVAILABLE.
+   */
   long dbSize() {
     try (Jedis j = connect()) {
       return j.dbSize();
@@ -83,8 +85,8 @@ final class RedisScanReader {
   }
 
   /**
-   * Connects to {@code target} and PINGs it within {@code timeoutMillis} (connect and reply
-   * each); a server that cannot be reached, refuses the credentials or is still loading throws.
+   * Connects to {@code target} and PINGs it within {@code timeoutMillis} (connect and reply each);
+   * a server that cannot be reached, refuses the credentials or is still loading throws.
    */
   static void ping(RedisTarget target, int timeoutMillis) {
     // connect() PINGs before it answers the connection.
@@ -117,8 +119,8 @@ final class RedisScanReader {
   }
 
   /**
-   * Reads one page of keys; answers how many had vanished since SCAN named them. No PTTL is read:
-   * a key the server still returns has not expired at the scan's time, which is the backup's.
+   * Reads one page of keys; answers how many had vanished since SCAN named them. No PTTL is read: a
+   * key the server still returns has not expired at the scan's time, which is the backup's.
    */
   private static long readPage(Jedis j, List<String> keys, KeySink sink) {
     int n = keys.size();

@@ -3,11 +3,11 @@ package io.strangler.importer;
 import java.util.Locale;
 
 /**
- * Why a record of the backup was not imported as it is. Entity records (a repl, machine,
- * container or tombstone hash) with one of these reasons are left out of the control plane;
- * index records (a slug, a set or sorted-set member, a current-container pointer) are reported
- * when they disagree with the entities, since the control plane derives its indexes from the
- * entities instead. docs/import.md lists what each one means.
+ * Why a record of the backup was not imported as it is. Entity records (a repl, machine, container
+ * or tombstone hash) with one of these reasons are left out of the control plane; index records (a
+ * slug, a set or sorted-set member, a current-container pointer) are reported when they disagree
+ * with the entities, since the control plane derives its indexes from the entities instead.
+ * docs/import.md lists what each one means.
  */
 enum RejectReason {
   /** The key has no shape of the legacy layout. */

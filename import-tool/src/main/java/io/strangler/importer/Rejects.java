@@ -13,9 +13,9 @@ import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * Counts rejected records by reason and, when a file is given, writes each as one JSON line
- * {@code {"key":..,"reason":..,"detail":..}}. Raises {@link TooManyRejectsException} as soon as
- * the count passes the limit, so a hopeless import stops early.
+ * Counts rejected records by reason and, when a file is given, writes each as one JSON line {@code
+ * {"key":..,"reason":..,"detail":..}}. Raises {@link TooManyRejectsException} as soon as the count
+ * passes the limit, so a hopeless import stops early.
  */
 final class Rejects implements AutoCloseable {
   private final EnumMap<RejectReason, Long> counts = new EnumMap<>(RejectReason.class);

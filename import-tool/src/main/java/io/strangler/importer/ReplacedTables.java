@@ -18,9 +18,9 @@ import java.util.regex.Pattern;
 /**
  * The control plane's contents as they were before an import in REPLACE mode: copied, in the
  * import's own transaction, into a schema named {@code strangler_replaced_YYYYMMDDHHMMSS} (UTC)
- * before the tables are emptied. So a replace that should not have happened can be undone with
- * SQL (docs/import.md), and the copies are listed and dropped with {@link #list} and {@link
- * #drop} ({@code strangler import --list-replaced}, {@code --drop-replaced NAME}).
+ * before the tables are emptied. So a replace that should not have happened can be undone with SQL
+ * (docs/import.md), and the copies are listed and dropped with {@link #list} and {@link #drop}
+ * ({@code strangler import --list-replaced}, {@code --drop-replaced NAME}).
  */
 public final class ReplacedTables {
   /** Every schema this class creates, and only those, starts with this. */
@@ -112,10 +112,10 @@ public final class ReplacedTables {
   }
 
   /**
-   * Copies the control plane's tables into a new schema named after {@code baseName} (with a
-   * {@code _2}, {@code _3}... suffix if that exists), inside the caller's transaction; answers
-   * the schema's name. The copies are plain tables, without indexes: they are for restoring, not
-   * for serving.
+   * Copies the control plane's tables into a new schema named after {@code baseName} (with a {@code
+   * _2}, {@code _3}... suffix if that exists), inside the caller's transaction; answers the
+   * schema's name. The copies are plain tables, without indexes: they are for restoring, not for
+   * serving.
    */
   static String keep(PostgresLoader db, String baseName, String note) throws SQLException {
     // The name is ours (PREFIX and digits): nothing in it needs escaping.
@@ -185,7 +185,8 @@ public final class ReplacedTables {
       try (ResultSet rs =
           s.executeQuery(
               "SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = '"
-                  + schema + "'")) {
+                  + schema
+                  + "'")) {
         note = rs.next() ? rs.getString(1) : null;
       }
       return new Kept(schema, rows, note == null ? "" : note);

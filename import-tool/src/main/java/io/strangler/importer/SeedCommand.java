@@ -24,7 +24,11 @@ import picocli.CommandLine.Spec;
           + " --now) writes the same dataset."
     },
     exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {"0:seeded", "1:the server is unreachable or the database is not empty", "2:bad usage"},
+    exitCodeList = {
+      "0:seeded",
+      "1:the server is unreachable or the database is not empty",
+      "2:bad usage"
+    },
     footerHeading = "%nExample:%n",
     footer = {"  strangler seed --redis redis://127.0.0.1:6379/0 --repls 100000 --machines 500"})
 public final class SeedCommand implements Callable<Integer> {

@@ -48,8 +48,8 @@ public final class Seeder {
   /**
    * Seeds the database named by the options' URL.
    *
-   * @throws IllegalStateException when the database is not empty and {@code flush} is off, or
-   *     the server cannot be reached
+   * @throws IllegalStateException when the database is not empty and {@code flush} is off, or the
+   *     server cannot be reached
    */
   public static SeedSummary seed(SeedOptions o) {
     RedisScanReader.RedisTarget target = RedisScanReader.RedisTarget.parse(o.redisUrl(), null);

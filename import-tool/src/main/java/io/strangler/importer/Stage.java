@@ -7,7 +7,9 @@ package io.strangler.importer;
 enum Stage {
   /** k1 replId, k2 ownerId, k3 slug, k4 region, k5 cluster, k6 pendingTransferTo, t1 createdAt. */
   REPL(1),
-  /** k1 machineId, k2 cluster, k3 address, k4 state, i1 capacity, d1 cpu, t1 registered, t2 beat. */
+  /**
+   * k1 machineId, k2 cluster, k3 address, k4 state, i1 capacity, d1 cpu, t1 registered, t2 beat.
+   */
   MACHINE(2),
   /** k1 containerId, k2 replId, k3 machineId, k4 cluster, k5 state, t1 startedAt, t2 stoppedAt. */
   CONTAINER(3),

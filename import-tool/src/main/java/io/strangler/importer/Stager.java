@@ -15,8 +15,8 @@ import java.util.Map;
  * that need other keys (references, indexes) are left to SQL once everything is staged, since keys
  * arrive in any order.
  *
- * <p>Every staging row has the columns of {@link Stage#COLUMNS}; {@link Stage} numbers
- * the partitions.
+ * <p>Every staging row has the columns of {@link Stage#COLUMNS}; {@link Stage} numbers the
+ * partitions.
  */
 final class Stager implements KeySink {
   private static final long MAX_MILLIS = 253_402_300_799_999L; // 9999-12-31T23:59:59.999Z
@@ -315,7 +315,10 @@ final class Stager implements KeySink {
       return null;
     }
     if (k.kind().type != type) {
-      reject(key, RejectReason.WRONG_TYPE, "expected a " + k.kind().type.lower() + ", got " + type.lower());
+      reject(
+          key,
+          RejectReason.WRONG_TYPE,
+          "expected a " + k.kind().type.lower() + ", got " + type.lower());
       return null;
     }
     return k;

@@ -5,8 +5,8 @@ import java.util.List;
 
 /**
  * The staging tables: one temporary table partitioned by record kind ({@link Stage}), filled by a
- * single binary COPY, with a view per kind naming its columns. Temporary, so they cost no WAL,
- * are private to the import's session and vanish with it whatever happens.
+ * single binary COPY, with a view per kind naming its columns. Temporary, so they cost no WAL, are
+ * private to the import's session and vanish with it whatever happens.
  */
 final class StagingSql {
   private StagingSql() {}

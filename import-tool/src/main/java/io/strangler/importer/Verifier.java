@@ -75,8 +75,7 @@ final class Verifier {
     List<VerifyReport.Difference> found = new ArrayList<>();
     Pair repl = read(p -> p.getRepl(new GetReplRequest(replId), ctx));
     compare(replId, "GetRepl", repl).ifPresent(found::add);
-    Pair containers =
-        read(p -> p.listContainers(new ListContainersRequest(replId, null), ctx));
+    Pair containers = read(p -> p.listContainers(new ListContainersRequest(replId, null), ctx));
     compare(replId, "ListContainers", containers).ifPresent(found::add);
     Pair resolve = read(p -> p.resolveCluster(new ResolveClusterRequest(replId), ctx));
     compare(replId, "ResolveCluster", resolve).ifPresent(found::add);
@@ -111,8 +110,8 @@ final class Verifier {
 
   /**
    * A read whose result many repls share (their cluster's machines, a machine's containers):
-   * compared once, and a difference counted against the first repl that needed it only, so one
-   * bad machine does not fail every repl of its cluster.
+   * compared once, and a difference counted against the first repl that needed it only, so one bad
+   * machine does not fail every repl of its cluster.
    */
   private Optional<VerifyReport.Difference> sharedRead(
       String what, String replId, Supplier<Pair> read) {
@@ -155,7 +154,8 @@ final class Verifier {
   private static String json(Outcome o) {
     return switch (o) {
       case Outcome.Answer a -> a.body().toString();
-      case Outcome.Error e -> "{\"code\":\"" + e.code() + "\",\"message\":" + quote(e.message()) + "}";
+      case Outcome.Error e ->
+          "{\"code\":\"" + e.code() + "\",\"message\":" + quote(e.message()) + "}";
     };
   }
 

@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The verification after an import: for each sampled repl, the legacy reads and the control
- * plane's reads compared; a repl matches when every read gave the same answer.
+ * The verification after an import: for each sampled repl, the legacy reads and the control plane's
+ * reads compared; a repl matches when every read gave the same answer.
  *
  * @param sampled repls compared
  * @param matching repls whose reads all agreed

@@ -155,7 +155,8 @@ class BadInputTest {
                   .progress(ImportOptions.Progress.NONE)
                   .build());
       assertThat(failure(out).message()).contains("is not an RDB file");
-      assertThat(TableDump.of(bare).values()).allSatisfy(t -> assertThat(t).containsExactly("(no table)"));
+      assertThat(TableDump.of(bare).values())
+          .allSatisfy(t -> assertThat(t).containsExactly("(no table)"));
     } finally {
       RoundTripTest.drop(pg, bare);
     }
@@ -166,7 +167,8 @@ class BadInputTest {
     byte[] bad = Arrays.copyOf(rdb, rdb.length + 5);
     Failure f = failure(run(write("tail.rdb", bad)));
     assertThat(f.message())
-        .contains("tail.rdb has 5 unexpected bytes after the RDB end marker, from offset " + rdb.length);
+        .contains(
+            "tail.rdb has 5 unexpected bytes after the RDB end marker, from offset " + rdb.length);
     assertUnchanged();
   }
 
@@ -181,7 +183,8 @@ class BadInputTest {
                 .build());
     Failure f = failure(out);
     assertThat(f.kind()).isEqualTo(ImportOutcome.FailureKind.UNAVAILABLE);
-    assertThat(f.message()).contains("cannot connect to PostgreSQL at jdbc:postgresql://127.0.0.1:");
+    assertThat(f.message())
+        .contains("cannot connect to PostgreSQL at jdbc:postgresql://127.0.0.1:");
   }
 
   @Test

@@ -17,10 +17,10 @@ import java.util.Map;
 
 /**
  * Records that make Redis pick every encoding the RDB parser must read, written through the legacy
- * backend itself (so they are consistent legacy data): numeric machine ids (an intset), a hash
- * with a long value (a hashtable), a repl with 130 containers (skiplist sorted sets), a numeric
- * replId (an int-encoded string), next to the small hashes and sorted sets of the seed (ziplist
- * in Redis 6, listpack in Redis 7) and the large string sets (hashtable).
+ * backend itself (so they are consistent legacy data): numeric machine ids (an intset), a hash with
+ * a long value (a hashtable), a repl with 130 containers (skiplist sorted sets), a numeric replId
+ * (an int-encoded string), next to the small hashes and sorted sets of the seed (ziplist in Redis
+ * 6, listpack in Redis 7) and the large string sets (hashtable).
  */
 final class EncodingFixtures {
   static final String CLUSTER = "region-1-c9";

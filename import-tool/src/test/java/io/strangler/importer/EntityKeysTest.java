@@ -12,13 +12,18 @@ class EntityKeysTest {
   @Test
   void ownerOf_mapsRecordAndIndexKeysToTheirEntity() {
     assertThat(EntityKeys.ownerOf("repl:r-1")).isEqualTo(new Owner(Entity.REPL, "r-1", true));
-    assertThat(EntityKeys.ownerOf("repl:r-1:current")).isEqualTo(new Owner(Entity.REPL, "r-1", false));
-    assertThat(EntityKeys.ownerOf("repl:r-1:containers")).isEqualTo(new Owner(Entity.REPL, "r-1", false));
+    assertThat(EntityKeys.ownerOf("repl:r-1:current"))
+        .isEqualTo(new Owner(Entity.REPL, "r-1", false));
+    assertThat(EntityKeys.ownerOf("repl:r-1:containers"))
+        .isEqualTo(new Owner(Entity.REPL, "r-1", false));
     assertThat(EntityKeys.ownerOf("machine:m-1:running"))
         .isEqualTo(new Owner(Entity.MACHINE, "m-1", false));
-    assertThat(EntityKeys.ownerOf("container:c-1")).isEqualTo(new Owner(Entity.CONTAINER, "c-1", true));
-    assertThat(EntityKeys.ownerOf("tombstone:r-1")).isEqualTo(new Owner(Entity.TOMBSTONE, "r-1", true));
-    assertThat(EntityKeys.ownerOf("slug:brave-otter")).isEqualTo(new Owner(Entity.SLUG, "brave-otter", true));
+    assertThat(EntityKeys.ownerOf("container:c-1"))
+        .isEqualTo(new Owner(Entity.CONTAINER, "c-1", true));
+    assertThat(EntityKeys.ownerOf("tombstone:r-1"))
+        .isEqualTo(new Owner(Entity.TOMBSTONE, "r-1", true));
+    assertThat(EntityKeys.ownerOf("slug:brave-otter"))
+        .isEqualTo(new Owner(Entity.SLUG, "brave-otter", true));
   }
 
   @Test

@@ -20,12 +20,12 @@ import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyManager;
 
 /**
- * The import against a plain COPY of the same rows into the same tables on the same server,
- * side by side in one run (bench/import). Seeds a legacy dataset into a Redis of its own, SAVEs
- * it, then per round: imports the RDB (REPLACE mode, end to end: parse, stage, check, move,
- * commit), exports what landed in the control-plane tables, empties them, and times a plain
- * binary COPY of those rows back in, in one transaction. The last line is the throughput ratio,
- * import over plain COPY, of the best round of each.
+ * The import against a plain COPY of the same rows into the same tables on the same server, side by
+ * side in one run (bench/import). Seeds a legacy dataset into a Redis of its own, SAVEs it, then
+ * per round: imports the RDB (REPLACE mode, end to end: parse, stage, check, move, commit), exports
+ * what landed in the control-plane tables, empties them, and times a plain binary COPY of those
+ * rows back in, in one transaction. The last line is the throughput ratio, import over plain COPY,
+ * of the best round of each.
  *
  * <p>Arguments: {@code --repls N} (1000000), {@code --machines M} (2000), {@code --rounds R} (2),
  * {@code --seed S} (1). PostgreSQL is STRANGLER_POSTGRES_URL's server or an embedded one.
@@ -125,7 +125,15 @@ public final class ImportBench {
             rows / importSeconds,
             sum.keysPerSecond(),
             sum.rejectedTotal());
-        System.out.print("  " + sum.render().lines().filter(l -> l.contains("phases")).findFirst().orElse("").trim() + "\n");
+        System.out.print(
+            "  "
+                + sum.render()
+                    .lines()
+                    .filter(l -> l.contains("phases"))
+                    .findFirst()
+                    .orElse("")
+                    .trim()
+                + "\n");
         double copySeconds = plainCopy(db, dir);
         System.out.printf(
             Locale.ROOT,
@@ -171,8 +179,7 @@ public final class ImportBench {
       c.setAutoCommit(false);
       for (int i = 0; i < files.size(); i++) {
         try (InputStream in = Files.newInputStream(files.get(i))) {
-          copy.copyIn(
-              "COPY " + PostgresLoader.TABLES.get(i) + " FROM STDIN (FORMAT binary)", in);
+          copy.copyIn("COPY " + PostgresLoader.TABLES.get(i) + " FROM STDIN (FORMAT binary)", in);
         }
       }
       c.commit();

@@ -57,7 +57,8 @@ class ImportCommandTest {
   }
 
   private static String url(PostgresEndpoint db) {
-    return db.jdbcUrl() + (db.user() == null ? "" : "?user=" + db.user() + "&password=" + db.password());
+    return db.jdbcUrl()
+        + (db.user() == null ? "" : "?user=" + db.user() + "&password=" + db.password());
   }
 
   @Test
@@ -76,13 +77,23 @@ class ImportCommandTest {
   void badUsage_exitsWith2_sayingWhatToChange() {
     Run noSource = cli("--postgres", "postgresql://postgres@127.0.0.1/x");
     assertThat(noSource.exit()).isEqualTo(2);
-    assertThat(noSource.err()).contains("Missing required argument").contains("--rdb=FILE | --redis=URL");
+    assertThat(noSource.err())
+        .contains("Missing required argument")
+        .contains("--rdb=FILE | --redis=URL");
 
-    Run both = cli("--rdb", rdb.toString(), "--redis", "redis://127.0.0.1:1/0", "--postgres", "postgresql://h/x");
+    Run both =
+        cli(
+            "--rdb",
+            rdb.toString(),
+            "--redis",
+            "redis://127.0.0.1:1/0",
+            "--postgres",
+            "postgresql://h/x");
     assertThat(both.exit()).isEqualTo(2);
     assertThat(both.err()).contains("mutually exclusive");
 
-    Run verifyRdb = cli("--rdb", rdb.toString(), "--postgres", "postgresql://h/x", "--verify", "10");
+    Run verifyRdb =
+        cli("--rdb", rdb.toString(), "--postgres", "postgresql://h/x", "--verify", "10");
     assertThat(verifyRdb.exit()).isEqualTo(2);
     assertThat(verifyRdb.err()).contains("give --verify-redis URL");
 
@@ -94,7 +105,8 @@ class ImportCommandTest {
     assertThat(postgres.exit()).isEqualTo(2);
     assertThat(postgres.err()).contains("--postgres: expected postgresql://");
 
-    Run missing = cli("--rdb", dir.resolve("nope.rdb").toString(), "--postgres", "postgresql://h/x");
+    Run missing =
+        cli("--rdb", dir.resolve("nope.rdb").toString(), "--postgres", "postgresql://h/x");
     assertThat(missing.exit()).isEqualTo(2);
     assertThat(missing.err()).contains("--rdb: no such file");
   }
@@ -103,8 +115,18 @@ class ImportCommandTest {
   void successfulImport_printsTheSummary_andExits0_thenARepeatIsRefusedWith1() {
     PostgresEndpoint db = RoundTripTest.freshDatabase(pg);
     try {
-      Run ok = cli("--rdb", rdb.toString(), "--postgres", url(db), "--progress", "none",
-          "--verify", "50", "--verify-redis", redis.uri(0));
+      Run ok =
+          cli(
+              "--rdb",
+              rdb.toString(),
+              "--postgres",
+              url(db),
+              "--progress",
+              "none",
+              "--verify",
+              "50",
+              "--verify-redis",
+              redis.uri(0));
       assertThat(ok.exit()).isZero();
       assertThat(ok.out())
           .contains("import of " + rdb + " (mode empty, backup time ")
@@ -144,8 +166,18 @@ class ImportCommandTest {
     PostgresEndpoint db = RoundTripTest.freshDatabase(pg);
     PostgresEndpoint db2 = RoundTripTest.freshDatabase(pg);
     try {
-      Run strict = cli("--redis", redis.uri(0), "--postgres", url(db), "--progress", "none",
-          "--verify", "1000", "--rejects", dir.resolve("r.jsonl").toString());
+      Run strict =
+          cli(
+              "--redis",
+              redis.uri(0),
+              "--postgres",
+              url(db),
+              "--progress",
+              "none",
+              "--verify",
+              "1000",
+              "--rejects",
+              dir.resolve("r.jsonl").toString());
       assertThat(strict.exit()).isEqualTo(3);
       assertThat(strict.out())
           .contains("rejected         1 (duplicate_running 1)")
@@ -153,8 +185,18 @@ class ImportCommandTest {
           .contains("FAILED")
           .contains("  " + replId + " ListContainers: MISMATCH");
 
-      Run lenient = cli("--redis", redis.uri(0), "--postgres", url(db2), "--progress", "none",
-          "--verify", "1000", "--verify-threshold", "95");
+      Run lenient =
+          cli(
+              "--redis",
+              redis.uri(0),
+              "--postgres",
+              url(db2),
+              "--progress",
+              "none",
+              "--verify",
+              "1000",
+              "--verify-threshold",
+              "95");
       assertThat(lenient.exit()).isZero();
       assertThat(lenient.out()).contains("(threshold 95.00%): PASSED");
     } finally {

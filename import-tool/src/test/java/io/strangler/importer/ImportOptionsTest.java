@@ -30,7 +30,11 @@ class ImportOptionsTest {
   @Test
   void dbOption_overridesTheUrls() {
     ImportOptions o =
-        ImportOptions.builder().redis("redis://h:6379/4").db(2).postgres("postgresql://u@h/cp").build();
+        ImportOptions.builder()
+            .redis("redis://h:6379/4")
+            .db(2)
+            .postgres("postgresql://u@h/cp")
+            .build();
     assertThat(o.db()).isEqualTo(2);
     assertThat(o.postgres().jdbcUrl()).isEqualTo("jdbc:postgresql://h:5432/cp");
   }
@@ -54,10 +58,19 @@ class ImportOptionsTest {
                     .build())
         .hasMessageContaining("--verify-threshold is a percentage in 0..100, got 101.0");
     assertThatThrownBy(
-            () -> ImportOptions.builder().redis("redis://h:1/99x").postgres("postgresql://h/x").build())
+            () ->
+                ImportOptions.builder()
+                    .redis("redis://h:1/99x")
+                    .postgres("postgresql://h/x")
+                    .build())
         .hasMessageContaining("expected a Redis URL like redis://127.0.0.1:6379/0");
     assertThatThrownBy(
-            () -> ImportOptions.builder().rdb(rdb).postgres("postgresql://h/x").maxRejects(-2).build())
+            () ->
+                ImportOptions.builder()
+                    .rdb(rdb)
+                    .postgres("postgresql://h/x")
+                    .maxRejects(-2)
+                    .build())
         .hasMessageContaining("--max-rejects must be >= 0");
     assertThatThrownBy(
             () ->

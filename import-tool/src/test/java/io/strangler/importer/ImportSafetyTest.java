@@ -43,9 +43,9 @@ import redis.clients.jedis.Jedis;
 import redis.clients.jedis.commands.ProtocolCommand;
 
 /**
- * An import that cannot destroy a control plane: a backup of another application, a backup with
- * too many rejects, a verification server that is down, are refused before anything changes;
- * REPLACE keeps what it replaced; and the findings of issue 11 about messages and output.
+ * An import that cannot destroy a control plane: a backup of another application, a backup with too
+ * many rejects, a verification server that is down, are refused before anything changes; REPLACE
+ * keeps what it replaced; and the findings of issue 11 about messages and output.
  */
 @ExtendWith(RealServers.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -54,18 +54,25 @@ class ImportSafetyTest {
 
   private RealServers.PostgresDb pg;
   private OwnRedis redis;
+
   /** A legacy backup of 200 repls. */
   private Path legacy;
+
   /** A later backup of the same legacy database, with one more repl. */
   private Path later;
+
   /** A backup of another application: sessions, users, a queue, a leaderboard. */
   private Path foreign;
+
   /** Repls, machines and containers but no topology keys. */
   private Path noTopology;
+
   /** The legacy backup plus keys of other shapes that had expired before the SAVE. */
   private Path expiredForeign;
+
   /** The legacy backup plus 2% of keys of no legacy shape. */
   private Path twoPercentRejects;
+
   private long legacyKeys;
 
   @BeforeAll
@@ -100,7 +107,8 @@ class ImportSafetyTest {
     noTopology = saveAs("no-topology.rdb");
     try (Jedis j = redis.connect(0)) {
       j.flushAll();
-      Seeder.seed(SeedOptions.builder().redis(redis.uri(0)).repls(200).machines(8).now(now).build());
+      Seeder.seed(
+          SeedOptions.builder().redis(redis.uri(0)).repls(200).machines(8).now(now).build());
       // Keep expired keys in memory, as a busy server does until it gets round to them: the
       // SAVE writes them with their expiry.
       ProtocolCommand debug = () -> "DEBUG".getBytes(StandardCharsets.US_ASCII);
@@ -144,8 +152,16 @@ class ImportSafetyTest {
       Map<String, List<String>> before = TableDump.of(db);
       List<String> schemaBefore = TableDump.schema(db);
 
-      Run r = cli("--rdb", foreign.toString(), "--postgres", url(db), "--mode", "replace",
-          "--progress", "none");
+      Run r =
+          cli(
+              "--rdb",
+              foreign.toString(),
+              "--postgres",
+              url(db),
+              "--mode",
+              "replace",
+              "--progress",
+              "none");
 
       assertThat(r.exit()).isEqualTo(1);
       assertThat(r.err())
@@ -170,7 +186,9 @@ class ImportSafetyTest {
       for (ImportMode mode : List.of(ImportMode.REPLACE, ImportMode.MERGE)) {
         ImportOutcome out =
             Importer.run(options(foreign, db).mode(mode).maxRejectShare(100.0).build());
-        assertThat(failure(out).kind()).as(mode.name()).isEqualTo(ImportOutcome.FailureKind.NOT_LEGACY);
+        assertThat(failure(out).kind())
+            .as(mode.name())
+            .isEqualTo(ImportOutcome.FailureKind.NOT_LEGACY);
       }
       assertThat(TableDump.of(db)).isEqualTo(before);
     } finally {
@@ -335,7 +353,10 @@ class ImportSafetyTest {
         while (m.find()) {
           offsets.add(Long.parseLong(m.group(1)));
         }
-        assertThat(offsets).as(f.message()).isNotEmpty().allSatisfy(o -> assertThat(o).isLessThanOrEqualTo(cut));
+        assertThat(offsets)
+            .as(f.message())
+            .isNotEmpty()
+            .allSatisfy(o -> assertThat(o).isLessThanOrEqualTo(cut));
       }
     } finally {
       RoundTripTest.drop(pg, db);
@@ -362,7 +383,9 @@ class ImportSafetyTest {
     Path folder = Files.createDirectories(dir.resolve("backups"));
     Run r = cli("--rdb", folder.toString(), "--postgres", "postgresql://postgres@127.0.0.1/x");
     assertThat(r.exit()).isEqualTo(2);
-    assertThat(r.err()).contains("--rdb: " + folder + " is a directory").doesNotContain("no such file");
+    assertThat(r.err())
+        .contains("--rdb: " + folder + " is a directory")
+        .doesNotContain("no such file");
   }
 
   @Test
@@ -373,14 +396,28 @@ class ImportSafetyTest {
       int port = closedPort();
       long started = System.nanoTime();
 
-      Run r = cli("--rdb", later.toString(), "--postgres", url(db), "--mode", "replace",
-          "--verify", "10", "--verify-redis", "redis://127.0.0.1:" + port + "/0",
-          "--progress", "none");
+      Run r =
+          cli(
+              "--rdb",
+              later.toString(),
+              "--postgres",
+              url(db),
+              "--mode",
+              "replace",
+              "--verify",
+              "10",
+              "--verify-redis",
+              "redis://127.0.0.1:" + port + "/0",
+              "--progress",
+              "none");
 
       assertThat(r.exit()).isEqualTo(1);
       assertThat(r.err())
-          .startsWith("import failed (unavailable): cannot reach the Redis for verification"
-              + " (--verify-redis) at redis://127.0.0.1:" + port + "/0")
+          .startsWith(
+              "import failed (unavailable): cannot reach the Redis for verification"
+                  + " (--verify-redis) at redis://127.0.0.1:"
+                  + port
+                  + "/0")
           .contains("the control plane was not changed");
       assertThat(r.out()).doesNotContain("parity");
       assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(30));
@@ -516,7 +553,8 @@ class ImportSafetyTest {
         Statement s = c.createStatement()) {
       for (String t : PostgresLoader.TABLES) {
         List<String> rows = new ArrayList<>();
-        try (ResultSet rs = s.executeQuery("SELECT t::text FROM " + schema + "." + t + " t ORDER BY 1")) {
+        try (ResultSet rs =
+            s.executeQuery("SELECT t::text FROM " + schema + "." + t + " t ORDER BY 1")) {
           while (rs.next()) {
             rows.add(rs.getString(1));
           }

@@ -10,14 +10,17 @@ class LegacyKeyTest {
   @Test
   void everyKeyOfTheLayout_parsesToItsKindAndId() {
     assertThat(LegacyKey.parse(LegacyKeys.REGIONS)).isEqualTo(new LegacyKey(Kind.REGIONS, ""));
-    assertThat(LegacyKey.parse(LegacyKeys.region("eu"))).isEqualTo(new LegacyKey(Kind.REGION, "eu"));
+    assertThat(LegacyKey.parse(LegacyKeys.region("eu")))
+        .isEqualTo(new LegacyKey(Kind.REGION, "eu"));
     assertThat(LegacyKey.parse(LegacyKeys.repl("r1"))).isEqualTo(new LegacyKey(Kind.REPL, "r1"));
     assertThat(LegacyKey.parse(LegacyKeys.replCurrent("r1")))
         .isEqualTo(new LegacyKey(Kind.REPL_CURRENT, "r1"));
     assertThat(LegacyKey.parse(LegacyKeys.replContainers("r1")))
         .isEqualTo(new LegacyKey(Kind.REPL_CONTAINERS, "r1"));
-    assertThat(LegacyKey.parse(LegacyKeys.slug("my-app"))).isEqualTo(new LegacyKey(Kind.SLUG, "my-app"));
-    assertThat(LegacyKey.parse(LegacyKeys.machine("m1"))).isEqualTo(new LegacyKey(Kind.MACHINE, "m1"));
+    assertThat(LegacyKey.parse(LegacyKeys.slug("my-app")))
+        .isEqualTo(new LegacyKey(Kind.SLUG, "my-app"));
+    assertThat(LegacyKey.parse(LegacyKeys.machine("m1")))
+        .isEqualTo(new LegacyKey(Kind.MACHINE, "m1"));
     assertThat(LegacyKey.parse(LegacyKeys.machineRunning("m1")))
         .isEqualTo(new LegacyKey(Kind.MACHINE_RUNNING, "m1"));
     assertThat(LegacyKey.parse(LegacyKeys.machineContainers("m1")))
@@ -26,7 +29,8 @@ class LegacyKeyTest {
         .isEqualTo(new LegacyKey(Kind.CLUSTER_MACHINES, "c1"));
     assertThat(LegacyKey.parse(LegacyKeys.container("ctr-1")))
         .isEqualTo(new LegacyKey(Kind.CONTAINER, "ctr-1"));
-    assertThat(LegacyKey.parse(LegacyKeys.tombstone("r1"))).isEqualTo(new LegacyKey(Kind.TOMBSTONE, "r1"));
+    assertThat(LegacyKey.parse(LegacyKeys.tombstone("r1")))
+        .isEqualTo(new LegacyKey(Kind.TOMBSTONE, "r1"));
   }
 
   @Test

@@ -61,7 +61,8 @@ class ModesTest {
         legacy.connectRepl(new ConnectReplRequest("repl-new"), ctx);
         legacy.heartbeat(new HeartbeatRequest("m-00001", 42.5), ctx);
       }
-      second = Files.move(redis.save(), dir.resolve("second.rdb"), StandardCopyOption.REPLACE_EXISTING);
+      second =
+          Files.move(redis.save(), dir.resolve("second.rdb"), StandardCopyOption.REPLACE_EXISTING);
     }
   }
 
@@ -91,7 +92,8 @@ class ModesTest {
     PostgresEndpoint db = RoundTripTest.freshDatabase(pg);
     PostgresEndpoint reference = RoundTripTest.freshDatabase(pg);
     try {
-      assertThat(run(first, reference, ImportMode.EMPTY)).isInstanceOf(ImportOutcome.Imported.class);
+      assertThat(run(first, reference, ImportMode.EMPTY))
+          .isInstanceOf(ImportOutcome.Imported.class);
       List<String> schema = TableDump.schema(reference);
       assertThat(schema).anyMatch(d -> d.contains("containers_one_running_per_repl"));
 

@@ -13,9 +13,9 @@ import redis.clients.jedis.Jedis;
 import redis.embedded.RedisServer;
 
 /**
- * A Redis server of the test's own, writing its dump into a directory the test knows: the
- * embedded Redis 6.2, or the system's redis-server (7.x here) when installed. SAVE makes the
- * backup the importer reads.
+ * A Redis server of the test's own, writing its dump into a directory the test knows: the embedded
+ * Redis 6.2, or the system's redis-server (7.x here) when installed. SAVE makes the backup the
+ * importer reads.
  */
 final class OwnRedis implements AutoCloseable {
   static final Path SYSTEM_REDIS = Path.of("/usr/bin/redis-server");
@@ -62,13 +62,20 @@ final class OwnRedis implements AutoCloseable {
       Process p =
           new ProcessBuilder(
                   SYSTEM_REDIS.toString(),
-                  "--port", Integer.toString(port),
-                  "--bind", "127.0.0.1",
-                  "--dir", dir.toAbsolutePath().toString(),
-                  "--dbfilename", "dump.rdb",
-                  "--save", "",
-                  "--appendonly", "no",
-                  "--daemonize", "no")
+                  "--port",
+                  Integer.toString(port),
+                  "--bind",
+                  "127.0.0.1",
+                  "--dir",
+                  dir.toAbsolutePath().toString(),
+                  "--dbfilename",
+                  "dump.rdb",
+                  "--save",
+                  "",
+                  "--appendonly",
+                  "no",
+                  "--daemonize",
+                  "no")
               .redirectErrorStream(true)
               .redirectOutput(dir.resolve("redis.log").toFile())
               .start();

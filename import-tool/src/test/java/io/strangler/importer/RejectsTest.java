@@ -57,7 +57,8 @@ class RejectsTest {
       legacy.registerMachine(new RegisterMachineRequest("m1", "c1", "10.0.0.1", 10), ctx(1, past));
       legacy.registerMachine(new RegisterMachineRequest("m2", "c2", "10.0.0.2", 10), ctx(2, past));
       for (String id : List.of("r-ok", "r-a", "r-race")) {
-        legacy.createRepl(new CreateReplRequest(id, "owner", "slug-" + id, "region-1"), ctx(3, past));
+        legacy.createRepl(
+            new CreateReplRequest(id, "owner", "slug-" + id, "region-1"), ctx(3, past));
       }
       legacy.connectRepl(new ConnectReplRequest("r-ok"), ctx(4, past));
     }
@@ -71,7 +72,9 @@ class RejectsTest {
       // slug_conflict: r-b has r-a's slug; the slug key names r-a.
       j.hset("repl:r-b", replHash("r-b", "slug-r-a", "region-1", okCluster, ms));
       // dangling_repl: a container of a repl that does not exist, and a tombstone of one.
-      j.hset("container:ctr-orphan", containerHash("ctr-orphan", "r-missing", okMachine, okCluster, ms));
+      j.hset(
+          "container:ctr-orphan",
+          containerHash("ctr-orphan", "r-missing", okMachine, okCluster, ms));
       j.zadd("machine:" + okMachine + ":containers", past.toEpochMilli(), "ctr-orphan");
       j.hset("tombstone:r-missing", tombstoneHash("r-missing", ms, now.plusSeconds(600)));
       // duplicate_running: the legacy race left two RUNNING containers; current names the second.
@@ -96,8 +99,22 @@ class RejectsTest {
       j.hset(
           "machine:m-bad",
           Map.of(
-              "machineId", "m-bad", "cluster", "c1", "address", "x", "capacity", "lots",
-              "state", "ACTIVE", "cpuPercent", "0.0", "registeredAt", ms, "lastHeartbeatAt", ms));
+              "machineId",
+              "m-bad",
+              "cluster",
+              "c1",
+              "address",
+              "x",
+              "capacity",
+              "lots",
+              "state",
+              "ACTIVE",
+              "cpuPercent",
+              "0.0",
+              "registeredAt",
+              ms,
+              "lastHeartbeatAt",
+              ms));
       // unknown_key and wrong_type.
       j.set("session:abc", "1");
       j.rpush("repl:r-list", "x");
@@ -177,8 +194,10 @@ class RejectsTest {
               "machine:m-bad malformed",
               "session:abc unknown_key",
               "repl:r-list wrong_type");
-      assertThat(TableDump.count(db, "SELECT running_containers FROM machines WHERE machine_id = 'm1'")
-              + TableDump.count(db, "SELECT running_containers FROM machines WHERE machine_id = 'm2'"))
+      assertThat(
+              TableDump.count(db, "SELECT running_containers FROM machines WHERE machine_id = 'm1'")
+                  + TableDump.count(
+                      db, "SELECT running_containers FROM machines WHERE machine_id = 'm2'"))
           .isEqualTo(2);
     } finally {
       RoundTripTest.drop(pg, db);
@@ -248,20 +267,48 @@ class RejectsTest {
       String id, String slug, String region, String cluster, String ms) {
     return new java.util.HashMap<>(
         Map.of(
-            "replId", id, "ownerId", "owner", "slug", slug, "region", region, "cluster", cluster,
-            "createdAt", ms));
+            "replId",
+            id,
+            "ownerId",
+            "owner",
+            "slug",
+            slug,
+            "region",
+            region,
+            "cluster",
+            cluster,
+            "createdAt",
+            ms));
   }
 
   private static Map<String, String> containerHash(
       String id, String repl, String machine, String cluster, String ms) {
     return Map.of(
-        "containerId", id, "replId", repl, "machineId", machine, "cluster", cluster,
-        "state", "RUNNING", "startedAt", ms);
+        "containerId",
+        id,
+        "replId",
+        repl,
+        "machineId",
+        machine,
+        "cluster",
+        cluster,
+        "state",
+        "RUNNING",
+        "startedAt",
+        ms);
   }
 
   private static Map<String, String> tombstoneHash(String repl, String ms, Instant expiresAt) {
     return Map.of(
-        "replId", repl, "from", "c2", "to", "c1", "createdAt", ms,
-        "expiresAt", Long.toString(expiresAt.toEpochMilli()));
+        "replId",
+        repl,
+        "from",
+        "c2",
+        "to",
+        "c1",
+        "createdAt",
+        ms,
+        "expiresAt",
+        Long.toString(expiresAt.toEpochMilli()));
   }
 }

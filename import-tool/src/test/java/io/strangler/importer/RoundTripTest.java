@@ -51,7 +51,13 @@ class RoundTripTest {
     Instant now = Instant.now();
     SeedSummary seeded =
         Seeder.seed(
-            SeedOptions.builder().redis(redis.uri(0)).repls(REPLS).machines(24).seed(7).now(now).build());
+            SeedOptions.builder()
+                .redis(redis.uri(0))
+                .repls(REPLS)
+                .machines(24)
+                .seed(7)
+                .now(now)
+                .build());
     Map<String, List<String>> encodings = EncodingFixtures.addTo(redis.uri(0), now);
     try (Jedis j = redis.connect(0)) {
       encodings.forEach(

@@ -67,8 +67,7 @@ class SeederTest {
     // Tombstones expire on Redis's clock: a dataset for checking them is taken now.
     Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
     SeedSummary s =
-        Seeder.seed(
-            options(4, 11).now(now).tombstoneShare(0.1).pendingTransferShare(0.1).build());
+        Seeder.seed(options(4, 11).now(now).tombstoneShare(0.1).pendingTransferShare(0.1).build());
     assertThat(s.repls()).isEqualTo(300);
     assertThat(s.containers()).isPositive();
     assertThat(s.runningContainers()).isPositive();
@@ -88,7 +87,8 @@ class SeederTest {
         assertThat(legacy.topology().regionOf(repl.cluster())).contains(repl.region());
         assertThat(repl.createdAt()).isBefore(now);
         pending += repl.pendingTransferTo() != null ? 1 : 0;
-        List<Container> list = legacy.listContainers(new ListContainersRequest(id, null), ctx).containers();
+        List<Container> list =
+            legacy.listContainers(new ListContainersRequest(id, null), ctx).containers();
         containers += list.size();
         List<Container> runningOnes =
             list.stream().filter(c -> c.state() == ContainerState.RUNNING).toList();
@@ -124,7 +124,10 @@ class SeederTest {
         for (Machine m : legacy.listMachines(new ListMachinesRequest(cluster), ctx).machines()) {
           machines++;
           long onIt =
-              legacy.listContainers(new ListContainersRequest(null, m.machineId()), ctx).containers().stream()
+              legacy
+                  .listContainers(new ListContainersRequest(null, m.machineId()), ctx)
+                  .containers()
+                  .stream()
                   .filter(c -> c.state() == ContainerState.RUNNING)
                   .count();
           assertThat(m.runningContainers()).isEqualTo(onIt).isLessThanOrEqualTo(m.capacity());
@@ -144,7 +147,9 @@ class SeederTest {
     }
     StringWriter err = new StringWriter();
     CommandLine cli = new CommandLine(new SeedCommand()).setErr(new PrintWriter(err));
-    String[] args = {"--redis", redis.uri(5), "--repls", "10", "--machines", "2", "--now", NOW.toString()};
+    String[] args = {
+      "--redis", redis.uri(5), "--repls", "10", "--machines", "2", "--now", NOW.toString()
+    };
 
     assertThat(cli.execute(args)).isEqualTo(1);
     assertThat(err.toString()).contains("is not empty (1 keys)").contains("--flush");
@@ -163,12 +168,19 @@ class SeederTest {
   void seedCommand_rejectsBadUsage() {
     StringWriter err = new StringWriter();
     CommandLine cli = new CommandLine(new SeedCommand()).setErr(new PrintWriter(err));
-    assertThat(cli.execute("--redis", "http://nope", "--repls", "1", "--machines", "1")).isEqualTo(2);
+    assertThat(cli.execute("--redis", "http://nope", "--repls", "1", "--machines", "1"))
+        .isEqualTo(2);
     assertThat(err.toString()).contains("expected a Redis URL like redis://");
   }
 
   private SeedOptions.Builder options(int db, long seed) {
-    return SeedOptions.builder().redis(redis.uri(db)).repls(300).machines(9).seed(seed).now(NOW).flush(true);
+    return SeedOptions.builder()
+        .redis(redis.uri(db))
+        .repls(300)
+        .machines(9)
+        .seed(seed)
+        .now(NOW)
+        .flush(true);
   }
 
   private static List<String> clusters(LegacyRedisControlPlane legacy) {

@@ -29,8 +29,18 @@ class StagerTest {
   private static Map<String, String> repl() {
     return new HashMap<>(
         Map.of(
-            "replId", "r1", "ownerId", "o1", "slug", "my-app", "region", "eu", "cluster", "eu-1",
-            "createdAt", "1700000000000"));
+            "replId",
+            "r1",
+            "ownerId",
+            "o1",
+            "slug",
+            "my-app",
+            "region",
+            "eu",
+            "cluster",
+            "eu-1",
+            "createdAt",
+            "1700000000000"));
   }
 
   @Test
@@ -38,7 +48,8 @@ class StagerTest {
     stager.hash("repl:r1", repl(), KeySink.NO_EXPIRY);
     stager.string("slug:my-app", "r1", KeySink.NO_EXPIRY);
     stager.set("cluster:eu-1:machines", List.of("m1", "m2"), KeySink.NO_EXPIRY);
-    stager.zset("repl:r1:containers", new String[] {"ctr-1"}, new double[] {1.7e12}, KeySink.NO_EXPIRY);
+    stager.zset(
+        "repl:r1:containers", new String[] {"ctr-1"}, new double[] {1.7e12}, KeySink.NO_EXPIRY);
 
     assertThat(rejects.total()).isZero();
     assertThat(stager.staged())
@@ -66,14 +77,38 @@ class StagerTest {
     stager.hash(
         "container:c1",
         Map.of(
-            "containerId", "c1", "replId", "r1", "machineId", "m1", "cluster", "eu-1",
-            "state", "STOPPED", "startedAt", "1"),
+            "containerId",
+            "c1",
+            "replId",
+            "r1",
+            "machineId",
+            "m1",
+            "cluster",
+            "eu-1",
+            "state",
+            "STOPPED",
+            "startedAt",
+            "1"),
         KeySink.NO_EXPIRY);
     stager.hash(
         "machine:m1",
         Map.of(
-            "machineId", "m1", "cluster", "eu-1", "address", "a", "capacity", "0",
-            "state", "ACTIVE", "cpuPercent", "1.0", "registeredAt", "1", "lastHeartbeatAt", "1"),
+            "machineId",
+            "m1",
+            "cluster",
+            "eu-1",
+            "address",
+            "a",
+            "capacity",
+            "0",
+            "state",
+            "ACTIVE",
+            "cpuPercent",
+            "1.0",
+            "registeredAt",
+            "1",
+            "lastHeartbeatAt",
+            "1"),
         KeySink.NO_EXPIRY);
 
     assertThat(rejects.counts()).containsOnly(entry(RejectReason.MALFORMED, 6L));
@@ -98,7 +133,17 @@ class StagerTest {
     stager.hash("repl:r1", repl(), BACKUP + 1);
     stager.hash(
         "tombstone:r1",
-        Map.of("replId", "r1", "from", "a", "to", "b", "createdAt", "1", "expiresAt", Long.toString(BACKUP)),
+        Map.of(
+            "replId",
+            "r1",
+            "from",
+            "a",
+            "to",
+            "b",
+            "createdAt",
+            "1",
+            "expiresAt",
+            Long.toString(BACKUP)),
         KeySink.NO_EXPIRY);
 
     assertThat(stager.skippedExpired()).isEqualTo(3);

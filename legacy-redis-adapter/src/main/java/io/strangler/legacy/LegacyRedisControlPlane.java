@@ -2,8 +2,6 @@ package io.strangler.legacy;
 
 import io.strangler.api.CallContext;
 import io.strangler.api.ControlPlane;
-import io.strangler.api.ControlPlaneException;
-import io.strangler.api.ErrorCode;
 import io.strangler.api.Errors;
 import io.strangler.api.Ids;
 import io.strangler.api.model.Container;
@@ -56,17 +54,17 @@ import redis.clients.jedis.JedisPool;
 import redis.clients.jedis.JedisPoolConfig;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Response;
-import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.resps.ScanResult;
 
 /**
  * The control API v1 over Redis, the way the legacy system ran it: the key layout of
- * docs/legacy-redis-layout.md and, per call, plain reads then writes over several round trips,
- * with no MULTI, WATCH or Lua. Independent reads of one call share a pipeline; nothing ties a read
- * to the write that depends on it, so the legacy races (two RUNNING containers for one repl, one
- * slug taken twice, a machine over capacity) are kept on purpose: they are what the migration
- * removes, and what the diff reporter must be able to see.
+ * docs/legacy-redis-layout.md and, per call, plain reads then writes over several round trips, with
+ * no MULTI, WATCH or Lua. Independent reads of one call share a pipeline; nothing ties a read to
+ * the write that depends on it, so the legacy races (two RUNNING containers for one repl, one slug
+ * taken twice, a machine over capacity) are kept on purpose: they are what the migration removes,
+ * and what the diff reporter must be able to see.
  *
  * <p>Thread-safe: every call borrows one connection from a pool for its duration.
  */
@@ -94,6 +92,7 @@ public final class LegacyRedisControlPlane implements ControlPlane {
   private final JedisPool pool;
   private final boolean ownsPool;
   private final RaceHook raceHook;
+
   /** One ring per region, keyed by the cluster set it was built from. */
   private final ConcurrentMap<String, Ring> rings = new ConcurrentHashMap<>();
 
@@ -722,7 +721,8 @@ public final class LegacyRedisControlPlane implements ControlPlane {
   private static void stop(Pipeline p, Container c, Instant now, boolean clearCurrent) {
     p.hset(
         LegacyKeys.container(c.containerId()),
-        Map.of(Field.STATE, ContainerState.STOPPED.name(), Field.STOPPED_AT, LegacyCodec.time(now)));
+        Map.of(
+            Field.STATE, ContainerState.STOPPED.name(), Field.STOPPED_AT, LegacyCodec.time(now)));
     p.srem(LegacyKeys.machineRunning(c.machineId()), c.containerId());
     if (clearCurrent) {
       p.del(LegacyKeys.replCurrent(c.replId()));
@@ -787,8 +787,7 @@ public final class LegacyRedisControlPlane implements ControlPlane {
     }
     long count = 0;
     for (List<Response<String>> s : states) {
-      long running =
-          s.stream().filter(r -> ContainerState.RUNNING.name().equals(r.get())).count();
+      long running = s.stream().filter(r -> ContainerState.RUNNING.name().equals(r.get())).count();
       if (running > 1) {
         count++;
       }
@@ -799,9 +798,9 @@ public final class LegacyRedisControlPlane implements ControlPlane {
   // ---------------------------------------------------------------- plumbing
 
   /**
-   * Runs one call on one pooled connection, turning store failures into the contract's errors
-   * (see {@link RedisErrors}): a store that cannot serve the call now is UNAVAILABLE, anything
-   * else unexpected INTERNAL.
+   * Runs one call on one pooled connection, turning store failures into the contract's errors (see
+   * {@link RedisErrors}): a store that cannot serve the call now is UNAVAILABLE, anything else
+   * unexpected INTERNAL.
    */
   private <T> T withRedis(Function<Jedis, T> call) {
     try (Jedis j = pool.getResource()) {

@@ -16,10 +16,10 @@ import redis.clients.jedis.exceptions.JedisException;
  */
 final class RedisErrors {
   /**
-   * Error replies of a server that cannot serve the command now but will later, or elsewhere: it
-   * is loading its dataset, is a replica (READONLY) or one cut off from its primary (MASTERDOWN),
-   * runs a long script (BUSY), is resharding or lost slots (TRYAGAIN, CLUSTERDOWN), lacks the
-   * replicas or the memory it is told to need (NOREPLICAS, OOM), or cannot persist (MISCONF).
+   * Error replies of a server that cannot serve the command now but will later, or elsewhere: it is
+   * loading its dataset, is a replica (READONLY) or one cut off from its primary (MASTERDOWN), runs
+   * a long script (BUSY), is resharding or lost slots (TRYAGAIN, CLUSTERDOWN), lacks the replicas
+   * or the memory it is told to need (NOREPLICAS, OOM), or cannot persist (MISCONF).
    */
   private static final List<String> UNAVAILABLE_REPLIES =
       List.of(

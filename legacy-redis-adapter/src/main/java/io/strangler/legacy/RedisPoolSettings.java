@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * How a {@link LegacyRedisControlPlane} built from a URI talks to Redis: every wait is finite, so
- * a store that is down or hung costs a call at most about {@code maxWait + connectTimeout +
+ * How a {@link LegacyRedisControlPlane} built from a URI talks to Redis: every wait is finite, so a
+ * store that is down or hung costs a call at most about {@code maxWait + connectTimeout +
  * socketTimeout} before it is answered UNAVAILABLE.
  *
  * @param maxConnections connections of the pool

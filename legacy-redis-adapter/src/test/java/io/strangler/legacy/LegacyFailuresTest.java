@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.strangler.api.CallContext;
 import io.strangler.api.ControlPlaneException;
 import io.strangler.api.ErrorCode;
-import io.strangler.api.Errors;
 import io.strangler.api.model.Topology;
 import io.strangler.api.ops.ConnectReplRequest;
 import io.strangler.api.ops.CreateReplRequest;
@@ -84,12 +83,14 @@ class LegacyFailuresTest {
       plane.applyTopology(new Topology(Map.of("us", List.of("us-1"))));
       plane.createRepl(new CreateReplRequest("r-1", "o", "site", "us"), ctx("c"));
       plane.registerMachine(new RegisterMachineRequest("m-1", "us-1", "10.0.0.1", 4), ctx("m"));
-      Future<?> held = caller.submit(() -> plane.connectRepl(new ConnectReplRequest("r-1"), ctx("k")));
+      Future<?> held =
+          caller.submit(() -> plane.connectRepl(new ConnectReplRequest("r-1"), ctx("k")));
       assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
 
       assertThatThrownBy(() -> plane.getRepl(new GetReplRequest("r-1"), ctx("q")))
           .isInstanceOfSatisfying(
-              ControlPlaneException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE));
+              ControlPlaneException.class,
+              e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE));
 
       release.countDown();
       held.get(10, TimeUnit.SECONDS);
@@ -118,8 +119,8 @@ class LegacyFailuresTest {
 
   /**
    * The layout joins ids and suffixes with ':', so an id with a ':' could name another repl's keys
-   * (repl "a:containers" would be repl "a"'s container set). The contract keeps ':' out of ids,
-   * so such a call is refused before Redis is touched.
+   * (repl "a:containers" would be repl "a"'s container set). The contract keeps ':' out of ids, so
+   * such a call is refused before Redis is touched.
    */
   @Test
   void createRepl_idWithTheKeySeparator_isRefusedBeforeTouchingRedis() {
@@ -135,7 +136,9 @@ class LegacyFailuresTest {
       }
 
       assertThatThrownBy(
-              () -> plane.createRepl(new CreateReplRequest("a:containers", "o", "site-b", "us"), ctx("c2")))
+              () ->
+                  plane.createRepl(
+                      new CreateReplRequest("a:containers", "o", "site-b", "us"), ctx("c2")))
           .isInstanceOfSatisfying(
               ControlPlaneException.class,
               e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));

@@ -2,8 +2,8 @@ package io.strangler.legacy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
-import static org.assertj.core.api.Assertions.within;
 import static org.assertj.core.api.Assertions.tuple;
+import static org.assertj.core.api.Assertions.within;
 
 import io.strangler.api.CallContext;
 import io.strangler.api.Ids;
@@ -87,8 +87,10 @@ class LegacyLayoutTest {
 
   /** A repl in us-1 with one machine beside it. */
   private Repl replWithMachine(String replId, String machineId) {
-    Repl repl = plane.createRepl(new CreateReplRequest(replId, "owner-1", "s-" + replId, "us"), ctx());
-    plane.registerMachine(new RegisterMachineRequest(machineId, repl.cluster(), "10.1.0.1", 4), ctx());
+    Repl repl =
+        plane.createRepl(new CreateReplRequest(replId, "owner-1", "s-" + replId, "us"), ctx());
+    plane.registerMachine(
+        new RegisterMachineRequest(machineId, repl.cluster(), "10.1.0.1", 4), ctx());
     return repl;
   }
 
@@ -178,8 +180,10 @@ class LegacyLayoutTest {
             entry("cluster", ctr.cluster()),
             entry("state", "RUNNING"),
             entry("startedAt", ms(c.now())));
-    assertThat(redisCli.zscore("repl:r-1:containers", id)).isEqualTo((double) c.now().toEpochMilli());
-    assertThat(redisCli.zscore("machine:m-1:containers", id)).isEqualTo((double) c.now().toEpochMilli());
+    assertThat(redisCli.zscore("repl:r-1:containers", id))
+        .isEqualTo((double) c.now().toEpochMilli());
+    assertThat(redisCli.zscore("machine:m-1:containers", id))
+        .isEqualTo((double) c.now().toEpochMilli());
     assertThat(redisCli.smembers("machine:m-1:running")).containsExactly(id);
     assertThat(redisCli.get("repl:r-1:current")).isEqualTo(id);
   }
@@ -237,7 +241,8 @@ class LegacyLayoutTest {
             entry("createdAt", ms(c.now())),
             entry("expiresAt", ms(expiresAt)));
     assertThatKeyExpiresAt("tombstone:r-1", expiresAt);
-    assertThat(redisCli.hgetAll("repl:r-1")).contains(entry("region", "asia"), entry("cluster", "asia-1"));
+    assertThat(redisCli.hgetAll("repl:r-1"))
+        .contains(entry("region", "asia"), entry("cluster", "asia-1"));
   }
 
   /**
@@ -258,7 +263,8 @@ class LegacyLayoutTest {
     CallContext c = ctx();
     plane.connectRepl(new ConnectReplRequest("r-1"), c);
 
-    assertThat(redisCli.hget("tombstone:r-1", "expiresAt")).isEqualTo(ms(c.now().plusSeconds(3600)));
+    assertThat(redisCli.hget("tombstone:r-1", "expiresAt"))
+        .isEqualTo(ms(c.now().plusSeconds(3600)));
     assertThatKeyExpiresAt("tombstone:r-1", c.now().plusSeconds(3600));
     assertThat(redisCli.hgetAll("repl:r-1"))
         .contains(entry("region", "asia"), entry("cluster", "asia-1"))
@@ -272,9 +278,17 @@ class LegacyLayoutTest {
     plane.transferRepl(new TransferReplRequest("r-1", "asia-1", false, 3600L), move);
     Instant expiresAt = move.now().plusSeconds(3600);
 
-    assertThat(plane.resolveCluster(new ResolveClusterRequest("r-1"), new CallContext("q1", expiresAt.minusMillis(1))).tombstone())
+    assertThat(
+            plane
+                .resolveCluster(
+                    new ResolveClusterRequest("r-1"),
+                    new CallContext("q1", expiresAt.minusMillis(1)))
+                .tombstone())
         .isEqualTo(new Tombstone("r-1", repl.cluster(), "asia-1", move.now(), expiresAt));
-    assertThat(plane.resolveCluster(new ResolveClusterRequest("r-1"), new CallContext("q2", expiresAt)).tombstone())
+    assertThat(
+            plane
+                .resolveCluster(new ResolveClusterRequest("r-1"), new CallContext("q2", expiresAt))
+                .tombstone())
         .isNull();
     assertThat(redisCli.exists("tombstone:r-1")).isTrue();
   }
@@ -283,36 +297,101 @@ class LegacyLayoutTest {
   @Test
   void reads_decodeHandWrittenLegacyData() {
     long t = 1_795_244_400_123L;
-    redisCli.hset("repl:r-old", Map.of(
-        "replId", "r-old", "ownerId", "u-9", "slug", "old-site", "region", "us",
-        "cluster", "us-2", "createdAt", Long.toString(t), "pendingTransferTo", "asia-1"));
+    redisCli.hset(
+        "repl:r-old",
+        Map.of(
+            "replId",
+            "r-old",
+            "ownerId",
+            "u-9",
+            "slug",
+            "old-site",
+            "region",
+            "us",
+            "cluster",
+            "us-2",
+            "createdAt",
+            Long.toString(t),
+            "pendingTransferTo",
+            "asia-1"));
     redisCli.set("slug:old-site", "r-old");
-    redisCli.hset("machine:m-old", Map.of(
-        "machineId", "m-old", "cluster", "us-2", "address", "10.9.9.9", "capacity", "16",
-        "state", "DRAINING", "cpuPercent", "12.5", "registeredAt", Long.toString(t),
-        "lastHeartbeatAt", Long.toString(t + 5)));
+    redisCli.hset(
+        "machine:m-old",
+        Map.of(
+            "machineId",
+            "m-old",
+            "cluster",
+            "us-2",
+            "address",
+            "10.9.9.9",
+            "capacity",
+            "16",
+            "state",
+            "DRAINING",
+            "cpuPercent",
+            "12.5",
+            "registeredAt",
+            Long.toString(t),
+            "lastHeartbeatAt",
+            Long.toString(t + 5)));
     redisCli.sadd("cluster:us-2:machines", "m-old");
     // Two containers started in the same millisecond: ZRANGE orders them by member.
     for (String id : List.of("ctr-bbb", "ctr-aaa")) {
-      redisCli.hset("container:" + id, Map.of(
-          "containerId", id, "replId", "r-old", "machineId", "m-old", "cluster", "us-2",
-          "state", "STOPPED", "startedAt", Long.toString(t + 10), "stoppedAt", Long.toString(t + 20)));
+      redisCli.hset(
+          "container:" + id,
+          Map.of(
+              "containerId",
+              id,
+              "replId",
+              "r-old",
+              "machineId",
+              "m-old",
+              "cluster",
+              "us-2",
+              "state",
+              "STOPPED",
+              "startedAt",
+              Long.toString(t + 10),
+              "stoppedAt",
+              Long.toString(t + 20)));
       redisCli.zadd("repl:r-old:containers", t + 10, id);
       redisCli.zadd("machine:m-old:containers", t + 10, id);
     }
-    redisCli.hset("container:ctr-ccc", Map.of(
-        "containerId", "ctr-ccc", "replId", "r-old", "machineId", "m-old", "cluster", "us-2",
-        "state", "RUNNING", "startedAt", Long.toString(t + 30)));
+    redisCli.hset(
+        "container:ctr-ccc",
+        Map.of(
+            "containerId",
+            "ctr-ccc",
+            "replId",
+            "r-old",
+            "machineId",
+            "m-old",
+            "cluster",
+            "us-2",
+            "state",
+            "RUNNING",
+            "startedAt",
+            Long.toString(t + 30)));
     redisCli.zadd("repl:r-old:containers", t + 30, "ctr-ccc");
     redisCli.zadd("machine:m-old:containers", t + 30, "ctr-ccc");
     redisCli.sadd("machine:m-old:running", "ctr-ccc");
     redisCli.set("repl:r-old:current", "ctr-ccc");
 
     assertThat(plane.getRepl(new GetReplRequest("r-old"), ctx()))
-        .isEqualTo(new Repl("r-old", "u-9", "old-site", "us", "us-2", "asia-1", Instant.ofEpochMilli(t)));
+        .isEqualTo(
+            new Repl("r-old", "u-9", "old-site", "us", "us-2", "asia-1", Instant.ofEpochMilli(t)));
     assertThat(plane.listMachines(new ListMachinesRequest("us-2"), ctx()).machines())
-        .containsExactly(new Machine("m-old", "us-2", "10.9.9.9", 16, MachineState.DRAINING, 12.5, 1,
-            Instant.ofEpochMilli(t), Instant.ofEpochMilli(t + 5)));
+        .containsExactly(
+            new Machine(
+                "m-old",
+                "us-2",
+                "10.9.9.9",
+                16,
+                MachineState.DRAINING,
+                12.5,
+                1,
+                Instant.ofEpochMilli(t),
+                Instant.ofEpochMilli(t + 5)));
     assertThat(plane.listContainers(new ListContainersRequest("r-old", null), ctx()).containers())
         .extracting(Container::containerId, Container::state)
         .containsExactly(
@@ -320,7 +399,8 @@ class LegacyLayoutTest {
             tuple("ctr-bbb", ContainerState.STOPPED),
             tuple("ctr-ccc", ContainerState.RUNNING));
     assertThat(plane.getHostingMetadata(new GetHostingMetadataRequest("old-site"), ctx()))
-        .isEqualTo(new HostingMetadata("r-old", "us-2", HostingState.RUNNING, "ctr-ccc", "10.9.9.9"));
+        .isEqualTo(
+            new HostingMetadata("r-old", "us-2", HostingState.RUNNING, "ctr-ccc", "10.9.9.9"));
   }
 
   @Test

@@ -36,8 +36,8 @@ import redis.clients.jedis.Jedis;
 
 /**
  * The legacy duplicate-container race ("The race" in docs/legacy-redis-layout.md), made
- * deterministic: two ConnectRepl calls for one repl are both held right after they read
- * {@code repl:{id}:current}, then let go together.
+ * deterministic: two ConnectRepl calls for one repl are both held right after they read {@code
+ * repl:{id}:current}, then let go together.
  */
 @ExtendWith(RealServers.class)
 class LegacyRaceTest {
@@ -45,8 +45,10 @@ class LegacyRaceTest {
 
   private final RedisDb redis;
   private final CyclicBarrier bothInWindow = new CyclicBarrier(2);
+
   /** While set, ConnectRepl calls wait in the race window until two are there. */
   private final AtomicBoolean holdCalls = new AtomicBoolean(true);
+
   private LegacyRedisControlPlane plane;
   private ExecutorService callers;
   private Instant now;
@@ -62,7 +64,8 @@ class LegacyRaceTest {
         new LegacyRedisControlPlane(
             LegacyRedisControlPlane.newPool(redis.uri(), 4), true, this::holdUntilBothRead);
     AtomicInteger n = new AtomicInteger();
-    callers = Executors.newFixedThreadPool(2, r -> new Thread(r, "race-caller-" + n.incrementAndGet()));
+    callers =
+        Executors.newFixedThreadPool(2, r -> new Thread(r, "race-caller-" + n.incrementAndGet()));
     now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     plane.applyTopology(new Topology(Map.of("us", List.of("us-1"))));
     plane.createRepl(new CreateReplRequest(REPL, "owner-1", "race-site", "us"), ctx("create"));
@@ -144,7 +147,8 @@ class LegacyRaceTest {
     ConnectReplResponse next = plane.connectRepl(new ConnectReplRequest(REPL), ctx("connect-d"));
 
     assertThat(next.created()).isTrue();
-    assertThat(plane.listContainers(new ListContainersRequest(REPL, null), ctx("list")).containers())
+    assertThat(
+            plane.listContainers(new ListContainersRequest(REPL, null), ctx("list")).containers())
         .filteredOn(c -> c.state() == ContainerState.RUNNING)
         .extracting(Container::containerId)
         .containsExactlyInAnyOrder(

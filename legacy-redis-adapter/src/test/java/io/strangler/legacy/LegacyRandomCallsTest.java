@@ -48,7 +48,10 @@ class LegacyRandomCallsTest {
         RandomCalls.Call call = calls.next();
         Object answer;
         try {
-          answer = call.operation().call(plane, call.request(), new CallContext("rc-" + i, now.plusMillis(i * 250L)));
+          answer =
+              call.operation()
+                  .call(
+                      plane, call.request(), new CallContext("rc-" + i, now.plusMillis(i * 250L)));
         } catch (ControlPlaneException e) {
           if (e.code() == ErrorCode.INTERNAL || e.code() == ErrorCode.UNAVAILABLE) {
             failures.add("#" + i + " " + call + ": " + e);

@@ -31,18 +31,20 @@ import redis.clients.jedis.JedisPool;
 import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
- * Store faults on a redis-server of the test's own (never the shared one): killed, frozen,
- * loading its dataset, demoted to a replica, cut off from its primary, busy with a script, a
- * cluster without slots, out of memory, a pool with no connection to spare. Every caller of the
- * faulty store is answered UNAVAILABLE, naming the backend and the reason, within the configured
- * timeouts; none is answered INTERNAL.
+ * Store faults on a redis-server of the test's own (never the shared one): killed, frozen, loading
+ * its dataset, demoted to a replica, cut off from its primary, busy with a script, a cluster
+ * without slots, out of memory, a pool with no connection to spare. Every caller of the faulty
+ * store is answered UNAVAILABLE, naming the backend and the reason, within the configured timeouts;
+ * none is answered INTERNAL.
  */
 class LegacyStoreFaultsTest {
   private static final int CALLERS = 8;
   private static final Duration TIMEOUT = Duration.ofMillis(500);
+
   /** Smaller than the callers, so that some of them wait for a pooled connection too. */
   private static final RedisPoolSettings SETTINGS =
       RedisPoolSettings.of(4).withTimeouts(TIMEOUT, TIMEOUT, TIMEOUT);
+
   /**
    * Pool wait, connect and one reply (1.5 s), with room for a loaded build machine. Without the
    * timeouts a frozen server would hold its callers forever.
@@ -129,7 +131,9 @@ class LegacyStoreFaultsTest {
     await()
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(
-            () -> assertThat(plane.getRepl(new GetReplRequest("r-1"), ctx()).replId()).isEqualTo("r-1"));
+            () ->
+                assertThat(plane.getRepl(new GetReplRequest("r-1"), ctx()).replId())
+                    .isEqualTo("r-1"));
   }
 
   /** A Redis restarting on its RDB answers LOADING until the dataset is in memory. */
@@ -141,9 +145,7 @@ class LegacyStoreFaultsTest {
     RedisProcess redis =
         closing(
             RedisProcess.startIn(
-                dir,
-                "--key-load-delay", "500",
-                "--loading-process-events-interval-bytes", "1024"));
+                dir, "--key-load-delay", "500", "--loading-process-events-interval-bytes", "1024"));
     try (Jedis j = redis.connect()) {
       assertThatThrownBy(() -> j.get("key:1"))
           .isInstanceOf(JedisDataException.class)
@@ -159,8 +161,8 @@ class LegacyStoreFaultsTest {
   }
 
   /**
-   * A primary demoted to a replica (a failover) still answers reads but refuses writes. The
-   * legacy writes are pipelined; a refused one must not pass as done.
+   * A primary demoted to a replica (a failover) still answers reads but refuses writes. The legacy
+   * writes are pipelined; a refused one must not pass as done.
    */
   @Test
   void writes_toARedisDemotedToAReplica_areUnavailable_andWriteNothing() throws Exception {
@@ -184,8 +186,11 @@ class LegacyStoreFaultsTest {
   void calls_toAReplicaCutOffFromItsPrimary_areUnavailable() throws Exception {
     RedisProcess redis =
         redis(
-            "--replicaof", "127.0.0.1", Integer.toString(closedPort()),
-            "--replica-serve-stale-data", "no");
+            "--replicaof",
+            "127.0.0.1",
+            Integer.toString(closedPort()),
+            "--replica-serve-stale-data",
+            "no");
     LegacyRedisControlPlane plane = plane(redis);
 
     assertAllUnavailable(
@@ -193,8 +198,7 @@ class LegacyStoreFaultsTest {
   }
 
   @Test
-  void calls_toARedisBusyWithAScript_areUnavailable_andWorkAgainOnceItIsKilled()
-      throws Exception {
+  void calls_toARedisBusyWithAScript_areUnavailable_andWorkAgainOnceItIsKilled() throws Exception {
     // BUSY is answered once a script has run this long.
     RedisProcess redis = redis("--busy-reply-threshold", "50");
     LegacyRedisControlPlane plane = seededPlane(redis);
@@ -222,12 +226,14 @@ class LegacyStoreFaultsTest {
               });
 
       assertAllUnavailable(
-          getReplFromEveryCaller(plane), UNAVAILABLE, "BUSY Redis is busy running a script", WITHIN);
+          getReplFromEveryCaller(plane),
+          UNAVAILABLE,
+          "BUSY Redis is busy running a script",
+          WITHIN);
 
       j.scriptKill();
     }
-    assertThat(script.get(10, TimeUnit.SECONDS).toString())
-        .contains("killed");
+    assertThat(script.get(10, TimeUnit.SECONDS).toString()).contains("killed");
     assertThat(plane.getRepl(new GetReplRequest("r-1"), ctx()).replId()).isEqualTo("r-1");
   }
 

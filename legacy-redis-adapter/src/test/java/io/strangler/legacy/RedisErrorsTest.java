@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.strangler.api.ErrorCode;
 import java.util.NoSuchElementException;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
@@ -60,13 +60,15 @@ class RedisErrorsTest {
 
     assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE);
     assertThat(e.getMessage())
-        .isEqualTo("legacy is unavailable: no pooled connection free: Timeout waiting for idle object");
+        .isEqualTo(
+            "legacy is unavailable: no pooled connection free: Timeout waiting for idle object");
   }
 
   @Test
   void aBrokenConnection_isUnavailable() {
     assertThat(
-            RedisErrors.translate("legacy", new JedisConnectionException("Unexpected end of stream."))
+            RedisErrors.translate(
+                    "legacy", new JedisConnectionException("Unexpected end of stream."))
                 .code())
         .isEqualTo(ErrorCode.UNAVAILABLE);
   }

@@ -22,13 +22,14 @@ import java.util.stream.Collectors;
 
 /**
  * Registers the control API v1 into the generic proxy: one {@link ApiSpec} per {@link Operation}
- * (parse the body into the operation's request record and validate it, so bad input never reaches
- * a backend), and a {@link Backend} over each {@link ControlPlane}.
+ * (parse the body into the operation's request record and validate it, so bad input never reaches a
+ * backend), and a {@link Backend} over each {@link ControlPlane}.
  */
 public final class ControlApiBinding {
   private static final ObjectMapper JSON = ControlApiJson.mapper();
   private static final Map<String, Operation<?>> OPERATIONS =
-      Operation.ALL.stream().collect(Collectors.toUnmodifiableMap(Operation::name, Function.identity()));
+      Operation.ALL.stream()
+          .collect(Collectors.toUnmodifiableMap(Operation::name, Function.identity()));
 
   private ControlApiBinding() {}
 
@@ -63,8 +64,8 @@ public final class ControlApiBinding {
   }
 
   /**
-   * The proxy's side over one control plane, telling {@code decisions} when the plane, as a
-   * shadow told where to place a container, would have placed it elsewhere itself.
+   * The proxy's side over one control plane, telling {@code decisions} when the plane, as a shadow
+   * told where to place a container, would have placed it elsewhere itself.
    */
   public static Backend backend(ControlPlane plane, ControlApiShadows.OwnDecisions decisions) {
     return new PlaneBackend(plane, decisions);

@@ -65,8 +65,8 @@ public final class ControlApiShadows {
 
   /**
    * Tells {@code decisions} when a backend that was told where to place a container would have
-   * chosen another machine itself. Informational: the shadow applied the authoritative decision,
-   * so the answers agree; this counts how often they would not have.
+   * chosen another machine itself. Informational: the shadow applied the authoritative decision, so
+   * the answers agree; this counts how often they would not have.
    */
   static void noteOwnDecision(String api, Request request, Object answer, OwnDecisions decisions) {
     if (answer instanceof ConnectReplResponse r
@@ -79,8 +79,8 @@ public final class ControlApiShadows {
   }
 
   /**
-   * Where a backend, told to apply another backend's decision, would have decided otherwise: by
-   * API and answer field (both low-cardinality), never by entity.
+   * Where a backend, told to apply another backend's decision, would have decided otherwise: by API
+   * and answer field (both low-cardinality), never by entity.
    */
   @FunctionalInterface
   public interface OwnDecisions {
@@ -108,8 +108,7 @@ public final class ControlApiShadows {
 
     /** Every count so far, by API then field. */
     public Map<Key, Long> snapshot() {
-      Map<Key, Long> copy =
-          new TreeMap<>(Comparator.comparing(Key::api).thenComparing(Key::field));
+      Map<Key, Long> copy = new TreeMap<>(Comparator.comparing(Key::api).thenComparing(Key::field));
       counts.forEach((k, v) -> copy.put(k, v.sum()));
       return copy;
     }
@@ -124,7 +123,8 @@ public final class ControlApiShadows {
       JsonNode container = answer.path("container");
       String machineId = text(container, "machineId");
       String containerId = text(container, "containerId");
-      if (machineId == null || containerId == null
+      if (machineId == null
+          || containerId == null
           || !(prepared.request() instanceof ConnectReplRequest request)) {
         return prepared;
       }
@@ -199,11 +199,12 @@ public final class ControlApiShadows {
 
   private static Collection<String> keysOf(
       Prepared prepared, UnaryOperator<String> key, String id) {
-    return id == null ? List.of(prepared.entityKey()) : List.of(prepared.entityKey(), key.apply(id));
+    return id == null
+        ? List.of(prepared.entityKey())
+        : List.of(prepared.entityKey(), key.apply(id));
   }
 
-  private static void add(
-      List<String> keys, UnaryOperator<String> key, String id) {
+  private static void add(List<String> keys, UnaryOperator<String> key, String id) {
     if (id != null) {
       keys.add(key.apply(id));
     }

@@ -21,13 +21,13 @@ import io.strangler.flags.Mode;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.function.UnaryOperator;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
 
 /**
  * Feeds the proxy's exchanges to the diff reporter: the conversion of one dual call into a {@link
- * ComparedCall}, and the second read of a mismatching read from both backends (the RACE check).
- * The proxy and the diff reporter do not know each other; this is where they meet.
+ * ComparedCall}, and the second read of a mismatching read from both backends (the RACE check). The
+ * proxy and the diff reporter do not know each other; this is where they meet.
  */
 public final class DiffWiring {
   private DiffWiring() {}
@@ -44,13 +44,18 @@ public final class DiffWiring {
     };
   }
 
-  /** The call to compare, or empty for a single-backend call or one whose authoritative side was never made. */
+  /**
+   * The call to compare, or empty for a single-backend call or one whose authoritative side was
+   * never made.
+   */
   public static Optional<ComparedCall> compared(Exchange e) {
     return comparable(e) ? Optional.of(build(e)) : Optional.empty();
   }
 
   private static boolean comparable(Exchange e) {
-    return e.mode().isDual() && !(e.authoritative() instanceof Outcome.Dropped) && !(e.authoritative() instanceof Outcome.NotCalled);
+    return e.mode().isDual()
+        && !(e.authoritative() instanceof Outcome.Dropped)
+        && !(e.authoritative() instanceof Outcome.NotCalled);
   }
 
   private static ComparedCall build(Exchange e) {
@@ -90,11 +95,12 @@ public final class DiffWiring {
   }
 
   /**
-   * Reads a call again from both backends, with a fresh stamp: a read as it is, a write through
-   * its read back ({@link ControlApiReadBacks}) when it has one. Runs on the diff reporter's
-   * recheck threads, never on the proxy's.
+   * Reads a call again from both backends, with a fresh stamp: a read as it is, a write through its
+   * read back ({@link ControlApiReadBacks}) when it has one. Runs on the diff reporter's recheck
+   * threads, never on the proxy's.
    */
-  public static io.strangler.diff.report.Rereader rereader(ApiRegistry apis, Backend legacy, Backend newer, Clock clock) {
+  public static io.strangler.diff.report.Rereader rereader(
+      ApiRegistry apis, Backend legacy, Backend newer, Clock clock) {
     AtomicLong seq = new AtomicLong();
     return new io.strangler.diff.report.Rereader() {
       @Override
@@ -112,10 +118,12 @@ public final class DiffWiring {
         if (apis.find(api).map(s -> s.kind() == ApiSpec.Kind.READ).orElse(false)) {
           return reread(api, request);
         }
-        return ControlApiReadBacks.of(api, answer).flatMap(back -> read(back.operation(), back.request(), back.project()));
+        return ControlApiReadBacks.of(api, answer)
+            .flatMap(back -> read(back.operation(), back.request(), back.project()));
       }
 
-      private Optional<Observations> read(String api, JsonNode request, UnaryOperator<JsonNode> project) {
+      private Optional<Observations> read(
+          String api, JsonNode request, UnaryOperator<JsonNode> project) {
         Optional<ApiSpec> spec = apis.find(api);
         if (spec.isEmpty()) {
           return Optional.empty();
@@ -140,7 +148,9 @@ public final class DiffWiring {
       return o;
     }
     JsonNode part = project.apply(a.body());
-    return part == null ? new Observed.Failure("NOT_FOUND", "not in the read back") : new Observed.Answer(part);
+    return part == null
+        ? new Observed.Failure("NOT_FOUND", "not in the read back")
+        : new Observed.Answer(part);
   }
 
   private static Observed ask(Backend backend, String api, Prepared prepared, Stamp stamp) {
@@ -155,5 +165,4 @@ public final class DiffWiring {
       case Reply.Failed f -> new Observed.Failure(f.code(), f.message());
     };
   }
-
 }

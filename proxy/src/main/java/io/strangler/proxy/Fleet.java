@@ -14,18 +14,18 @@ import io.strangler.diff.report.FleetReadiness;
 import io.strangler.diff.report.Readiness;
 import io.strangler.dispatch.AdminRequest;
 import io.strangler.dispatch.AdminResponse;
+import io.strangler.endpoints.PostgresEndpoint;
 import io.strangler.flags.FlagSource;
 import io.strangler.flags.FlagVersions;
 import io.strangler.flags.OverridingFlags;
 import io.strangler.flags.PostgresFlags;
-import io.strangler.endpoints.PostgresEndpoint;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.UnaryOperator;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +47,12 @@ final class Fleet implements AutoCloseable {
   private final FlagVersions flagVersions;
   private final AtomicLong gateReadFailures = new AtomicLong();
 
-  private Fleet(String instance, HikariDataSource pool, FleetCounters counters, FleetReadiness readiness, FlagVersions flagVersions) {
+  private Fleet(
+      String instance,
+      HikariDataSource pool,
+      FleetCounters counters,
+      FleetReadiness readiness,
+      FlagVersions flagVersions) {
     this.instance = instance;
     this.pool = pool;
     this.counters = counters;
@@ -57,7 +62,12 @@ final class Fleet implements AutoCloseable {
 
   /** Joins the fleet on {@code store} as {@code instance}; on failure closes what it opened. */
   static Fleet open(
-      PostgresEndpoint store, String instance, DiffConfig config, Clock clock, FleetSetup setup, OverridingFlags flags) {
+      PostgresEndpoint store,
+      String instance,
+      DiffConfig config,
+      Clock clock,
+      FleetSetup setup,
+      OverridingFlags flags) {
     HikariConfig hikari = new HikariConfig();
     hikari.setPoolName("strangler-fleet");
     hikari.setJdbcUrl(store.jdbcUrl());
@@ -71,7 +81,11 @@ final class Fleet implements AutoCloseable {
     FleetCounters counters = null;
     try {
       counters =
-          FleetCounters.open(pool, instance, clock, FleetCounters.Options.defaults().withFlushInterval(setup.flushInterval()));
+          FleetCounters.open(
+              pool,
+              instance,
+              clock,
+              FleetCounters.Options.defaults().withFlushInterval(setup.flushInterval()));
       FleetReadiness readiness = counters.readiness(config, clock);
       Optional<PostgresFlags> shared = shared(flags);
       FlagVersions versions =
@@ -82,7 +96,11 @@ final class Fleet implements AutoCloseable {
               () -> shared.map(p -> OptionalLong.of(p.version())).orElse(OptionalLong.empty()),
               clock,
               FLAG_CHECK);
-      log.info("in the fleet as {}: counters every {}, flags {}", instance, setup.flushInterval(), shared.isPresent() ? "shared" : "this instance's own");
+      log.info(
+          "in the fleet as {}: counters every {}, flags {}",
+          instance,
+          setup.flushInterval(),
+          shared.isPresent() ? "shared" : "this instance's own");
       return new Fleet(instance, pool, counters, readiness, versions);
     } catch (RuntimeException e) {
       if (counters != null) {
@@ -143,18 +161,21 @@ final class Fleet implements AutoCloseable {
    * what it wrote), {@code ?scope=local} this process's own window. 503 when the shared store
    * cannot be read.
    */
-  AdminResponse readinessRoute(AdminRequest req, DiffAdmin local, Readiness own, UnaryOperator<JsonNode> decorate) {
+  AdminResponse readinessRoute(
+      AdminRequest req, DiffAdmin local, Readiness own, UnaryOperator<JsonNode> decorate) {
     Optional<String> scope = req.queryParam("scope").filter(s -> !s.isBlank());
     Optional<String> one = req.queryParam("instance").filter(s -> !s.isBlank());
     if (scope.isPresent() && !scope.get().equals("local") && !scope.get().equals("fleet")) {
-      return AdminResponse.error(400, "INVALID_ARGUMENT", "scope must be fleet or local, got '" + scope.get() + "'");
+      return AdminResponse.error(
+          400, "INVALID_ARGUMENT", "scope must be fleet or local, got '" + scope.get() + "'");
     }
     if (scope.isPresent() && scope.get().equals("local")) {
       return AdminResponse.ok(decorate.apply(body(local, own.all(), "local", instance)));
     }
     try {
       if (one.isPresent()) {
-        return AdminResponse.ok(decorate.apply(body(local, readiness.ofInstance(one.get()), "instance", one.get())));
+        return AdminResponse.ok(
+            decorate.apply(body(local, readiness.ofInstance(one.get()), "instance", one.get())));
       }
       ObjectNode out = body(local, readiness.all(), "fleet", instance);
       List<FleetReadiness.Instance> instances = readiness.instances();
@@ -163,11 +184,16 @@ final class Fleet implements AutoCloseable {
       return AdminResponse.ok(decorate.apply(out));
     } catch (IllegalStateException e) {
       return AdminResponse.error(
-          503, "UNAVAILABLE", "the fleet's numbers cannot be read (" + e.getMessage() + "); ?scope=local has this instance's own");
+          503,
+          "UNAVAILABLE",
+          "the fleet's numbers cannot be read ("
+              + e.getMessage()
+              + "); ?scope=local has this instance's own");
     }
   }
 
-  private static ObjectNode body(DiffAdmin admin, List<ApiReadiness> values, String scope, String instance) {
+  private static ObjectNode body(
+      DiffAdmin admin, List<ApiReadiness> values, String scope, String instance) {
     ObjectNode apis = admin.readiness(values);
     ObjectNode out = JSON.createObjectNode();
     out.put("scope", scope);

@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.opentelemetry.api.metrics.MeterProvider;
 import io.strangler.api.ControlApiJson;
 import io.strangler.api.ops.EntityKeys;
-import io.strangler.convergence.DriftReport;
 import io.strangler.convergence.DriftRepair;
+import io.strangler.convergence.DriftReport;
 import io.strangler.convergence.DriftScanner;
 import io.strangler.convergence.EntityRef;
 import io.strangler.convergence.EntitySync;
@@ -20,16 +20,15 @@ import io.strangler.dispatch.AdminRoutes;
 import io.strangler.dispatch.ApiRegistry;
 import io.strangler.dispatch.ApiSpec;
 import io.strangler.dispatch.OutcomeSink;
-import io.strangler.dispatch.repair.EntityRepair;
 import io.strangler.dispatch.repair.RepairJournal;
 import io.strangler.dispatch.repair.RepairMetrics;
 import io.strangler.dispatch.repair.RepairResult;
 import io.strangler.dispatch.repair.Repairer;
 import io.strangler.dispatch.repair.TouchedEntities;
+import io.strangler.endpoints.PostgresEndpoint;
 import io.strangler.flags.ApiFlag;
 import io.strangler.flags.FlagSource;
 import io.strangler.flags.Mode;
-import io.strangler.endpoints.PostgresEndpoint;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -49,18 +48,18 @@ import org.slf4j.LoggerFactory;
  * proxy"): the {@link RepairJournal} in the proxy's outcome sink, named with the entities each
  * write touched (the control API's ordering keys), and a {@link Repairer} that copies each entity
  * from the authoritative store to the other one through the convergence module's {@link
- * EntitySync}, on connections of its own. Also the journal's admin route, metrics, readiness
- * fields and cut-over gate input.
+ * EntitySync}, on connections of its own. Also the journal's admin route, metrics, readiness fields
+ * and cut-over gate input.
  *
  * <p>An entry is repaired from the side that was authoritative for its write, whatever the API's
  * mode is by the time it is repaired: that store answered the client, so it holds what the client
  * was told. (After an automatic rollback from NEW_PRIMARY, the writes whose legacy shadow failed
  * are copied from PostgreSQL into the now authoritative legacy store, not erased from PostgreSQL.)
  *
- * <p>This is where the generic repair of {@code dual-dispatch} meets the control plane: an
- * ordering key {@code repl:ID}, {@code machine:ID}, {@code container:ID} or {@code slug:S} becomes
- * the convergence module's {@link EntityRef}; {@code cluster:C} names no entity of its own (a
- * cluster's machine list is part of each machine) and is left as it is.
+ * <p>This is where the generic repair of {@code dual-dispatch} meets the control plane: an ordering
+ * key {@code repl:ID}, {@code machine:ID}, {@code container:ID} or {@code slug:S} becomes the
+ * convergence module's {@link EntityRef}; {@code cluster:C} names no entity of its own (a cluster's
+ * machine list is part of each machine) and is left as it is.
  */
 public final class RepairWiring implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RepairWiring.class);
@@ -73,8 +72,8 @@ public final class RepairWiring implements AutoCloseable {
    * @param repairer batch, rate, settle time and back-off of the repairer
    * @param redisUrl the legacy Redis
    * @param postgres the control plane's PostgreSQL
-   * @param timeout every wait of the repairer on a store (whole seconds, at least 1): a store
-   *     that stops answering costs a repair that long, then the repair is tried again later
+   * @param timeout every wait of the repairer on a store (whole seconds, at least 1): a store that
+   *     stops answering costs a repair that long, then the repair is tried again later
    */
   public record Setup(
       RepairJournal.Config journal,
@@ -92,7 +91,12 @@ public final class RepairWiring implements AutoCloseable {
 
     /** The journal in {@code dir} and the repairer with their defaults, 5 s waits. */
     public static Setup of(Path dir, String redisUrl, PostgresEndpoint postgres) {
-      return new Setup(RepairJournal.Config.in(dir), Repairer.Config.defaults(), redisUrl, postgres, Duration.ofSeconds(5));
+      return new Setup(
+          RepairJournal.Config.in(dir),
+          Repairer.Config.defaults(),
+          redisUrl,
+          postgres,
+          Duration.ofSeconds(5));
     }
 
     public Setup withRepairer(Repairer.Config c) {
@@ -145,13 +149,17 @@ public final class RepairWiring implements AutoCloseable {
     this.setup = setup;
     this.flags = flags;
     this.clock = clock;
-    this.writes = apis.all().stream().filter(s -> s.kind() == ApiSpec.Kind.WRITE).map(ApiSpec::name).toList();
-    this.stores = Stores.open(setup.redisUrl(), setup.postgres(), setup.connections(), clock, setup.timeout());
+    this.writes =
+        apis.all().stream().filter(s -> s.kind() == ApiSpec.Kind.WRITE).map(ApiSpec::name).toList();
+    this.stores =
+        Stores.open(
+            setup.redisUrl(), setup.postgres(), setup.connections(), clock, setup.timeout());
     RepairJournal j = null;
     try {
       j = new RepairJournal(setup.journal(), touched(TouchedEntities.orderingKeys(apis)), clock);
       EntitySync sync = stores.sync();
-      this.repairer = new Repairer(j, (key, from) -> repair(sync, key, from), setup.repairer(), clock);
+      this.repairer =
+          new Repairer(j, (key, from) -> repair(sync, key, from), setup.repairer(), clock);
     } catch (RuntimeException e) {
       if (j != null) {
         j.close();
@@ -169,7 +177,8 @@ public final class RepairWiring implements AutoCloseable {
    * @param flags the proxy's flags: a drift scan started without a side copies from the side
    *     authoritative for every API
    */
-  public static RepairWiring start(Setup setup, ApiRegistry apis, FlagSource flags, MeterProvider meters, Clock clock) {
+  public static RepairWiring start(
+      Setup setup, ApiRegistry apis, FlagSource flags, MeterProvider meters, Clock clock) {
     RepairWiring w = new RepairWiring(Objects.requireNonNull(setup, "setup"), apis, flags, clock);
     try {
       w.metrics = RepairMetrics.register(meters, w.journal, w.repairer, w.writes);
@@ -177,7 +186,10 @@ public final class RepairWiring implements AutoCloseable {
       w.close();
       throw e;
     }
-    log.info("repair journal in {}: {} entries to repair", setup.journal().dir().toAbsolutePath(), w.journal.pending());
+    log.info(
+        "repair journal in {}: {} entries to repair",
+        setup.journal().dir().toAbsolutePath(),
+        w.journal.pending());
     return w;
   }
 
@@ -252,8 +264,10 @@ public final class RepairWiring implements AutoCloseable {
       case SyncResult.Synced s -> RepairResult.REPAIRED;
       case SyncResult.AlreadyEqual a -> RepairResult.ALREADY_EQUAL;
       // The source kept moving: a later try copies its newer state.
-      case SyncResult.Conflict c -> new RepairResult.Retry(c.ref() + " kept changing: " + c.detail());
-      case SyncResult.Unavailable u -> new RepairResult.Retry(u.ref() + ": a store is unavailable: " + u.reason());
+      case SyncResult.Conflict c ->
+          new RepairResult.Retry(c.ref() + " kept changing: " + c.detail());
+      case SyncResult.Unavailable u ->
+          new RepairResult.Retry(u.ref() + ": a store is unavailable: " + u.reason());
       case SyncResult.Failed f -> new RepairResult.Failed(f.ref() + ": " + f.reason());
       case SyncResult.WouldSync w -> new RepairResult.Failed(w.ref() + ": the sync only planned");
     };
@@ -287,7 +301,9 @@ public final class RepairWiring implements AutoCloseable {
   /** The last drift scan the proxy ran, for the NEW_ONLY gate: its remaining differences. */
   public Optional<DriftScan> lastDriftScan(String api) {
     ScanRun s = lastScan;
-    return s == null || s.error() != null ? Optional.empty() : Optional.of(new DriftScan(s.finishedAt(), s.remaining()));
+    return s == null || s.error() != null
+        ? Optional.empty()
+        : Optional.of(new DriftScan(s.finishedAt(), s.remaining()));
   }
 
   /** {@code /admin/readiness} with each API's pending repairs and the journal's totals added. */
@@ -327,13 +343,17 @@ public final class RepairWiring implements AutoCloseable {
                 from = authoritativeForAll();
                 if (from == null) {
                   return AdminResponse.error(
-                      409, "FAILED_PRECONDITION", "the APIs are not all authoritative on one side: give {\"from\": \"legacy\"|\"new\"}");
+                      409,
+                      "FAILED_PRECONDITION",
+                      "the APIs are not all authoritative on one side: give {\"from\": \"legacy\"|\"new\"}");
                 }
               } else {
-                return AdminResponse.error(400, "INVALID_ARGUMENT", "from must be \"legacy\" or \"new\"");
+                return AdminResponse.error(
+                    400, "INVALID_ARGUMENT", "from must be \"legacy\" or \"new\"");
               }
               if (!startScan(from)) {
-                return AdminResponse.error(409, "FAILED_PRECONDITION", "a drift scan is already running");
+                return AdminResponse.error(
+                    409, "FAILED_PRECONDITION", "a drift scan is already running");
               }
               ObjectNode body = JSON.createObjectNode();
               body.put("started", true);
@@ -418,10 +438,13 @@ public final class RepairWiring implements AutoCloseable {
     Instant started = clock.instant();
     DriftScanner.Options all = DriftScanner.Options.all();
     DriftScanner.Options options =
-        new DriftScanner.Options(all.types(), 0, setup.repairer().perSecond(), all.batch(), all.examples());
+        new DriftScanner.Options(
+            all.types(), 0, setup.repairer().perSecond(), all.batch(), all.examples());
     // A connection of each store for the scan's stream, others for the syncs it makes meanwhile.
     try (Stores own = Stores.open(setup.redisUrl(), setup.postgres(), 4, clock, setup.timeout())) {
-      DriftRepair.Report repaired = own.repair().repair(new DriftRepair.Options(options, from, false, 0), DriftScanner.Progress.NONE);
+      DriftRepair.Report repaired =
+          own.repair()
+              .repair(new DriftRepair.Options(options, from, false, 0), DriftScanner.Progress.NONE);
       long found = repaired.scan().drifted();
       long remaining = found;
       if (found > 0) {
@@ -431,12 +454,27 @@ public final class RepairWiring implements AutoCloseable {
       if (remaining == 0) {
         journal.scanned(marked);
       }
-      long unrepaired = repaired.count(DriftRepair.Outcome.FAILED) + repaired.count(DriftRepair.Outcome.CONFLICT);
-      log.info("drift scan from {}: {} differences found, {} synced, {} not repaired, {} remain", from, found, repaired.count(DriftRepair.Outcome.SYNCED), unrepaired, remaining);
+      long unrepaired =
+          repaired.count(DriftRepair.Outcome.FAILED) + repaired.count(DriftRepair.Outcome.CONFLICT);
+      log.info(
+          "drift scan from {}: {} differences found, {} synced, {} not repaired, {} remain",
+          from,
+          found,
+          repaired.count(DriftRepair.Outcome.SYNCED),
+          unrepaired,
+          remaining);
       if (unrepaired > 0) {
         log.warn("drift repair from {}:\n{}", from, repaired.toText());
       }
-      return new ScanRun(started, clock.instant(), from, found, repaired.count(DriftRepair.Outcome.SYNCED), unrepaired, remaining, null);
+      return new ScanRun(
+          started,
+          clock.instant(),
+          from,
+          found,
+          repaired.count(DriftRepair.Outcome.SYNCED),
+          unrepaired,
+          remaining,
+          null);
     } catch (Exception e) {
       log.warn("drift scan from {} failed", from, e);
       return new ScanRun(started, clock.instant(), from, 0, 0, 0, 0, String.valueOf(e));

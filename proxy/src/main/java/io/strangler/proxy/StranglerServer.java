@@ -1,30 +1,18 @@
 package io.strangler.proxy;
 
-import io.strangler.diff.DiffRules;
-import io.strangler.api.DiffRulesFile;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.strangler.api.ControlApiJson;
 import io.strangler.api.ControlPlane;
-import io.strangler.dispatch.AdminResponse;
-import io.strangler.dispatch.AdminRoutes;
-import io.strangler.dispatch.CountingSink;
-import io.strangler.dispatch.DispatchServer;
-import io.strangler.dispatch.OutcomeSink;
-import io.strangler.dispatch.ProxyConfig;
-import io.strangler.dispatch.TrafficRecorder;
-import io.strangler.endpoints.PostgresEndpoint;
-import io.strangler.flags.FlagSource;
-import io.strangler.flags.OverridingFlags;
+import io.strangler.api.DiffRulesFile;
+import io.strangler.api.Operation;
 import io.strangler.cutover.Cutover;
 import io.strangler.cutover.CutoverConfig;
 import io.strangler.cutover.CutoverRoutes;
 import io.strangler.cutover.HealthWindow;
-import io.strangler.flags.Mode;
-import io.strangler.flags.SetResult;
-import io.strangler.api.Operation;
 import io.strangler.dashboards.DashboardPage;
+import io.strangler.diff.DiffRules;
 import io.strangler.diff.report.ApiReadiness;
 import io.strangler.diff.report.DiffAdmin;
 import io.strangler.diff.report.DiffConfig;
@@ -32,12 +20,24 @@ import io.strangler.diff.report.DiffPipeline;
 import io.strangler.diff.report.MismatchStore;
 import io.strangler.diff.report.SampleStore;
 import io.strangler.diff.report.Telemetry;
+import io.strangler.dispatch.AdminResponse;
+import io.strangler.dispatch.AdminRoutes;
 import io.strangler.dispatch.ApiRegistry;
 import io.strangler.dispatch.Backend;
+import io.strangler.dispatch.CountingSink;
+import io.strangler.dispatch.DispatchServer;
+import io.strangler.dispatch.OutcomeSink;
+import io.strangler.dispatch.ProxyConfig;
+import io.strangler.dispatch.TrafficRecorder;
+import io.strangler.endpoints.PostgresEndpoint;
 import io.strangler.flags.ApiFlag;
 import io.strangler.flags.Decision;
+import io.strangler.flags.FlagSource;
 import io.strangler.flags.FlagsSnapshot;
 import io.strangler.flags.KillSwitches;
+import io.strangler.flags.Mode;
+import io.strangler.flags.OverridingFlags;
+import io.strangler.flags.SetResult;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -62,7 +62,13 @@ public final class StranglerServer implements AutoCloseable {
   private final RepairWiring repairs;
   private final List<AutoCloseable> owned;
 
-  private StranglerServer(DispatchServer server, CountingSink counts, DiffPipeline pipeline, TrafficRecorder recorder, RepairWiring repairs, List<AutoCloseable> owned) {
+  private StranglerServer(
+      DispatchServer server,
+      CountingSink counts,
+      DiffPipeline pipeline,
+      TrafficRecorder recorder,
+      RepairWiring repairs,
+      List<AutoCloseable> owned) {
     this.server = server;
     this.counts = counts;
     this.pipeline = pipeline;
@@ -76,12 +82,14 @@ public final class StranglerServer implements AutoCloseable {
    * whether this instance counts in a fleet's numbers kept in the same PostgreSQL (null: readiness
    * is this process's alone).
    */
-  public record DiffSetup(DiffConfig config, PostgresEndpoint samples, Clock clock, FleetSetup fleet) {
+  public record DiffSetup(
+      DiffConfig config, PostgresEndpoint samples, Clock clock, FleetSetup fleet) {
     public DiffSetup {
       Objects.requireNonNull(config, "config");
       Objects.requireNonNull(clock, "clock");
       if (fleet != null && samples == null) {
-        throw new IllegalArgumentException("a fleet needs the PostgreSQL of the samples: give both");
+        throw new IllegalArgumentException(
+            "a fleet needs the PostgreSQL of the samples: give both");
       }
     }
 
@@ -109,13 +117,25 @@ public final class StranglerServer implements AutoCloseable {
 
   /** Starts serving without recording traffic; on failure closes what it was given. */
   public static StranglerServer start(
-      ProxyConfig config, ControlPlane legacy, ControlPlane controlPlane, FlagSource flags, DiffSetup diff) {
+      ProxyConfig config,
+      ControlPlane legacy,
+      ControlPlane controlPlane,
+      FlagSource flags,
+      DiffSetup diff) {
     return start(config, legacy, controlPlane, flags, diff, TrafficRecorder.disabled());
   }
 
-  /** Starts serving, every call also handed to {@code recorder}; on failure closes what it was given. */
+  /**
+   * Starts serving, every call also handed to {@code recorder}; on failure closes what it was
+   * given.
+   */
   public static StranglerServer start(
-      ProxyConfig config, ControlPlane legacy, ControlPlane controlPlane, FlagSource flags, DiffSetup diff, TrafficRecorder recorder) {
+      ProxyConfig config,
+      ControlPlane legacy,
+      ControlPlane controlPlane,
+      FlagSource flags,
+      DiffSetup diff,
+      TrafficRecorder recorder) {
     return start(config, legacy, legacy, controlPlane, controlPlane, flags, diff, recorder);
   }
 
@@ -134,13 +154,31 @@ public final class StranglerServer implements AutoCloseable {
       DiffSetup diff,
       TrafficRecorder recorder) {
     return start(
-        config, legacy, legacyShadow, controlPlane, controlPlaneShadow, OverridingFlags.wrap(flags), diff, recorder, CutoverConfig.defaults());
+        config,
+        legacy,
+        legacyShadow,
+        controlPlane,
+        controlPlaneShadow,
+        OverridingFlags.wrap(flags),
+        diff,
+        recorder,
+        CutoverConfig.defaults());
   }
 
-  /** As above, one plane per store, with the cut-over's ladder, gates and automatic rollback configured. */
+  /**
+   * As above, one plane per store, with the cut-over's ladder, gates and automatic rollback
+   * configured.
+   */
   public static StranglerServer start(
-      ProxyConfig config, ControlPlane legacy, ControlPlane controlPlane, OverridingFlags flags, DiffSetup diff, TrafficRecorder recorder, CutoverConfig cutoverConfig) {
-    return start(config, legacy, legacy, controlPlane, controlPlane, flags, diff, recorder, cutoverConfig);
+      ProxyConfig config,
+      ControlPlane legacy,
+      ControlPlane controlPlane,
+      OverridingFlags flags,
+      DiffSetup diff,
+      TrafficRecorder recorder,
+      CutoverConfig cutoverConfig) {
+    return start(
+        config, legacy, legacy, controlPlane, controlPlane, flags, diff, recorder, cutoverConfig);
   }
 
   /** Shadow planes per store and the cut-over, without repairs of failed shadow writes. */
@@ -154,7 +192,17 @@ public final class StranglerServer implements AutoCloseable {
       DiffSetup diff,
       TrafficRecorder recorder,
       CutoverConfig cutoverConfig) {
-    return start(config, legacy, legacyShadow, controlPlane, controlPlaneShadow, flags, diff, recorder, cutoverConfig, null);
+    return start(
+        config,
+        legacy,
+        legacyShadow,
+        controlPlane,
+        controlPlaneShadow,
+        flags,
+        diff,
+        recorder,
+        cutoverConfig,
+        null);
   }
 
   /** Everything configured: shadow planes per store, the cut-over and (when not null) repairs. */
@@ -187,18 +235,31 @@ public final class StranglerServer implements AutoCloseable {
       ApiRegistry apis = ControlApiBinding.registry();
       Backend legacyBackend = ControlApiBinding.backend(legacy);
       Backend newBackend = ControlApiBinding.backend(controlPlane);
-      Backend legacyShadowBackend = legacyShadow == legacy ? legacyBackend : ControlApiBinding.backend(legacyShadow);
-      Backend newShadowBackend = controlPlaneShadow == controlPlane ? newBackend : ControlApiBinding.backend(controlPlaneShadow);
+      Backend legacyShadowBackend =
+          legacyShadow == legacy ? legacyBackend : ControlApiBinding.backend(legacyShadow);
+      Backend newShadowBackend =
+          controlPlaneShadow == controlPlane
+              ? newBackend
+              : ControlApiBinding.backend(controlPlaneShadow);
       Telemetry telemetry = Telemetry.create();
       owned.add(telemetry);
-      RepairWiring repairs = repairSetup == null ? null : RepairWiring.start(repairSetup, apis, flags, telemetry.meterProvider(), diff.clock());
+      RepairWiring repairs =
+          repairSetup == null
+              ? null
+              : RepairWiring.start(
+                  repairSetup, apis, flags, telemetry.meterProvider(), diff.clock());
       if (repairs != null) {
         owned.add(repairs);
       }
       SampleStore samples =
           diff.samples() == null
               ? SampleStore.disabled()
-              : MismatchStore.open(diff.samples().jdbcUrl(), diff.samples().user(), diff.samples().password(), diff.config(), diff.clock());
+              : MismatchStore.open(
+                  diff.samples().jdbcUrl(),
+                  diff.samples().user(),
+                  diff.samples().password(),
+                  diff.config(),
+                  diff.clock());
       if (samples instanceof AutoCloseable closeable) {
         owned.add(closeable);
       }
@@ -206,16 +267,24 @@ public final class StranglerServer implements AutoCloseable {
       Fleet fleet =
           diff.fleet() == null
               ? null
-              : Fleet.open(diff.samples(), instanceId(config), diff.config(), diff.clock(), diff.fleet(), flags);
+              : Fleet.open(
+                  diff.samples(),
+                  instanceId(config),
+                  diff.config(),
+                  diff.clock(),
+                  diff.fleet(),
+                  flags);
       if (fleet != null) {
         owned.add(fleet);
       }
       // The cut-over's window: fed by the sink (outcomes) and the pipeline (verdicts).
-      HealthWindow health = new HealthWindow(cutoverConfig.rollback().window(), cutoverConfig.clock());
+      HealthWindow health =
+          new HealthWindow(cutoverConfig.rollback().window(), cutoverConfig.clock());
       DiffPipeline.Builder pipelineBuilder =
           DiffPipeline.builder(diff.config())
               .clock(diff.clock())
-              .rereader(DiffWiring.rereader(apis, legacyShadowBackend, newShadowBackend, diff.clock()))
+              .rereader(
+                  DiffWiring.rereader(apis, legacyShadowBackend, newShadowBackend, diff.clock()))
               .meterProvider(telemetry.meterProvider())
               .modes(() -> modes(flags))
               .samples(samples)
@@ -225,28 +294,43 @@ public final class StranglerServer implements AutoCloseable {
       }
       DiffPipeline pipeline = pipelineBuilder.build();
       owned.add(pipeline);
-      Function<String, ApiReadiness> gateReadiness = fleet != null ? fleet::gateReadiness : pipeline.readiness()::of;
+      Function<String, ApiReadiness> gateReadiness =
+          fleet != null ? fleet::gateReadiness : pipeline.readiness()::of;
       Cutover.Builder cutoverBuilder =
-          Cutover.builder(flags).config(cutoverConfig).window(health).readiness(gateReadiness).meterProvider(telemetry.meterProvider());
+          Cutover.builder(flags)
+              .config(cutoverConfig)
+              .window(health)
+              .readiness(gateReadiness)
+              .meterProvider(telemetry.meterProvider());
       if (repairs != null) {
-        cutoverBuilder.pendingRepairs(repairs::pendingRepairs).lastDriftScan(repairs::lastDriftScan);
+        cutoverBuilder
+            .pendingRepairs(repairs::pendingRepairs)
+            .lastDriftScan(repairs::lastDriftScan);
       }
       Cutover cutover = cutoverBuilder.build().start();
       owned.add(cutover);
       CountingSink counts = new CountingSink();
       // The repair journal first: it only classifies and enqueues.
-      OutcomeSink sink = (repairs == null ? counts : repairs.journal().andThen(counts)).andThen(recorder).andThen(DiffWiring.sink(pipeline)).andThen(cutover.window());
+      OutcomeSink sink =
+          (repairs == null ? counts : repairs.journal().andThen(counts))
+              .andThen(recorder)
+              .andThen(DiffWiring.sink(pipeline))
+              .andThen(cutover.window());
       AdminRoutes admin =
           AdminRoutes.builder()
               .add(flagRoutes(flags, fleet))
               .add(statsRoutes(counts))
-              .add(diffRoutes(pipeline, telemetry, fleet, repairs == null ? r -> r : repairs::readiness))
+              .add(
+                  diffRoutes(
+                      pipeline, telemetry, fleet, repairs == null ? r -> r : repairs::readiness))
               .add(repairs == null ? AdminRoutes.empty() : repairs.routes())
               .add(recorder.routes())
               .add(CutoverRoutes.of(cutover))
               .openGet(
                   DashboardPage.PATH,
-                  req -> AdminResponse.bytes(200, "text/html; charset=utf-8", DashboardPage.html()).withHeaders(DashboardPage.headers()))
+                  req ->
+                      AdminResponse.bytes(200, "text/html; charset=utf-8", DashboardPage.html())
+                          .withHeaders(DashboardPage.headers()))
               .build();
       DispatchServer server =
           DispatchServer.builder(config)
@@ -267,8 +351,8 @@ public final class StranglerServer implements AutoCloseable {
   /**
    * The mode each API is dispatched in, for the {@code strangler_api_mode} gauge: the configured
    * mode (the default mode for an API without a flag) with the kill switches applied ({@code
-   * UNAVAILABLE} when both are on). Under a partial
-   * rollout it is the mode of the keys in the rollout.
+   * UNAVAILABLE} when both are on). Under a partial rollout it is the mode of the keys in the
+   * rollout.
    */
   static Map<String, String> modes(FlagSource flags) {
     FlagsSnapshot snapshot = flags.snapshot();
@@ -276,7 +360,9 @@ public final class StranglerServer implements AutoCloseable {
     for (ApiFlag f : snapshot.apis()) {
       // An API without a flag (no Unleash toggle) runs in the default mode: it gets its series too.
       Mode configured = f.configured() != null ? f.configured() : snapshot.defaultMode();
-      Decision d = KillSwitches.apply(new Decision(configured, f.source()), snapshot.killLegacy(), snapshot.killNew());
+      Decision d =
+          KillSwitches.apply(
+              new Decision(configured, f.source()), snapshot.killLegacy(), snapshot.killNew());
       m.put(f.operation(), d.isUnavailable() ? "UNAVAILABLE" : d.mode().name());
     }
     return m;
@@ -284,13 +370,20 @@ public final class StranglerServer implements AutoCloseable {
 
   /** This instance's id in a fleet: the configured one, else {@code host:port}. */
   static String instanceId(ProxyConfig config) {
-    return config.instanceId() != null ? config.instanceId() : ProxyConfig.defaultInstanceId(config.port());
+    return config.instanceId() != null
+        ? config.instanceId()
+        : ProxyConfig.defaultInstanceId(config.port());
   }
 
-  static AdminRoutes diffRoutes(DiffPipeline pipeline, Telemetry telemetry, Fleet fleet, java.util.function.UnaryOperator<JsonNode> readiness) {
+  static AdminRoutes diffRoutes(
+      DiffPipeline pipeline,
+      Telemetry telemetry,
+      Fleet fleet,
+      java.util.function.UnaryOperator<JsonNode> readiness) {
     DiffAdmin diff = pipeline.admin();
     return AdminRoutes.builder()
-        .get("/metrics", req -> AdminResponse.text(200, telemetry.contentType(), telemetry.scrape()))
+        .get(
+            "/metrics", req -> AdminResponse.text(200, telemetry.contentType(), telemetry.scrape()))
         .get(
             "/admin/readiness",
             req ->
@@ -302,7 +395,8 @@ public final class StranglerServer implements AutoCloseable {
             "/admin/mismatches",
             req -> {
               int limit = req.intParam("limit", 1, DiffAdmin.MAX_LIMIT, DiffAdmin.DEFAULT_LIMIT);
-              return AdminResponse.ok(diff.mismatches(req.queryParam("api").filter(a -> !a.isBlank()), limit));
+              return AdminResponse.ok(
+                  diff.mismatches(req.queryParam("api").filter(a -> !a.isBlank()), limit));
             })
         .get(
             "/admin/mismatches/{id}",
@@ -310,7 +404,8 @@ public final class StranglerServer implements AutoCloseable {
               long id = req.longPathParam("id");
               return diff.mismatch(id)
                   .map(AdminResponse::ok)
-                  .orElseGet(() -> AdminResponse.error(404, "NOT_FOUND", "no mismatch sample " + id));
+                  .orElseGet(
+                      () -> AdminResponse.error(404, "NOT_FOUND", "no mismatch sample " + id));
             })
         .build();
   }
@@ -339,7 +434,10 @@ public final class StranglerServer implements AutoCloseable {
             req -> {
               JsonNode body = req.body();
               if (!body.isObject() || !body.hasNonNull("mode")) {
-                return AdminResponse.error(400, "INVALID_ARGUMENT", "body must be {\"mode\": ..., \"rolloutPercent\": 0..100}");
+                return AdminResponse.error(
+                    400,
+                    "INVALID_ARGUMENT",
+                    "body must be {\"mode\": ..., \"rolloutPercent\": 0..100}");
               }
               Mode mode;
               try {
@@ -349,7 +447,8 @@ public final class StranglerServer implements AutoCloseable {
               }
               JsonNode rollout = body.get("rolloutPercent");
               if (rollout != null && !rollout.isNull() && !rollout.canConvertToInt()) {
-                return AdminResponse.error(400, "INVALID_ARGUMENT", "rolloutPercent must be an integer 0..100");
+                return AdminResponse.error(
+                    400, "INVALID_ARGUMENT", "rolloutPercent must be an integer 0..100");
               }
               int percent = rollout == null || rollout.isNull() ? 100 : rollout.asInt();
               String who =
@@ -359,8 +458,10 @@ public final class StranglerServer implements AutoCloseable {
               SetResult result = flags.set(req.pathParam("operation"), mode, percent, who);
               return switch (result) {
                 case SetResult.Applied a -> AdminResponse.ok(JSON.valueToTree(a.flag()));
-                case SetResult.Invalid i -> AdminResponse.error(400, "INVALID_ARGUMENT", i.message());
-                case SetResult.NotSupported n -> AdminResponse.error(409, "FAILED_PRECONDITION", n.message());
+                case SetResult.Invalid i ->
+                    AdminResponse.error(400, "INVALID_ARGUMENT", i.message());
+                case SetResult.NotSupported n ->
+                    AdminResponse.error(409, "FAILED_PRECONDITION", n.message());
                 case SetResult.Failed f -> AdminResponse.error(500, "INTERNAL", f.message());
               };
             })

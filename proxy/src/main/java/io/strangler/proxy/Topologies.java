@@ -31,7 +31,9 @@ public final class Topologies {
     return ControlApiJson.mapper().readValue(Files.readAllBytes(file), Topology.class);
   }
 
-  /** Applies {@code given} to both, or (when null) copies the legacy store's to the control plane. */
+  /**
+   * Applies {@code given} to both, or (when null) copies the legacy store's to the control plane.
+   */
   public static Shared share(ControlPlane legacy, ControlPlane controlPlane, Topology given) {
     if (given != null) {
       legacy.applyTopology(given);

@@ -18,8 +18,11 @@ class ApiModeDefaultTest {
   @Test
   void modes_apiWithoutAFlag_getsTheDefaultMode() throws Exception {
     Path file = dir.resolve("flags.json");
-    Files.writeString(file, "{\"defaultMode\": \"SHADOW\", \"apis\": {\"GetRepl\": {\"mode\": \"NEW_PRIMARY\"}}}");
-    try (FileFlags source = FileFlags.builder(file).knownOperations(TestStrangler.OPERATIONS).build()) {
+    Files.writeString(
+        file,
+        "{\"defaultMode\": \"SHADOW\", \"apis\": {\"GetRepl\": {\"mode\": \"NEW_PRIMARY\"}}}");
+    try (FileFlags source =
+        FileFlags.builder(file).knownOperations(TestStrangler.OPERATIONS).build()) {
       assertThat(StranglerServer.modes(source))
           .containsEntry("GetRepl", "NEW_PRIMARY")
           .containsEntry("ListMachines", "SHADOW")
@@ -30,8 +33,14 @@ class ApiModeDefaultTest {
   @Test
   void modes_unleashWithoutAnyToggle_exportsEveryApiInTheDefaultMode() {
     try (UnleashFlags source =
-        UnleashFlags.builder().client(new FakeUnleash()).knownOperations(TestStrangler.OPERATIONS).refreshInterval(Duration.ofMillis(20)).build()) {
-      assertThat(StranglerServer.modes(source)).containsOnlyKeys(TestStrangler.OPERATIONS).containsEntry("GetRepl", "LEGACY_ONLY");
+        UnleashFlags.builder()
+            .client(new FakeUnleash())
+            .knownOperations(TestStrangler.OPERATIONS)
+            .refreshInterval(Duration.ofMillis(20))
+            .build()) {
+      assertThat(StranglerServer.modes(source))
+          .containsOnlyKeys(TestStrangler.OPERATIONS)
+          .containsEntry("GetRepl", "LEGACY_ONLY");
     }
   }
 }

@@ -15,7 +15,6 @@ import io.strangler.api.ops.ContainerPlacement;
 import io.strangler.api.ops.CreateReplRequest;
 import io.strangler.api.ops.DrainMachineRequest;
 import io.strangler.api.ops.RegisterMachineRequest;
-import io.strangler.api.ops.StopContainerRequest;
 import io.strangler.controlplane.PostgresControlPlane;
 import io.strangler.dispatch.ApiSpec;
 import io.strangler.dispatch.Backend;
@@ -101,14 +100,17 @@ class ControlApiShadowsTest {
       throws Exception {
     String replId = p + "r";
     bothCall(Operation.CREATE_REPL, new CreateReplRequest(replId, "o", p + "slug", "us"));
-    bothCall(Operation.REGISTER_MACHINE, new RegisterMachineRequest(p + "m-a", "us-1", "10.0.0.1", 4));
-    bothCall(Operation.REGISTER_MACHINE, new RegisterMachineRequest(p + "m-b", "us-1", "10.0.0.2", 4));
+    bothCall(
+        Operation.REGISTER_MACHINE, new RegisterMachineRequest(p + "m-a", "us-1", "10.0.0.1", 4));
+    bothCall(
+        Operation.REGISTER_MACHINE, new RegisterMachineRequest(p + "m-b", "us-1", "10.0.0.2", 4));
     ControlApiShadows.DecisionCounter decisions = new ControlApiShadows.DecisionCounter();
     Backend shadowBackend = ControlApiBinding.backend(shadow, decisions);
     Prepared client = prepare(Operation.CONNECT_REPL, "{\"replId\":\"" + replId + "\"}");
     Stamp stamp = stamp();
 
-    JsonNode answer = ok(ControlApiBinding.backend(authoritative).call("ConnectRepl", client, stamp));
+    JsonNode answer =
+        ok(ControlApiBinding.backend(authoritative).call("ConnectRepl", client, stamp));
     String placedOn = answer.at("/container/machineId").asText();
     shadow.drainMachine(new DrainMachineRequest(placedOn), ctx());
     Prepared shadowed = spec(Operation.CONNECT_REPL).shadowRequest(client, answer);
@@ -127,19 +129,26 @@ class ControlApiShadowsTest {
   void connectRepl_authoritativeAnsweredItsRunningContainer_shadowIsToldThatOne() throws Exception {
     String replId = p + "r";
     bothCall(Operation.CREATE_REPL, new CreateReplRequest(replId, "o", p + "slug", "us"));
-    bothCall(Operation.REGISTER_MACHINE, new RegisterMachineRequest(p + "m-a", "us-1", "10.0.0.1", 4));
+    bothCall(
+        Operation.REGISTER_MACHINE, new RegisterMachineRequest(p + "m-a", "us-1", "10.0.0.1", 4));
     legacy.connectRepl(new ConnectReplRequest(replId), ctx());
     Prepared client = prepare(Operation.CONNECT_REPL, "{\"replId\":\"" + replId + "\"}");
 
     JsonNode answer = ok(ControlApiBinding.backend(legacy).call("ConnectRepl", client, stamp()));
     // The shadow (drifted: it never got the first connect) starts the same container.
     JsonNode shadowAnswer =
-        ok(ControlApiBinding.backend(controlPlane)
-            .call("ConnectRepl", spec(Operation.CONNECT_REPL).shadowRequest(client, answer), stamp()));
+        ok(
+            ControlApiBinding.backend(controlPlane)
+                .call(
+                    "ConnectRepl",
+                    spec(Operation.CONNECT_REPL).shadowRequest(client, answer),
+                    stamp()));
 
     assertThat(answer.get("created").asBoolean()).isFalse();
-    assertThat(shadowAnswer.at("/container/containerId")).isEqualTo(answer.at("/container/containerId"));
-    assertThat(shadowAnswer.at("/container/machineId")).isEqualTo(answer.at("/container/machineId"));
+    assertThat(shadowAnswer.at("/container/containerId"))
+        .isEqualTo(answer.at("/container/containerId"));
+    assertThat(shadowAnswer.at("/container/machineId"))
+        .isEqualTo(answer.at("/container/machineId"));
   }
 
   @Test
@@ -170,15 +179,18 @@ class ControlApiShadowsTest {
   void orderingKeys_ofContainerWrites_nameTheContainerReplMachineAndCluster() throws Exception {
     String replId = p + "r";
     bothCall(Operation.CREATE_REPL, new CreateReplRequest(replId, "o", p + "slug", "us"));
-    bothCall(Operation.REGISTER_MACHINE, new RegisterMachineRequest(p + "m-a", "us-1", "10.0.0.1", 4));
+    bothCall(
+        Operation.REGISTER_MACHINE, new RegisterMachineRequest(p + "m-a", "us-1", "10.0.0.1", 4));
     Prepared connect = prepare(Operation.CONNECT_REPL, "{\"replId\":\"" + replId + "\"}");
-    JsonNode connected = ok(ControlApiBinding.backend(legacy).call("ConnectRepl", connect, stamp()));
+    JsonNode connected =
+        ok(ControlApiBinding.backend(legacy).call("ConnectRepl", connect, stamp()));
     String containerId = connected.at("/container/containerId").asText();
     Prepared stop = prepare(Operation.STOP_CONTAINER, "{\"containerId\":\"" + containerId + "\"}");
     JsonNode stopped = ok(ControlApiBinding.backend(legacy).call("StopContainer", stop, stamp()));
 
     List<String> touched =
-        List.of("container:" + containerId, "repl:" + replId, "machine:" + p + "m-a", "cluster:us-1");
+        List.of(
+            "container:" + containerId, "repl:" + replId, "machine:" + p + "m-a", "cluster:us-1");
     assertThat(spec(Operation.CONNECT_REPL).orderingKeys(connect, connected))
         .containsExactlyInAnyOrderElementsOf(touched)
         .startsWith("repl:" + replId);
@@ -193,18 +205,33 @@ class ControlApiShadowsTest {
   void orderingKeys_ofReplAndMachineWrites_addTheSlugOrTheCluster() throws Exception {
     String replId = p + "r";
     Prepared create =
-        prepare(Operation.CREATE_REPL, "{\"replId\":\"" + replId + "\",\"ownerId\":\"o\",\"slug\":\"" + p + "slug\",\"region\":\"us\"}");
-    JsonNode created = ok(ControlApiBinding.backend(controlPlane).call("CreateRepl", create, stamp()));
+        prepare(
+            Operation.CREATE_REPL,
+            "{\"replId\":\""
+                + replId
+                + "\",\"ownerId\":\"o\",\"slug\":\""
+                + p
+                + "slug\",\"region\":\"us\"}");
+    JsonNode created =
+        ok(ControlApiBinding.backend(controlPlane).call("CreateRepl", create, stamp()));
     Prepared register =
-        prepare(Operation.REGISTER_MACHINE, "{\"machineId\":\"" + p + "m\",\"cluster\":\"us-1\",\"address\":\"a\",\"capacity\":2}");
-    JsonNode registered = ok(ControlApiBinding.backend(controlPlane).call("RegisterMachine", register, stamp()));
-    Prepared heartbeat = prepare(Operation.HEARTBEAT, "{\"machineId\":\"" + p + "m\",\"cpuPercent\":5}");
-    JsonNode beat = ok(ControlApiBinding.backend(controlPlane).call("Heartbeat", heartbeat, stamp()));
+        prepare(
+            Operation.REGISTER_MACHINE,
+            "{\"machineId\":\"" + p + "m\",\"cluster\":\"us-1\",\"address\":\"a\",\"capacity\":2}");
+    JsonNode registered =
+        ok(ControlApiBinding.backend(controlPlane).call("RegisterMachine", register, stamp()));
+    Prepared heartbeat =
+        prepare(Operation.HEARTBEAT, "{\"machineId\":\"" + p + "m\",\"cpuPercent\":5}");
+    JsonNode beat =
+        ok(ControlApiBinding.backend(controlPlane).call("Heartbeat", heartbeat, stamp()));
     Prepared drain = prepare(Operation.DRAIN_MACHINE, "{\"machineId\":\"" + p + "m\"}");
-    JsonNode drained = ok(ControlApiBinding.backend(controlPlane).call("DrainMachine", drain, stamp()));
+    JsonNode drained =
+        ok(ControlApiBinding.backend(controlPlane).call("DrainMachine", drain, stamp()));
     Prepared transfer =
-        prepare(Operation.TRANSFER_REPL, "{\"replId\":\"" + replId + "\",\"targetCluster\":\"us-1\"}");
-    JsonNode transferred = ok(ControlApiBinding.backend(controlPlane).call("TransferRepl", transfer, stamp()));
+        prepare(
+            Operation.TRANSFER_REPL, "{\"replId\":\"" + replId + "\",\"targetCluster\":\"us-1\"}");
+    JsonNode transferred =
+        ok(ControlApiBinding.backend(controlPlane).call("TransferRepl", transfer, stamp()));
 
     assertThat(spec(Operation.CREATE_REPL).orderingKeys(create, created))
         .containsExactly("repl:" + replId, "slug:" + p + "slug");

@@ -47,11 +47,15 @@ class DashboardEndToEndTest {
 
   @Test
   void dashboard_showsAMismatchInjectedIntoTheLegacyStore() throws Exception {
-    try (TestStrangler strangler = TestStrangler.start(redis, pg, dir, Mode.SHADOW, new Topology(Map.of("us", List.of("us-1"))))) {
+    try (TestStrangler strangler =
+        TestStrangler.start(
+            redis, pg, dir, Mode.SHADOW, new Topology(Map.of("us", List.of("us-1"))))) {
       Instant t = Instant.now();
       for (var plane : List.of(strangler.legacyView, strangler.newView)) {
-        plane.registerMachine(new RegisterMachineRequest("m-1", "us-1", "10.0.0.1", 8), new CallContext("m", t));
-        plane.createRepl(new CreateReplRequest("r-1", "o", "my-site", "us"), new CallContext("c", t));
+        plane.registerMachine(
+            new RegisterMachineRequest("m-1", "us-1", "10.0.0.1", 8), new CallContext("m", t));
+        plane.createRepl(
+            new CreateReplRequest("r-1", "o", "my-site", "us"), new CallContext("c", t));
         plane.connectRepl(new ConnectReplRequest("r-1"), new CallContext("k", t));
       }
       try (Jedis j = redis.connect()) {
@@ -60,15 +64,27 @@ class DashboardEndToEndTest {
       for (int i = 0; i < 20; i++) {
         strangler.post("GetRepl", "{\"replId\":\"r-1\"}");
       }
-      assertThat(strangler.post("GetHostingMetadata", "{\"slug\":\"my-site\"}").statusCode()).isEqualTo(200);
+      assertThat(strangler.post("GetHostingMetadata", "{\"slug\":\"my-site\"}").statusCode())
+          .isEqualTo(200);
 
-      ChromeDriver browser = Browser.start(Files.createDirectories(dir.resolve("chrome")), 1400, 1000);
+      ChromeDriver browser =
+          Browser.start(Files.createDirectories(dir.resolve("chrome")), 1400, 1000);
       try {
-        browser.get("http://127.0.0.1:" + strangler.server.adminPort() + "/dashboard#token=" + TestStrangler.TOKEN);
+        browser.get(
+            "http://127.0.0.1:"
+                + strangler.server.adminPort()
+                + "/dashboard#token="
+                + TestStrangler.TOKEN);
         WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
-        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#apis tbody tr[data-api='GetRepl']")));
-        WebElement mismatch = wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#mismatches details.mm")));
-        assertThat(mismatch.findElement(By.tagName("summary")).getText()).contains("GetHostingMetadata");
+        wait.until(
+            ExpectedConditions.presenceOfElementLocated(
+                By.cssSelector("#apis tbody tr[data-api='GetRepl']")));
+        WebElement mismatch =
+            wait.until(
+                ExpectedConditions.presenceOfElementLocated(
+                    By.cssSelector("#mismatches details.mm")));
+        assertThat(mismatch.findElement(By.tagName("summary")).getText())
+            .contains("GetHostingMetadata");
         mismatch.findElement(By.tagName("summary")).click();
         String diff = mismatch.findElement(By.cssSelector("pre.diff")).getAttribute("textContent");
         assertThat(diff).contains("10.9.9.9").contains("10.0.0.1");

@@ -70,7 +70,9 @@ class DiffCorrectnessTest {
 
     for (int i = 0; i < CALLS; i++) {
       RandomCalls.Call call = calls.next();
-      var response = strangler.post(call.operation().name(), ControlApiJson.mapper().writeValueAsString(call.request()));
+      var response =
+          strangler.post(
+              call.operation().name(), ControlApiJson.mapper().writeValueAsString(call.request()));
       statuses.merge(response.statusCode(), 1, Integer::sum);
       if (response.statusCode() == 200) {
         calls.observe(call, ControlApiJson.mapper().readValue(response.body(), answerType(call)));
@@ -81,7 +83,9 @@ class DiffCorrectnessTest {
       // A request that fails validation is refused by the proxy and never dispatched.
       if (validates(call)) {
         long expected = ++dispatched;
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1))
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .pollInterval(Duration.ofMillis(1))
             .until(() -> processed() >= expected);
       }
     }
@@ -94,16 +98,29 @@ class DiffCorrectnessTest {
     assertThat(dispatched).isGreaterThan(CALLS * 9L / 10);
     // Every dispatched call agreed, or was a write the legacy backend refused, whose shadow write
     // is by design never sent (counted as SHADOW_DROPPED, reason authoritative_failed).
-    assertThat(verdicts.get(Verdict.MATCH) + verdicts.get(Verdict.BOTH_ERROR_SAME) + verdicts.get(Verdict.SHADOW_DROPPED))
+    assertThat(
+            verdicts.get(Verdict.MATCH)
+                + verdicts.get(Verdict.BOTH_ERROR_SAME)
+                + verdicts.get(Verdict.SHADOW_DROPPED))
         .isEqualTo(dispatched);
-    for (Verdict inconsistent : List.of(Verdict.MISMATCH, Verdict.BOTH_ERROR_DIFFERENT, Verdict.AUTHORITATIVE_ERROR,
-        Verdict.SHADOW_ERROR, Verdict.SHADOW_TIMEOUT, Verdict.RACE)) {
+    for (Verdict inconsistent :
+        List.of(
+            Verdict.MISMATCH,
+            Verdict.BOTH_ERROR_DIFFERENT,
+            Verdict.AUTHORITATIVE_ERROR,
+            Verdict.SHADOW_ERROR,
+            Verdict.SHADOW_TIMEOUT,
+            Verdict.RACE)) {
       assertThat(verdicts.get(inconsistent)).as(inconsistent.name()).isZero();
     }
     String metrics = strangler.admin("GET", "/metrics", null, TestStrangler.TOKEN).body();
     long authoritativeFailed =
-        metrics.lines()
-            .filter(l -> l.startsWith("strangler_shadow_dropped_total{") && l.contains("reason=\"authoritative_failed\""))
+        metrics
+            .lines()
+            .filter(
+                l ->
+                    l.startsWith("strangler_shadow_dropped_total{")
+                        && l.contains("reason=\"authoritative_failed\""))
             .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
             .sum();
     assertThat(authoritativeFailed).isEqualTo(verdicts.get(Verdict.SHADOW_DROPPED));
@@ -148,11 +165,13 @@ class DiffCorrectnessTest {
     // The same world in both stores, written through both backends directly.
     Instant t = Instant.now();
     int[] n = {0};
-    java.util.function.Function<String, CallContext> ctx = id -> new CallContext(id + "-" + (n[0]++), t);
+    java.util.function.Function<String, CallContext> ctx =
+        id -> new CallContext(id + "-" + (n[0]++), t);
     for (var plane : List.of(strangler.legacyView, strangler.newView)) {
       n[0] = 0;
       for (String c : List.of("us-1", "us-2")) {
-        plane.registerMachine(new RegisterMachineRequest("m-" + c, c, "10.0.0." + c.charAt(3), 10), ctx.apply("m"));
+        plane.registerMachine(
+            new RegisterMachineRequest("m-" + c, c, "10.0.0." + c.charAt(3), 10), ctx.apply("m"));
       }
       for (int i = 0; i < 6; i++) {
         plane.createRepl(new CreateReplRequest("r-" + i, "o", "app-" + i, "us"), ctx.apply("c"));
@@ -160,9 +179,25 @@ class DiffCorrectnessTest {
       for (int i = 0; i < 4; i++) {
         plane.connectRepl(new ConnectReplRequest("r-" + i), ctx.apply("k"));
       }
-      plane.transferRepl(new TransferReplRequest("r-5", "us-1".equals(plane.getRepl(new io.strangler.api.ops.GetReplRequest("r-5"), ctx.apply("g")).cluster()) ? "us-2" : "us-1", false), ctx.apply("t"));
+      plane.transferRepl(
+          new TransferReplRequest(
+              "r-5",
+              "us-1"
+                      .equals(
+                          plane
+                              .getRepl(
+                                  new io.strangler.api.ops.GetReplRequest("r-5"), ctx.apply("g"))
+                              .cluster())
+                  ? "us-2"
+                  : "us-1",
+              false),
+          ctx.apply("t"));
     }
-    String cluster0 = strangler.legacyView.getRepl(new io.strangler.api.ops.GetReplRequest("r-0"), ctx.apply("g")).cluster();
+    String cluster0 =
+        strangler
+            .legacyView
+            .getRepl(new io.strangler.api.ops.GetReplRequest("r-0"), ctx.apply("g"))
+            .cluster();
     String otherCluster = cluster0.equals("us-1") ? "us-2" : "us-1";
     String container2 = current(2);
     String machineOf2 = machineOf(container2);
@@ -176,9 +211,24 @@ class DiffCorrectnessTest {
       // 3. stale machine address
       j.hset("machine:" + machineOf2, "address", "10.9.9.9");
       // 4. an extra container for r-3
-      j.hset("container:ctr-extra", Map.of("containerId", "ctr-extra", "replId", "r-3", "machineId", machineOf3,
-          "cluster", strangler.legacyView.getRepl(new io.strangler.api.ops.GetReplRequest("r-3"), ctx.apply("g")).cluster(),
-          "state", "RUNNING", "startedAt", String.valueOf(t.toEpochMilli())));
+      j.hset(
+          "container:ctr-extra",
+          Map.of(
+              "containerId",
+              "ctr-extra",
+              "replId",
+              "r-3",
+              "machineId",
+              machineOf3,
+              "cluster",
+              strangler
+                  .legacyView
+                  .getRepl(new io.strangler.api.ops.GetReplRequest("r-3"), ctx.apply("g"))
+                  .cluster(),
+              "state",
+              "RUNNING",
+              "startedAt",
+              String.valueOf(t.toEpochMilli())));
       j.zadd("repl:r-3:containers", t.toEpochMilli(), "ctr-extra");
       j.sadd("machine:" + machineOf3 + ":running", "ctr-extra");
       j.zadd("machine:" + machineOf3 + ":containers", t.toEpochMilli(), "ctr-extra");
@@ -188,41 +238,59 @@ class DiffCorrectnessTest {
 
     List<Corruption> cases =
         List.of(
-            new Corruption("repl in the wrong cluster", "GetRepl", "{\"replId\":\"r-0\"}", "/cluster"),
-            new Corruption("container missing", "GetHostingMetadata", "{\"slug\":\"app-1\"}", "/state"),
-            new Corruption("stale machine address", "GetHostingMetadata", "{\"slug\":\"app-2\"}", "/address"),
-            new Corruption("an extra container", "ListContainers", "{\"replId\":\"r-3\"}", "/containers/*"),
-            new Corruption("a tombstone gone", "ResolveCluster", "{\"replId\":\"r-5\"}", "/tombstone"));
+            new Corruption(
+                "repl in the wrong cluster", "GetRepl", "{\"replId\":\"r-0\"}", "/cluster"),
+            new Corruption(
+                "container missing", "GetHostingMetadata", "{\"slug\":\"app-1\"}", "/state"),
+            new Corruption(
+                "stale machine address", "GetHostingMetadata", "{\"slug\":\"app-2\"}", "/address"),
+            new Corruption(
+                "an extra container", "ListContainers", "{\"replId\":\"r-3\"}", "/containers/*"),
+            new Corruption(
+                "a tombstone gone", "ResolveCluster", "{\"replId\":\"r-5\"}", "/tombstone"));
     List<String> caught = new ArrayList<>();
     for (Corruption c : cases) {
       assertThat(strangler.post(c.api(), c.body()).statusCode()).as(c.name()).isEqualTo(200);
-      await().atMost(Duration.ofSeconds(10))
-          .untilAsserted(() -> {
-            JsonNode samples = strangler.adminJson("/admin/mismatches?api=" + c.api() + "&limit=20").get("mismatches");
-            boolean found = false;
-            for (JsonNode s : samples) {
-              if (s.get("request").equals(TestStrangler.json(c.body()))) {
-                assertThat(s.get("verdict").asText()).as(c.name()).isEqualTo("MISMATCH");
-                List<String> folded = new ArrayList<>();
-                s.get("diffs").forEach(d -> folded.add(d.get("foldedPath").asText()));
-                assertThat(folded).as(c.name()).contains(c.foldedPath());
-                found = true;
-              }
-            }
-            assertThat(found).as(c.name() + " sampled").isTrue();
-          });
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () -> {
+                JsonNode samples =
+                    strangler
+                        .adminJson("/admin/mismatches?api=" + c.api() + "&limit=20")
+                        .get("mismatches");
+                boolean found = false;
+                for (JsonNode s : samples) {
+                  if (s.get("request").equals(TestStrangler.json(c.body()))) {
+                    assertThat(s.get("verdict").asText()).as(c.name()).isEqualTo("MISMATCH");
+                    List<String> folded = new ArrayList<>();
+                    s.get("diffs").forEach(d -> folded.add(d.get("foldedPath").asText()));
+                    assertThat(folded).as(c.name()).contains(c.foldedPath());
+                    found = true;
+                  }
+                }
+                assertThat(found).as(c.name() + " sampled").isTrue();
+              });
       caught.add(c.name());
     }
     assertThat(caught).hasSize(5);
     String metrics = strangler.admin("GET", "/metrics", null, TestStrangler.TOKEN).body();
-    assertThat(metrics).contains("strangler_diff_mismatches_total{api=\"GetRepl\",path=\"/cluster\"}");
-    assertThat(metrics).contains("strangler_diff_mismatches_total{api=\"ResolveCluster\",path=\"/tombstone\"}");
+    assertThat(metrics)
+        .contains("strangler_diff_mismatches_total{api=\"GetRepl\",path=\"/cluster\"}");
+    assertThat(metrics)
+        .contains("strangler_diff_mismatches_total{api=\"ResolveCluster\",path=\"/tombstone\"}");
     // The dashboards and alert rules query series this server really exports at /metrics. A
     // counter appears at its first increment: those of failure paths this traffic never takes
     // (diff queue drops, sampling, pipeline failures, shadow drops) are checked in the dashboards
     // module, which drives the pipeline through them.
-    java.util.Set<String> expected = new java.util.TreeSet<>(io.strangler.dashboards.MonitoringNames.usedByDashboardsAndRules());
-    expected.removeAll(List.of("strangler_diff_dropped_total", "strangler_diff_sampled_out_total", "strangler_diff_failures_total", "strangler_shadow_dropped_total"));
+    java.util.Set<String> expected =
+        new java.util.TreeSet<>(io.strangler.dashboards.MonitoringNames.usedByDashboardsAndRules());
+    expected.removeAll(
+        List.of(
+            "strangler_diff_dropped_total",
+            "strangler_diff_sampled_out_total",
+            "strangler_diff_failures_total",
+            "strangler_shadow_dropped_total"));
     assertThat(io.strangler.dashboards.MonitoringNames.inScrape(metrics)).containsAll(expected);
   }
 

@@ -59,7 +59,8 @@ class FleetEndToEndTest {
     }
     Topology topology = Topology.sample(2, 2);
     try (ControlPlane legacy = LegacyRedisControlPlane.create(redis.uri());
-        ControlPlane controlPlane = new PostgresControlPlane(pg.jdbcUrl(), pg.user(), pg.password())) {
+        ControlPlane controlPlane =
+            new PostgresControlPlane(pg.jdbcUrl(), pg.user(), pg.password())) {
       legacy.applyTopology(topology);
       controlPlane.applyTopology(topology);
     }
@@ -73,15 +74,21 @@ class FleetEndToEndTest {
               .build();
       ProxyConfig config =
           ProxyConfig.builder()
-              .bindAddress("127.0.0.1").port(0).adminBindAddress("127.0.0.1").adminPort(0)
-              .adminToken(TOKEN).instanceId(name).build();
+              .bindAddress("127.0.0.1")
+              .port(0)
+              .adminBindAddress("127.0.0.1")
+              .adminPort(0)
+              .adminToken(TOKEN)
+              .instanceId(name)
+              .build();
       servers.add(
           StranglerServer.start(
               config,
               LegacyRedisControlPlane.create(redis.uri()),
               new PostgresControlPlane(pg.jdbcUrl(), pg.user(), pg.password()),
               new ClosingFlags(flags, audit),
-              StranglerServer.DiffSetup.defaults(pg.database()).withFleet(new FleetSetup(Duration.ofMillis(200))),
+              StranglerServer.DiffSetup.defaults(pg.database())
+                  .withFleet(new FleetSetup(Duration.ofMillis(200))),
               TrafficRecorder.disabled()));
     }
   }
@@ -103,7 +110,11 @@ class FleetEndToEndTest {
     return send(
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.adminPort() + path))
             .header("Authorization", "Bearer " + TOKEN)
-            .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body))
             .build());
   }
 
@@ -141,25 +152,42 @@ class FleetEndToEndTest {
       StranglerServer s = i % 3 == 0 ? b : a; // 8 on a, 4 on b
       String id = "r-" + i;
       HttpResponse<String> created =
-          post(s, "CreateRepl", "{\"replId\":\"" + id + "\",\"ownerId\":\"o-1\",\"slug\":\"app-" + i + "\",\"region\":\"region-1\"}");
+          post(
+              s,
+              "CreateRepl",
+              "{\"replId\":\""
+                  + id
+                  + "\",\"ownerId\":\"o-1\",\"slug\":\"app-"
+                  + i
+                  + "\",\"region\":\"region-1\"}");
       assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
-      assertThat(created.headers().firstValue("X-Served-By")).hasValue(i % 3 == 0 ? "proxy-b" : "proxy-a");
+      assertThat(created.headers().firstValue("X-Served-By"))
+          .hasValue(i % 3 == 0 ? "proxy-b" : "proxy-a");
       assertThat(post(s, "GetRepl", "{\"replId\":\"" + id + "\"}").statusCode()).isEqualTo(200);
     }
-    await().atMost(Duration.ofSeconds(10))
-        .until(() -> compared(adminJson(a, "/admin/readiness?scope=local"), "GetRepl") == 8
-            && compared(adminJson(b, "/admin/readiness?scope=local"), "GetRepl") == 4);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                compared(adminJson(a, "/admin/readiness?scope=local"), "GetRepl") == 8
+                    && compared(adminJson(b, "/admin/readiness?scope=local"), "GetRepl") == 4);
 
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
-      JsonNode fleet = adminJson(b, "/admin/readiness");
-      assertThat(fleet.path("scope").asText()).isEqualTo("fleet");
-      assertThat(compared(fleet, "GetRepl")).isEqualTo(12);
-      assertThat(compared(fleet, "CreateRepl")).isEqualTo(12);
-    });
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () -> {
+              JsonNode fleet = adminJson(b, "/admin/readiness");
+              assertThat(fleet.path("scope").asText()).isEqualTo("fleet");
+              assertThat(compared(fleet, "GetRepl")).isEqualTo(12);
+              assertThat(compared(fleet, "CreateRepl")).isEqualTo(12);
+            });
     JsonNode fleetOnA = adminJson(a, "/admin/readiness");
-    assertThat(compared(fleetOnA, "GetRepl")).as("every instance sees the same fleet").isEqualTo(12);
+    assertThat(compared(fleetOnA, "GetRepl"))
+        .as("every instance sees the same fleet")
+        .isEqualTo(12);
     assertThat(fleetOnA.path("liveInstances").asInt()).isEqualTo(2);
-    assertThat(fleetOnA.path("instances").findValuesAsText("instance")).containsExactly("proxy-a", "proxy-b");
+    assertThat(fleetOnA.path("instances").findValuesAsText("instance"))
+        .containsExactly("proxy-a", "proxy-b");
     JsonNode onlyB = adminJson(a, "/admin/readiness?instance=proxy-b");
     assertThat(onlyB.path("scope").asText()).isEqualTo("instance");
     assertThat(compared(onlyB, "GetRepl")).isEqualTo(4);
@@ -185,25 +213,37 @@ class FleetEndToEndTest {
     long v0 = before.path("version").asLong();
 
     long start = System.nanoTime();
-    HttpResponse<String> put = admin(a, "PUT", "/admin/flags/GetRepl", "{\"mode\": \"NEW_PRIMARY\", \"who\": \"alice\"}");
+    HttpResponse<String> put =
+        admin(a, "PUT", "/admin/flags/GetRepl", "{\"mode\": \"NEW_PRIMARY\", \"who\": \"alice\"}");
     assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
-    await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(20)).until(() -> {
-      for (JsonNode f : adminJson(b, "/admin/flags").path("apis")) {
-        if (f.path("operation").asText().equals("GetRepl")) {
-          return f.path("configured").asText().equals("NEW_PRIMARY");
-        }
-      }
-      return false;
-    });
+    await()
+        .atMost(Duration.ofSeconds(2))
+        .pollInterval(Duration.ofMillis(20))
+        .until(
+            () -> {
+              for (JsonNode f : adminJson(b, "/admin/flags").path("apis")) {
+                if (f.path("operation").asText().equals("GetRepl")) {
+                  return f.path("configured").asText().equals("NEW_PRIMARY");
+                }
+              }
+              return false;
+            });
     long tookMs = (System.nanoTime() - start) / 1_000_000;
     assertThat(tookMs).isLessThan(2000);
 
-    await().atMost(Duration.ofSeconds(3)).untilAsserted(() -> {
-      JsonNode flags = adminJson(b, "/admin/flags");
-      assertThat(flags.path("version").asLong()).isEqualTo(v0 + 1);
-      assertThat(flags.path("fleet").findValuesAsText("instance")).containsExactly("proxy-a", "proxy-b");
-      assertThat(flags.path("fleet").findValues("version")).extracting(JsonNode::asLong).containsOnly(v0 + 1);
-      assertThat(flags.path("fleet").findValuesAsText("digest")).containsOnly(flags.path("digest").asText());
-    });
+    await()
+        .atMost(Duration.ofSeconds(3))
+        .untilAsserted(
+            () -> {
+              JsonNode flags = adminJson(b, "/admin/flags");
+              assertThat(flags.path("version").asLong()).isEqualTo(v0 + 1);
+              assertThat(flags.path("fleet").findValuesAsText("instance"))
+                  .containsExactly("proxy-a", "proxy-b");
+              assertThat(flags.path("fleet").findValues("version"))
+                  .extracting(JsonNode::asLong)
+                  .containsOnly(v0 + 1);
+              assertThat(flags.path("fleet").findValuesAsText("digest"))
+                  .containsOnly(flags.path("digest").asText());
+            });
   }
 }

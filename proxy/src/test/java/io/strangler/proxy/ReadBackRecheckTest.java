@@ -148,7 +148,8 @@ class ReadBackRecheckTest {
     }
     JsonNode answer = json(legacy.heartbeat(new HeartbeatRequest("m-1", 1.0), ctx("beat")));
 
-    Optional<Observations> again = rereader.reread("Heartbeat", json(new HeartbeatRequest("m-1", 1.0)), answer);
+    Optional<Observations> again =
+        rereader.reread("Heartbeat", json(new HeartbeatRequest("m-1", 1.0)), answer);
 
     assertThat(again).isPresent();
     assertThat(again.get().newSide()).isInstanceOf(Observed.Failure.class);

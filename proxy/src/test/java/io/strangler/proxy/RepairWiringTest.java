@@ -1,6 +1,5 @@
 package io.strangler.proxy;
 
-import io.strangler.proxy.RepairWiring;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -36,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 class RepairWiringTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
   private static final Repairer.Config FAST =
-      new Repairer.Config(64, 1_000, Duration.ofMillis(100), Duration.ofMillis(50), Duration.ofMillis(500), 2);
+      new Repairer.Config(
+          64, 1_000, Duration.ofMillis(100), Duration.ofMillis(50), Duration.ofMillis(500), 2);
   private static final CallContext CTX = CallContext.of("test", Instant.now());
 
   private final RedisDb redis;
@@ -56,34 +56,68 @@ class RepairWiringTest {
     assertThat(RepairWiring.entity("container:c-1")).contains(EntityRef.container("c-1"));
     assertThat(RepairWiring.entity("slug:my-app")).contains(EntityRef.slug("my-app"));
     assertThat(RepairWiring.entity("cluster:us-1")).isEqualTo(Optional.empty());
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> RepairWiring.entity("tenant:x")).isInstanceOf(IllegalArgumentException.class);
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> RepairWiring.entity("repl:")).isInstanceOf(IllegalArgumentException.class);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> RepairWiring.entity("tenant:x"))
+        .isInstanceOf(IllegalArgumentException.class);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> RepairWiring.entity("repl:"))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void theJournalNamesTheReplAWriteTouched_elseItsOtherEntities_neverClusters() {
     io.strangler.dispatch.repair.TouchedEntities touched =
-        RepairWiring.touched(io.strangler.dispatch.repair.TouchedEntities.orderingKeys(ControlApiBinding.registry()));
-    JsonNode container = TestStrangler.json("{\"container\": {\"containerId\": \"c-1\", \"replId\": \"r-1\", \"machineId\": \"m-1\", \"cluster\": \"k-1\"}}");
+        RepairWiring.touched(
+            io.strangler.dispatch.repair.TouchedEntities.orderingKeys(
+                ControlApiBinding.registry()));
+    JsonNode container =
+        TestStrangler.json(
+            "{\"container\": {\"containerId\": \"c-1\", \"replId\": \"r-1\", \"machineId\": \"m-1\", \"cluster\": \"k-1\"}}");
 
-    assertThat(touched.of("ConnectRepl", TestStrangler.json("{\"replId\": \"r-1\"}"), container)).containsExactly("repl:r-1");
-    assertThat(touched.of("ConnectRepl", TestStrangler.json("{\"replId\": \"r-1\"}"), null)).as("no answer").containsExactly("repl:r-1");
-    assertThat(touched.of("StopContainer", TestStrangler.json("{\"containerId\": \"c-1\"}"), container.get("container"))).containsExactly("repl:r-1");
-    assertThat(touched.of("StopContainer", TestStrangler.json("{\"containerId\": \"c-1\"}"), null)).containsExactly("container:c-1");
-    assertThat(touched.of("Heartbeat", TestStrangler.json("{\"machineId\": \"m-1\", \"cpuPercent\": 1.5}"), TestStrangler.json("{\"machineId\": \"m-1\", \"cluster\": \"k-1\"}"))).containsExactly("machine:m-1");
-    assertThat(touched.of("CreateRepl", TestStrangler.json("{\"replId\": \"r-2\", \"ownerId\": \"o\", \"slug\": \"s-2\", \"region\": \"x\"}"), null)).containsExactly("repl:r-2");
+    assertThat(touched.of("ConnectRepl", TestStrangler.json("{\"replId\": \"r-1\"}"), container))
+        .containsExactly("repl:r-1");
+    assertThat(touched.of("ConnectRepl", TestStrangler.json("{\"replId\": \"r-1\"}"), null))
+        .as("no answer")
+        .containsExactly("repl:r-1");
+    assertThat(
+            touched.of(
+                "StopContainer",
+                TestStrangler.json("{\"containerId\": \"c-1\"}"),
+                container.get("container")))
+        .containsExactly("repl:r-1");
+    assertThat(touched.of("StopContainer", TestStrangler.json("{\"containerId\": \"c-1\"}"), null))
+        .containsExactly("container:c-1");
+    assertThat(
+            touched.of(
+                "Heartbeat",
+                TestStrangler.json("{\"machineId\": \"m-1\", \"cpuPercent\": 1.5}"),
+                TestStrangler.json("{\"machineId\": \"m-1\", \"cluster\": \"k-1\"}")))
+        .containsExactly("machine:m-1");
+    assertThat(
+            touched.of(
+                "CreateRepl",
+                TestStrangler.json(
+                    "{\"replId\": \"r-2\", \"ownerId\": \"o\", \"slug\": \"s-2\", \"region\": \"x\"}"),
+                null))
+        .containsExactly("repl:r-2");
   }
 
   @Test
-  void inShadow_aRefusedShadowWrite_isRepairedFromLegacy_andShownOnTheAdminRoutes() throws Exception {
-    try (TestStrangler s = TestStrangler.startWithRepairs(redis, pg, dir, Mode.SHADOW, Topology.sample(2, 2), FAST)) {
+  void inShadow_aRefusedShadowWrite_isRepairedFromLegacy_andShownOnTheAdminRoutes()
+      throws Exception {
+    try (TestStrangler s =
+        TestStrangler.startWithRepairs(redis, pg, dir, Mode.SHADOW, Topology.sample(2, 2), FAST)) {
       // Drift the shadow store: it holds another repl r-1, so the shadow CreateRepl is refused.
-      s.newView.createRepl(new CreateReplRequest("r-1", "someone-else", "other-app", "region-1"), CTX);
+      s.newView.createRepl(
+          new CreateReplRequest("r-1", "someone-else", "other-app", "region-1"), CTX);
 
-      HttpResponse<String> created = s.post("CreateRepl", "{\"replId\":\"r-1\",\"ownerId\":\"owner-1\",\"slug\":\"app-1\",\"region\":\"region-1\"}");
+      HttpResponse<String> created =
+          s.post(
+              "CreateRepl",
+              "{\"replId\":\"r-1\",\"ownerId\":\"owner-1\",\"slug\":\"app-1\",\"region\":\"region-1\"}");
       assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
 
-      await().atMost(WAIT).untilAsserted(() -> assertThat(owner(s.newView, "r-1")).isEqualTo("owner-1"));
+      await()
+          .atMost(WAIT)
+          .untilAsserted(() -> assertThat(owner(s.newView, "r-1")).isEqualTo("owner-1"));
       Repl repaired = s.newView.getRepl(new GetReplRequest("r-1"), CTX);
       assertThat(repaired.slug()).isEqualTo("app-1");
       await().atMost(WAIT).until(() -> s.adminJson("/admin/repairs").path("pending").asLong() == 0);
@@ -95,7 +129,11 @@ class RepairWiringTest {
       assertThat(repairs.path("needsDriftScan")).isEmpty();
       assertThat(Files.readString(dir.resolve("repairs").resolve("repairs.jsonl")))
           .as("the journal line names the repl (whose sync covers its slug)")
-          .contains("\"op\":\"CreateRepl\"", "\"from\":\"LEGACY\"", "\"reason\":\"shadow_failed\"", "\"keys\":[\"repl:r-1\"]");
+          .contains(
+              "\"op\":\"CreateRepl\"",
+              "\"from\":\"LEGACY\"",
+              "\"reason\":\"shadow_failed\"",
+              "\"keys\":[\"repl:r-1\"]");
 
       String metrics = s.admin("GET", "/metrics", null, TestStrangler.TOKEN).body();
       assertThat(metrics)
@@ -107,7 +145,9 @@ class RepairWiringTest {
 
       JsonNode readiness = s.adminJson("/admin/readiness");
       assertThat(readiness.path("repairs").path("pending").asLong()).isZero();
-      assertThat(readiness.path("apis")).isNotEmpty().allSatisfy(a -> assertThat(a.has("pendingRepairs")).isTrue());
+      assertThat(readiness.path("apis"))
+          .isNotEmpty()
+          .allSatisfy(a -> assertThat(a.has("pendingRepairs")).isTrue());
 
       JsonNode cutover = s.adminJson("/admin/cutover");
       JsonNode createRepl = null;
@@ -117,35 +157,51 @@ class RepairWiringTest {
         }
       }
       assertThat(createRepl).isNotNull();
-      assertThat(createRepl.path("health").path("pendingRepairs").asLong(-1)).as("the gate's input is known").isZero();
+      assertThat(createRepl.path("health").path("pendingRepairs").asLong(-1))
+          .as("the gate's input is known")
+          .isZero();
     }
   }
 
   @Test
   void inNewPrimary_aRefusedShadowWrite_isRepairedFromPostgres() throws Exception {
-    try (TestStrangler s = TestStrangler.startWithRepairs(redis, pg, dir, Mode.NEW_PRIMARY, Topology.sample(2, 2), FAST)) {
-      s.legacyView.createRepl(new CreateReplRequest("r-2", "someone-else", "other-app-2", "region-1"), CTX);
+    try (TestStrangler s =
+        TestStrangler.startWithRepairs(
+            redis, pg, dir, Mode.NEW_PRIMARY, Topology.sample(2, 2), FAST)) {
+      s.legacyView.createRepl(
+          new CreateReplRequest("r-2", "someone-else", "other-app-2", "region-1"), CTX);
 
-      HttpResponse<String> created = s.post("CreateRepl", "{\"replId\":\"r-2\",\"ownerId\":\"owner-2\",\"slug\":\"app-2\",\"region\":\"region-1\"}");
+      HttpResponse<String> created =
+          s.post(
+              "CreateRepl",
+              "{\"replId\":\"r-2\",\"ownerId\":\"owner-2\",\"slug\":\"app-2\",\"region\":\"region-1\"}");
       assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
 
-      await().atMost(WAIT).untilAsserted(() -> assertThat(owner(s.legacyView, "r-2")).isEqualTo("owner-2"));
+      await()
+          .atMost(WAIT)
+          .untilAsserted(() -> assertThat(owner(s.legacyView, "r-2")).isEqualTo("owner-2"));
       assertThat(s.legacyView.getRepl(new GetReplRequest("r-2"), CTX).slug()).isEqualTo("app-2");
-      assertThat(owner(s.newView, "r-2")).as("the authoritative store is left as it was").isEqualTo("owner-2");
+      assertThat(owner(s.newView, "r-2"))
+          .as("the authoritative store is left as it was")
+          .isEqualTo("owner-2");
     }
   }
 
   @Test
   void postScan_runsADriftScanAndRepairFromTheAuthoritativeSide() throws Exception {
-    try (TestStrangler s = TestStrangler.startWithRepairs(redis, pg, dir, Mode.SHADOW, Topology.sample(2, 2), FAST)) {
+    try (TestStrangler s =
+        TestStrangler.startWithRepairs(redis, pg, dir, Mode.SHADOW, Topology.sample(2, 2), FAST)) {
       // Drift no write touches: only a full scan finds it.
       s.legacyView.createRepl(new CreateReplRequest("r-3", "owner-3", "app-3", "region-1"), CTX);
 
-      HttpResponse<String> started = s.admin("POST", "/admin/repairs/scan", "{}", TestStrangler.TOKEN);
+      HttpResponse<String> started =
+          s.admin("POST", "/admin/repairs/scan", "{}", TestStrangler.TOKEN);
       assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
       assertThat(TestStrangler.json(started.body()).path("from").asText()).isEqualTo("legacy");
 
-      await().atMost(WAIT).until(() -> !s.adminJson("/admin/repairs").path("driftScan").path("last").isNull());
+      await()
+          .atMost(WAIT)
+          .until(() -> !s.adminJson("/admin/repairs").path("driftScan").path("last").isNull());
       JsonNode last = s.adminJson("/admin/repairs").path("driftScan").path("last");
       assertThat(last.path("error").isNull()).as(last.toString()).isTrue();
       assertThat(last.path("found").asLong()).as(last.toString()).isPositive();
@@ -153,7 +209,14 @@ class RepairWiringTest {
       assertThat(last.path("remaining").asLong()).as(last.toString()).isZero();
       assertThat(owner(s.newView, "r-3")).isEqualTo("owner-3");
 
-      assertThat(s.admin("POST", "/admin/repairs/scan", "{\"from\": \"sideways\"}", TestStrangler.TOKEN).statusCode()).isEqualTo(400);
+      assertThat(
+              s.admin(
+                      "POST",
+                      "/admin/repairs/scan",
+                      "{\"from\": \"sideways\"}",
+                      TestStrangler.TOKEN)
+                  .statusCode())
+          .isEqualTo(400);
     }
   }
 

@@ -39,8 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The traffic log and the diff reporter sample by request id; at the same ratio they must keep
  * exactly the same calls, or a recorded call could not be looked up among the compared ones (and
  * the other way round). Checked through each one's own entry point, fed as the proxy's sink feeds
- * them: the recorder takes the exchange, the pipeline the call {@link DiffWiring#sink} makes of
- * it (once the pipeline's sampling has kept it).
+ * them: the recorder takes the exchange, the pipeline the call {@link DiffWiring#sink} makes of it
+ * (once the pipeline's sampling has kept it).
  */
 class SamplingAgreementTest {
   private static final ObjectMapper JSON = new ObjectMapper();

@@ -8,11 +8,11 @@ import io.strangler.api.model.Topology;
 import io.strangler.controlplane.PostgresControlPlane;
 import io.strangler.cutover.CutoverConfig;
 import io.strangler.dispatch.ProxyConfig;
-import io.strangler.dispatch.repair.Repairer;
-import io.strangler.flags.OverridingFlags;
 import io.strangler.dispatch.TrafficRecorder;
+import io.strangler.dispatch.repair.Repairer;
 import io.strangler.flags.FlagsFile;
 import io.strangler.flags.Mode;
+import io.strangler.flags.OverridingFlags;
 import io.strangler.legacy.LegacyRedisControlPlane;
 import io.strangler.servers.RealServers.PostgresDb;
 import io.strangler.servers.RealServers.RedisDb;
@@ -28,12 +28,13 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The assembled proxy over the two real backends, on fresh stores, for tests: every API in one
- * mode from a flags file, a client, and direct views of both stores.
+ * The assembled proxy over the two real backends, on fresh stores, for tests: every API in one mode
+ * from a flags file, a client, and direct views of both stores.
  */
 public final class TestStrangler implements AutoCloseable {
   public static final String TOKEN = "test-token-0123456789";
-  public static final List<String> OPERATIONS = Operation.ALL.stream().map(Operation::name).toList();
+  public static final List<String> OPERATIONS =
+      Operation.ALL.stream().map(Operation::name).toList();
 
   public final StranglerServer server;
   public final ControlPlane legacyView;
@@ -42,32 +43,61 @@ public final class TestStrangler implements AutoCloseable {
   private final HttpClient http = HttpClient.newHttpClient();
   private final AtomicLong seq = new AtomicLong();
 
-  private TestStrangler(StranglerServer server, ControlPlane legacyView, ControlPlane newView, Path flagsFile) {
+  private TestStrangler(
+      StranglerServer server, ControlPlane legacyView, ControlPlane newView, Path flagsFile) {
     this.server = server;
     this.legacyView = legacyView;
     this.newView = newView;
     this.flagsFile = flagsFile;
   }
 
-  public static TestStrangler start(RedisDb redis, PostgresDb pg, Path dir, Mode mode, Topology topology) throws Exception {
+  public static TestStrangler start(
+      RedisDb redis, PostgresDb pg, Path dir, Mode mode, Topology topology) throws Exception {
     return start(redis, pg, dir, mode, topology, TrafficRecorder.disabled());
   }
 
   /** The same, every call also handed to {@code recorder} (which the server then owns). */
-  public static TestStrangler start(RedisDb redis, PostgresDb pg, Path dir, Mode mode, Topology topology, TrafficRecorder recorder) throws Exception {
+  public static TestStrangler start(
+      RedisDb redis,
+      PostgresDb pg,
+      Path dir,
+      Mode mode,
+      Topology topology,
+      TrafficRecorder recorder)
+      throws Exception {
     return start(redis, pg, dir, mode, topology, recorder, null);
   }
 
-  /** The same, with failed shadow writes journaled in {@code dir/repairs} and repaired by {@code repairer}. */
-  public static TestStrangler startWithRepairs(RedisDb redis, PostgresDb pg, Path dir, Mode mode, Topology topology, Repairer.Config repairer) throws Exception {
-    RepairWiring.Setup setup = RepairWiring.Setup.of(RepairWiring.journalDir(dir), redis.uri(), pg.database()).withRepairer(repairer);
+  /**
+   * The same, with failed shadow writes journaled in {@code dir/repairs} and repaired by {@code
+   * repairer}.
+   */
+  public static TestStrangler startWithRepairs(
+      RedisDb redis,
+      PostgresDb pg,
+      Path dir,
+      Mode mode,
+      Topology topology,
+      Repairer.Config repairer)
+      throws Exception {
+    RepairWiring.Setup setup =
+        RepairWiring.Setup.of(RepairWiring.journalDir(dir), redis.uri(), pg.database())
+            .withRepairer(repairer);
     return start(redis, pg, dir, mode, topology, TrafficRecorder.disabled(), setup);
   }
 
   private static TestStrangler start(
-      RedisDb redis, PostgresDb pg, Path dir, Mode mode, Topology topology, TrafficRecorder recorder, RepairWiring.Setup repairs) throws Exception {
+      RedisDb redis,
+      PostgresDb pg,
+      Path dir,
+      Mode mode,
+      Topology topology,
+      TrafficRecorder recorder,
+      RepairWiring.Setup repairs)
+      throws Exception {
     redis.flush();
-    try (var c = pg.database().connect(); var s = c.createStatement()) {
+    try (var c = pg.database().connect();
+        var s = c.createStatement()) {
       s.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
     }
     ControlPlane legacy = LegacyRedisControlPlane.create(redis.uri());
@@ -78,14 +108,38 @@ public final class TestStrangler implements AutoCloseable {
     Files.write(flagsFile, FlagsFile.allIn(mode, OPERATIONS).toJson());
     ClosingFlags flags = ClosingFlags.file(flagsFile, pg.database());
     ProxyConfig config =
-        ProxyConfig.builder().bindAddress("127.0.0.1").port(0).adminBindAddress("127.0.0.1").adminPort(0).adminToken(TOKEN).build();
+        ProxyConfig.builder()
+            .bindAddress("127.0.0.1")
+            .port(0)
+            .adminBindAddress("127.0.0.1")
+            .adminPort(0)
+            .adminToken(TOKEN)
+            .build();
     StranglerServer server =
         repairs == null
-            ? StranglerServer.start(config, legacy, controlPlane, flags, StranglerServer.DiffSetup.defaults(pg.database()), recorder)
+            ? StranglerServer.start(
+                config,
+                legacy,
+                controlPlane,
+                flags,
+                StranglerServer.DiffSetup.defaults(pg.database()),
+                recorder)
             : StranglerServer.start(
-                config, legacy, legacy, controlPlane, controlPlane, OverridingFlags.wrap(flags), StranglerServer.DiffSetup.defaults(pg.database()), recorder, CutoverConfig.defaults(), repairs);
+                config,
+                legacy,
+                legacy,
+                controlPlane,
+                controlPlane,
+                OverridingFlags.wrap(flags),
+                StranglerServer.DiffSetup.defaults(pg.database()),
+                recorder,
+                CutoverConfig.defaults(),
+                repairs);
     return new TestStrangler(
-        server, LegacyRedisControlPlane.create(redis.uri()), new PostgresControlPlane(pg.jdbcUrl(), pg.user(), pg.password()), flagsFile);
+        server,
+        LegacyRedisControlPlane.create(redis.uri()),
+        new PostgresControlPlane(pg.jdbcUrl(), pg.user(), pg.password()),
+        flagsFile);
   }
 
   public HttpResponse<String> post(String operation, String body) {
@@ -99,11 +153,16 @@ public final class TestStrangler implements AutoCloseable {
   }
 
   public HttpResponse<String> admin(String method, String path, String body, String token) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.adminPort() + path));
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.adminPort() + path));
     if (token != null) {
       b.header("Authorization", "Bearer " + token);
     }
-    b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    b.method(
+        method,
+        body == null
+            ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(body));
     return send(b.build());
   }
 

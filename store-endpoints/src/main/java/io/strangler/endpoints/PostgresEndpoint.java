@@ -15,8 +15,8 @@ public record PostgresEndpoint(String jdbcUrl, String user, String password, boo
   private static final Pattern DB_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
 
   /**
-   * Parses {@code postgresql://user[:password]@host[:port]/db} or a {@code jdbc:postgresql://}
-   * URL (with user and password as query parameters, if any).
+   * Parses {@code postgresql://user[:password]@host[:port]/db} or a {@code jdbc:postgresql://} URL
+   * (with user and password as query parameters, if any).
    */
   public static PostgresEndpoint parse(String url) {
     if (url.startsWith("jdbc:postgresql://")) {
@@ -37,9 +37,15 @@ public record PostgresEndpoint(String jdbcUrl, String user, String password, boo
       user = parts[0];
       password = parts.length > 1 ? parts[1] : null;
     }
-    String db = u.getPath() == null || u.getPath().length() <= 1 ? "postgres" : u.getPath().substring(1);
+    String db =
+        u.getPath() == null || u.getPath().length() <= 1 ? "postgres" : u.getPath().substring(1);
     String jdbc =
-        "jdbc:postgresql://" + u.getHost() + ":" + (u.getPort() < 0 ? 5432 : u.getPort()) + "/" + db;
+        "jdbc:postgresql://"
+            + u.getHost()
+            + ":"
+            + (u.getPort() < 0 ? 5432 : u.getPort())
+            + "/"
+            + db;
     if (u.getQuery() != null) {
       jdbc += "?" + u.getQuery();
     }

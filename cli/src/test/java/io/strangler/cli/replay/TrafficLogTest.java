@@ -1,34 +1,53 @@
 package io.strangler.cli.replay;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.strangler.cli.Main;
 import io.strangler.traffic.replay.Answer;
 import io.strangler.traffic.replay.Pacing;
 import io.strangler.traffic.replay.ReadyCall;
 import io.strangler.traffic.replay.TrafficCall;
 import io.strangler.traffic.replay.TrafficLog;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
-import io.strangler.cli.Main;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Reading traffic logs and the replay's settings: bad input is a clear error before anything is sent. */
+/**
+ * Reading traffic logs and the replay's settings: bad input is a clear error before anything is
+ * sent.
+ */
 class TrafficLogTest {
   @TempDir Path dir;
 
   private static String line(String time, String op, String id) {
-    return "{\"time\":\"" + time + "\",\"operation\":\"" + op + "\",\"requestId\":\"" + id + "\",\"mode\":\"SHADOW\",\"request\":{\"replId\":\"r-1\"},\"answer\":{}}";
+    return "{\"time\":\""
+        + time
+        + "\",\"operation\":\""
+        + op
+        + "\",\"requestId\":\""
+        + id
+        + "\",\"mode\":\"SHADOW\",\"request\":{\"replId\":\"r-1\"},\"answer\":{}}";
   }
 
   @Test
   void logs_areMergedByTime_andEqualTimesKeepFileThenLineOrder() throws Exception {
     Path older = dir.resolve("t.1.jsonl");
     Path newer = dir.resolve("t.jsonl");
-    Files.write(older, List.of(line("2026-11-21T07:00:00.002Z", "GetRepl", "b"), line("2026-11-21T07:00:00.001Z", "GetRepl", "a"), line("2026-11-21T07:00:00.003Z", "GetRepl", "c1")));
-    Files.write(newer, List.of(line("2026-11-21T07:00:00.003Z", "GetRepl", "c2"), "", line("2026-11-21T07:00:00.004Z", "GetRepl", "d")));
+    Files.write(
+        older,
+        List.of(
+            line("2026-11-21T07:00:00.002Z", "GetRepl", "b"),
+            line("2026-11-21T07:00:00.001Z", "GetRepl", "a"),
+            line("2026-11-21T07:00:00.003Z", "GetRepl", "c1")));
+    Files.write(
+        newer,
+        List.of(
+            line("2026-11-21T07:00:00.003Z", "GetRepl", "c2"),
+            "",
+            line("2026-11-21T07:00:00.004Z", "GetRepl", "d")));
 
     List<TrafficCall> calls = TrafficLog.read(List.of(older, newer));
 
@@ -59,15 +78,19 @@ class TrafficLogTest {
   void aBadLine_namesItsFileAndLine() throws Exception {
     Path log = dir.resolve("bad.jsonl");
     Files.write(log, List.of(line("2026-11-21T07:00:00Z", "GetRepl", "a"), "{\"time\": 3}"));
-    assertThatThrownBy(() -> TrafficLog.read(List.of(log))).hasMessage("bad.jsonl:2: 'time' is missing or not a string");
+    assertThatThrownBy(() -> TrafficLog.read(List.of(log)))
+        .hasMessage("bad.jsonl:2: 'time' is missing or not a string");
 
     Files.write(log, List.of(line("2026-11-21T07:00:00Z", "GetRepls", "a")));
-    assertThatThrownBy(() -> TrafficLog.read(List.of(log))).hasMessage("bad.jsonl:1: unknown operation 'GetRepls'");
+    assertThatThrownBy(() -> TrafficLog.read(List.of(log)))
+        .hasMessage("bad.jsonl:1: unknown operation 'GetRepls'");
 
     Files.write(log, List.of("{not json"));
-    assertThatThrownBy(() -> TrafficLog.read(List.of(log))).hasMessageStartingWith("bad.jsonl:1: not JSON");
+    assertThatThrownBy(() -> TrafficLog.read(List.of(log)))
+        .hasMessageStartingWith("bad.jsonl:1: not JSON");
 
-    assertThatThrownBy(() -> TrafficLog.read(List.of(dir.resolve("none.jsonl")))).hasMessageContaining("no traffic log at");
+    assertThatThrownBy(() -> TrafficLog.read(List.of(dir.resolve("none.jsonl"))))
+        .hasMessageContaining("no traffic log at");
   }
 
   @Test
@@ -88,13 +111,40 @@ class TrafficLogTest {
     Path log = dir.resolve("bad.jsonl");
     Files.write(log, List.of("{not json"));
     // Port 1: nothing listens there; a bad log must fail before any connection is tried.
-    String[] stores = {"--inprocess", "--redis", "redis://127.0.0.1:1/0", "--postgres", "postgresql://postgres@127.0.0.1:1/none"};
-    assertThat(Main.run(concat(new String[] {"replay", "--log", log.toString()}, stores))).isEqualTo(1);
-    assertThat(Main.run(concat(new String[] {"replay", "--log", log.toString(), "--speed", "2x", "--rate", "5/s"}, stores))).isEqualTo(2);
-    assertThat(Main.run(concat(new String[] {"replay", "--log", log.toString(), "--speed", "fast"}, stores))).isEqualTo(2);
-    assertThat(Main.run(concat(new String[] {"replay", "--log", log.toString(), "--concurrency", "0"}, stores))).isEqualTo(2);
-    assertThat(Main.run("replay", "--log", log.toString())).as("neither --target nor --inprocess").isEqualTo(2);
-    assertThat(Main.run("replay", "--log", log.toString(), "--inprocess")).as("--inprocess without stores").isEqualTo(2);
+    String[] stores = {
+      "--inprocess",
+      "--redis",
+      "redis://127.0.0.1:1/0",
+      "--postgres",
+      "postgresql://postgres@127.0.0.1:1/none"
+    };
+    assertThat(Main.run(concat(new String[] {"replay", "--log", log.toString()}, stores)))
+        .isEqualTo(1);
+    assertThat(
+            Main.run(
+                concat(
+                    new String[] {
+                      "replay", "--log", log.toString(), "--speed", "2x", "--rate", "5/s"
+                    },
+                    stores)))
+        .isEqualTo(2);
+    assertThat(
+            Main.run(
+                concat(
+                    new String[] {"replay", "--log", log.toString(), "--speed", "fast"}, stores)))
+        .isEqualTo(2);
+    assertThat(
+            Main.run(
+                concat(
+                    new String[] {"replay", "--log", log.toString(), "--concurrency", "0"},
+                    stores)))
+        .isEqualTo(2);
+    assertThat(Main.run("replay", "--log", log.toString()))
+        .as("neither --target nor --inprocess")
+        .isEqualTo(2);
+    assertThat(Main.run("replay", "--log", log.toString(), "--inprocess"))
+        .as("--inprocess without stores")
+        .isEqualTo(2);
   }
 
   private static String[] concat(String[] a, String[] b) {

@@ -13,6 +13,7 @@ public record Container(
     Instant stoppedAt) {
 
   public Container stopped(Instant at) {
-    return new Container(containerId, replId, machineId, cluster, ContainerState.STOPPED, startedAt, at);
+    return new Container(
+        containerId, replId, machineId, cluster, ContainerState.STOPPED, startedAt, at);
   }
 }

@@ -9,8 +9,8 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * Regions and their clusters (shards). Configuration, not an API resource: both backends are
- * given the same topology before traffic starts.
+ * Regions and their clusters (shards). Configuration, not an API resource: both backends are given
+ * the same topology before traffic starts.
  */
 public record Topology(Map<String, List<String>> regions) {
   public Topology {
@@ -26,7 +26,13 @@ public record Topology(Map<String, List<String>> regions) {
             String other = seen.put(cluster, region);
             if (other != null) {
               throw new IllegalArgumentException(
-                  "cluster '" + cluster + "' is listed in regions '" + other + "' and '" + region + "'");
+                  "cluster '"
+                      + cluster
+                      + "' is listed in regions '"
+                      + other
+                      + "' and '"
+                      + region
+                      + "'");
             }
           }
           copy.put(region, clusters.stream().sorted().distinct().toList());

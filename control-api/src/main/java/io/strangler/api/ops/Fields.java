@@ -7,6 +7,7 @@ import java.util.regex.Pattern;
 final class Fields {
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
   private static final Pattern SLUG = Pattern.compile("[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?");
+
   /** How much of a client's value an error message echoes. */
   private static final int SHOWN_CHARS = 64;
 
@@ -37,8 +38,8 @@ final class Fields {
   /**
    * Free text: present, at most {@code maxChars} Unicode characters (code points), no NUL and no
    * lone surrogate. PostgreSQL refuses a NUL in text and both stores write a lone surrogate as
-   * {@code ?}, so either would store something other than what the client sent, or make one
-   * store refuse what the other took.
+   * {@code ?}, so either would store something other than what the client sent, or make one store
+   * refuse what the other took.
    */
   static void text(String field, String value, int maxChars) {
     present(field, value);

@@ -2,8 +2,8 @@ package io.strangler.api.ops;
 
 /**
  * What a ConnectRepl given a {@link ContainerPlacement} did with it, beside its answer: for the
- * proxy's informational count of how often this backend would have decided otherwise. Never part
- * of the contract's JSON, and null on every call that was given no placement or placed nothing.
+ * proxy's informational count of how often this backend would have decided otherwise. Never part of
+ * the contract's JSON, and null on every call that was given no placement or placed nothing.
  *
  * @param applied the container went on the machine given; false when the given machine could not
  *     take it in this store (unknown here, or in another cluster) and this backend chose itself

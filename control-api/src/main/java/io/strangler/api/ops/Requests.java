@@ -14,10 +14,10 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * Reads a request record from its JSON body by the contract's input rules: no type coercion
- * ({@link ControlApiJson#requests()}), then the record's own {@link Request#validate()}. Every
- * refusal is INVALID_ARGUMENT naming the field, so a client learns what to fix and no backend
- * ever sees a request the contract calls malformed.
+ * Reads a request record from its JSON body by the contract's input rules: no type coercion ({@link
+ * ControlApiJson#requests()}), then the record's own {@link Request#validate()}. Every refusal is
+ * INVALID_ARGUMENT naming the field, so a client learns what to fix and no backend ever sees a
+ * request the contract calls malformed.
  */
 public final class Requests {
   private Requests() {}

@@ -21,7 +21,8 @@ public record TransferReplRequest(
   public void validate() {
     Fields.id("replId", replId);
     Fields.id("targetCluster", targetCluster);
-    if (tombstoneTtlSeconds != null && (tombstoneTtlSeconds < 1 || tombstoneTtlSeconds > 30L * 86400)) {
+    if (tombstoneTtlSeconds != null
+        && (tombstoneTtlSeconds < 1 || tombstoneTtlSeconds > 30L * 86400)) {
       throw Errors.invalid(
           "field 'tombstoneTtlSeconds' must be between 1 and 2592000, got " + tombstoneTtlSeconds);
     }
@@ -32,7 +33,8 @@ public record TransferReplRequest(
   }
 
   public Duration tombstoneTtl() {
-    return Duration.ofSeconds(tombstoneTtlSeconds == null ? DEFAULT_TOMBSTONE_TTL_SECONDS : tombstoneTtlSeconds);
+    return Duration.ofSeconds(
+        tombstoneTtlSeconds == null ? DEFAULT_TOMBSTONE_TTL_SECONDS : tombstoneTtlSeconds);
   }
 
   @Override

@@ -6,8 +6,8 @@ import java.util.List;
 
 /**
  * A consistent-hash ring of clusters with virtual nodes. A repl belongs to the first virtual node
- * clockwise from its hash; adding one cluster to N moves about 1/(N+1) of the repls, all of them
- * to the new cluster. Immutable; build once per topology.
+ * clockwise from its hash; adding one cluster to N moves about 1/(N+1) of the repls, all of them to
+ * the new cluster. Immutable; build once per topology.
  */
 public final class HashRing {
   public static final int DEFAULT_VIRTUAL_NODES = 160;
@@ -41,8 +41,7 @@ public final class HashRing {
     // Ties between two clusters' points (vanishingly rare) break by cluster name, so the ring
     // does not depend on the order clusters were given in.
     Arrays.sort(
-        entries,
-        (a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
+        entries, (a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
     points = new long[n];
     owners = new String[n];
     for (int j = 0; j < n; j++) {

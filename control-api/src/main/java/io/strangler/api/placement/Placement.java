@@ -7,10 +7,10 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Chooses the machine for a new container: among the machines that accept containers, a subset
- * of {@code k} by rendezvous hashing of (replId, machineId), then the least loaded of the subset
- * (running containers, then cpu, then machineId). Subsetting keeps each repl on a small, stable
- * set of machines while spreading load (see docs/control-api.md, "Placement").
+ * Chooses the machine for a new container: among the machines that accept containers, a subset of
+ * {@code k} by rendezvous hashing of (replId, machineId), then the least loaded of the subset
+ * (running containers, then cpu, then machineId). Subsetting keeps each repl on a small, stable set
+ * of machines while spreading load (see docs/control-api.md, "Placement").
  */
 public final class Placement {
   public static final int DEFAULT_SUBSET_SIZE = 3;

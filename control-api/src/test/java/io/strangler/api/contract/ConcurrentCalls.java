@@ -16,9 +16,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
 
 /**
- * Runs one call from several threads released together, and records how each ended and how long
- * it took: for fault tests, which check that every caller of a broken store is answered
- * UNAVAILABLE, and soon.
+ * Runs one call from several threads released together, and records how each ended and how long it
+ * took: for fault tests, which check that every caller of a broken store is answered UNAVAILABLE,
+ * and soon.
  */
 public final class ConcurrentCalls {
   /** How one caller's call ended: an answer or an error, after {@code took}. */
@@ -39,7 +39,8 @@ public final class ConcurrentCalls {
       throws Exception {
     AtomicInteger names = new AtomicInteger();
     ExecutorService threads =
-        Executors.newFixedThreadPool(callers, r -> new Thread(r, "caller-" + names.incrementAndGet()));
+        Executors.newFixedThreadPool(
+            callers, r -> new Thread(r, "caller-" + names.incrementAndGet()));
     try {
       CountDownLatch go = new CountDownLatch(1);
       List<Future<Ended>> futures = new ArrayList<>();

@@ -110,12 +110,15 @@ public abstract class ControlPlaneContract {
   }
 
   protected Repl createRepl(String replId, String region) {
-    return plane.createRepl(new CreateReplRequest(replId, "owner-1", "slug-" + replId, region), ctx());
+    return plane.createRepl(
+        new CreateReplRequest(replId, "owner-1", "slug-" + replId, region), ctx());
   }
 
   protected Machine register(String machineId, String cluster, int capacity) {
     return plane.registerMachine(
-        new RegisterMachineRequest(machineId, cluster, "10.0.0." + Math.floorMod(machineId.hashCode(), 200), capacity), ctx());
+        new RegisterMachineRequest(
+            machineId, cluster, "10.0.0." + Math.floorMod(machineId.hashCode(), 200), capacity),
+        ctx());
   }
 
   protected ConnectReplResponse connect(String replId) {
@@ -180,7 +183,8 @@ public abstract class ControlPlaneContract {
     Repl repl = plane.createRepl(new CreateReplRequest("r-1", "owner-1", "my-app", "us"), c);
 
     assertThat(repl)
-        .isEqualTo(new Repl("r-1", "owner-1", "my-app", "us", clusterOf("r-1", "us"), null, c.now()));
+        .isEqualTo(
+            new Repl("r-1", "owner-1", "my-app", "us", clusterOf("r-1", "us"), null, c.now()));
   }
 
   @Test
@@ -244,7 +248,8 @@ public abstract class ControlPlaneContract {
 
   @Test
   void getRepl_unknown_isNotFound() {
-    assertError(() -> plane.getRepl(new GetReplRequest("nope"), ctx()), Errors.replNotFound("nope"));
+    assertError(
+        () -> plane.getRepl(new GetReplRequest("nope"), ctx()), Errors.replNotFound("nope"));
   }
 
   // ---- RegisterMachine / Heartbeat / DrainMachine --------------------------------------------
@@ -254,52 +259,72 @@ public abstract class ControlPlaneContract {
     CallContext c = ctx();
     Machine m = plane.registerMachine(new RegisterMachineRequest("m-1", "us-1", "10.0.0.1", 8), c);
     assertThat(m)
-        .isEqualTo(new Machine("m-1", "us-1", "10.0.0.1", 8, MachineState.ACTIVE, 0.0, 0, c.now(), c.now()));
+        .isEqualTo(
+            new Machine(
+                "m-1", "us-1", "10.0.0.1", 8, MachineState.ACTIVE, 0.0, 0, c.now(), c.now()));
   }
 
   @Test
   void registerMachine_again_isIdempotent() {
-    Machine first = plane.registerMachine(new RegisterMachineRequest("m-1", "us-1", "10.0.0.1", 8), ctx());
-    Machine again = plane.registerMachine(new RegisterMachineRequest("m-1", "us-1", "10.0.0.1", 8), ctx());
+    Machine first =
+        plane.registerMachine(new RegisterMachineRequest("m-1", "us-1", "10.0.0.1", 8), ctx());
+    Machine again =
+        plane.registerMachine(new RegisterMachineRequest("m-1", "us-1", "10.0.0.1", 8), ctx());
     assertThat(again).isEqualTo(first);
   }
 
   @Test
   void registerMachine_newAddressAndCapacity_updatesThemAndKeepsTheRest() {
-    Machine first = plane.registerMachine(new RegisterMachineRequest("m-1", "us-1", "10.0.0.1", 8), ctx());
+    Machine first =
+        plane.registerMachine(new RegisterMachineRequest("m-1", "us-1", "10.0.0.1", 8), ctx());
     CallContext beat = ctx();
     plane.heartbeat(new HeartbeatRequest("m-1", 42.5), beat);
     plane.drainMachine(new DrainMachineRequest("m-1"), ctx());
 
-    Machine again = plane.registerMachine(new RegisterMachineRequest("m-1", "us-1", "10.0.0.9", 16), ctx());
+    Machine again =
+        plane.registerMachine(new RegisterMachineRequest("m-1", "us-1", "10.0.0.9", 16), ctx());
 
     assertThat(again)
         .isEqualTo(
-            new Machine("m-1", "us-1", "10.0.0.9", 16, MachineState.DRAINING, 42.5, 0, first.registeredAt(), beat.now()));
+            new Machine(
+                "m-1",
+                "us-1",
+                "10.0.0.9",
+                16,
+                MachineState.DRAINING,
+                42.5,
+                0,
+                first.registeredAt(),
+                beat.now()));
   }
 
   @Test
   void registerMachine_inAnotherCluster_isFailedPrecondition() {
     register("m-1", "us-1", 8);
     assertError(
-        () -> plane.registerMachine(new RegisterMachineRequest("m-1", "us-2", "10.0.0.1", 8), ctx()),
+        () ->
+            plane.registerMachine(new RegisterMachineRequest("m-1", "us-2", "10.0.0.1", 8), ctx()),
         Errors.machineInOtherCluster("m-1", "us-1"));
   }
 
   @Test
   void registerMachine_unknownCluster_isInvalidArgument() {
     assertError(
-        () -> plane.registerMachine(new RegisterMachineRequest("m-1", "eu-1", "10.0.0.1", 8), ctx()),
+        () ->
+            plane.registerMachine(new RegisterMachineRequest("m-1", "eu-1", "10.0.0.1", 8), ctx()),
         Errors.unknownCluster("eu-1"));
   }
 
   @Test
   void registerMachine_badCapacity_isInvalidArgument() {
     assertCode(
-        () -> plane.registerMachine(new RegisterMachineRequest("m-1", "us-1", "10.0.0.1", 0), ctx()),
+        () ->
+            plane.registerMachine(new RegisterMachineRequest("m-1", "us-1", "10.0.0.1", 0), ctx()),
         ErrorCode.INVALID_ARGUMENT);
     assertError(
-        () -> plane.registerMachine(new RegisterMachineRequest("m-1", "us-1", "10.0.0.1", null), ctx()),
+        () ->
+            plane.registerMachine(
+                new RegisterMachineRequest("m-1", "us-1", "10.0.0.1", null), ctx()),
         Errors.missingField("capacity"));
   }
 
@@ -316,14 +341,19 @@ public abstract class ControlPlaneContract {
   @Test
   void heartbeat_unknownMachine_isNotFound() {
     assertError(
-        () -> plane.heartbeat(new HeartbeatRequest("m-x", 1.0), ctx()), Errors.machineNotFound("m-x"));
+        () -> plane.heartbeat(new HeartbeatRequest("m-x", 1.0), ctx()),
+        Errors.machineNotFound("m-x"));
   }
 
   @Test
   void heartbeat_cpuOutOfRange_isInvalidArgument() {
     register("m-1", "us-1", 8);
-    assertCode(() -> plane.heartbeat(new HeartbeatRequest("m-1", 100.5), ctx()), ErrorCode.INVALID_ARGUMENT);
-    assertCode(() -> plane.heartbeat(new HeartbeatRequest("m-1", -1.0), ctx()), ErrorCode.INVALID_ARGUMENT);
+    assertCode(
+        () -> plane.heartbeat(new HeartbeatRequest("m-1", 100.5), ctx()),
+        ErrorCode.INVALID_ARGUMENT);
+    assertCode(
+        () -> plane.heartbeat(new HeartbeatRequest("m-1", -1.0), ctx()),
+        ErrorCode.INVALID_ARGUMENT);
   }
 
   @Test
@@ -337,7 +367,8 @@ public abstract class ControlPlaneContract {
   @Test
   void drainMachine_unknown_isNotFound() {
     assertError(
-        () -> plane.drainMachine(new DrainMachineRequest("m-x"), ctx()), Errors.machineNotFound("m-x"));
+        () -> plane.drainMachine(new DrainMachineRequest("m-x"), ctx()),
+        Errors.machineNotFound("m-x"));
   }
 
   // ---- ListMachines --------------------------------------------------------------------------
@@ -357,7 +388,9 @@ public abstract class ControlPlaneContract {
     assertThat(listed).extracting(Machine::machineId).containsExactly("m-a", "m-b", "m-c");
     assertThat(listed)
         .allSatisfy(
-            m -> assertThat(m.runningContainers()).isEqualTo(m.machineId().equals(placedOn) ? 1 : 0));
+            m ->
+                assertThat(m.runningContainers())
+                    .isEqualTo(m.machineId().equals(placedOn) ? 1 : 0));
   }
 
   @Test
@@ -368,7 +401,8 @@ public abstract class ControlPlaneContract {
   @Test
   void listMachines_unknownCluster_isInvalidArgument() {
     assertError(
-        () -> plane.listMachines(new ListMachinesRequest("nowhere"), ctx()), Errors.unknownCluster("nowhere"));
+        () -> plane.listMachines(new ListMachinesRequest("nowhere"), ctx()),
+        Errors.unknownCluster("nowhere"));
   }
 
   // ---- ConnectRepl ---------------------------------------------------------------------------
@@ -387,7 +421,14 @@ public abstract class ControlPlaneContract {
     assertThat(r.transferred()).isFalse();
     assertThat(r.container())
         .isEqualTo(
-            new Container(Ids.containerId(c.requestId()), "r-1", expected, repl.cluster(), ContainerState.RUNNING, c.now(), null));
+            new Container(
+                Ids.containerId(c.requestId()),
+                "r-1",
+                expected,
+                repl.cluster(),
+                ContainerState.RUNNING,
+                c.now(),
+                null));
   }
 
   @Test
@@ -455,7 +496,8 @@ public abstract class ControlPlaneContract {
 
     assertThat(second.created()).isTrue();
     assertThat(second.container().containerId()).isNotEqualTo(first.containerId());
-    assertThat(containersOfRepl("r-1")).extracting(Container::state)
+    assertThat(containersOfRepl("r-1"))
+        .extracting(Container::state)
         .containsExactly(ContainerState.STOPPED, ContainerState.RUNNING);
   }
 
@@ -463,7 +505,8 @@ public abstract class ControlPlaneContract {
   void connectRepl_requestIdThatAlreadyNamedAContainer_isAlreadyExists() {
     Repl repl = createRepl("r-1", "us");
     machinesFor(repl, 2, 4);
-    Container first = plane.connectRepl(new ConnectReplRequest("r-1"), ctxWithId("fixed-id")).container();
+    Container first =
+        plane.connectRepl(new ConnectReplRequest("r-1"), ctxWithId("fixed-id")).container();
     plane.stopContainer(new StopContainerRequest(first.containerId()), ctx());
 
     assertCode(
@@ -490,12 +533,18 @@ public abstract class ControlPlaneContract {
     assertThat(moved.cluster()).isEqualTo("asia-2");
     assertThat(moved.region()).isEqualTo("asia");
     assertThat(moved.pendingTransferTo()).isNull();
-    ResolveClusterResponse resolved = plane.resolveCluster(new ResolveClusterRequest(replId), ctx());
+    ResolveClusterResponse resolved =
+        plane.resolveCluster(new ResolveClusterRequest(replId), ctx());
     assertThat(resolved)
         .isEqualTo(
             new ResolveClusterResponse(
                 "asia-2",
-                new Tombstone(replId, "us-1", "asia-2", c.now(), c.now().plusSeconds(TransferReplRequest.DEFAULT_TOMBSTONE_TTL_SECONDS))));
+                new Tombstone(
+                    replId,
+                    "us-1",
+                    "asia-2",
+                    c.now(),
+                    c.now().plusSeconds(TransferReplRequest.DEFAULT_TOMBSTONE_TTL_SECONDS))));
   }
 
   @Test
@@ -533,7 +582,8 @@ public abstract class ControlPlaneContract {
   // ---- ConnectRepl with a placement decided elsewhere -----------------------------------------
 
   private ConnectReplResponse connectAt(String replId, String machineId) {
-    return plane.connectRepl(new ConnectReplRequest(replId, new ContainerPlacement(machineId, null)), ctx());
+    return plane.connectRepl(
+        new ConnectReplRequest(replId, new ContainerPlacement(machineId, null)), ctx());
   }
 
   @Test
@@ -550,20 +600,29 @@ public abstract class ControlPlaneContract {
 
     CallContext onFull = ctx();
     ConnectReplResponse full =
-        plane.connectRepl(new ConnectReplRequest(b, new ContainerPlacement("m-full", null)), onFull);
+        plane.connectRepl(
+            new ConnectReplRequest(b, new ContainerPlacement("m-full", null)), onFull);
     ConnectReplResponse drained = connectAt(c, "m-drained");
 
     assertThat(full)
         .isEqualTo(
             new ConnectReplResponse(
-                new Container(Ids.containerId(onFull.requestId()), b, "m-full", "us-1", ContainerState.RUNNING, onFull.now(), null),
+                new Container(
+                    Ids.containerId(onFull.requestId()),
+                    b,
+                    "m-full",
+                    "us-1",
+                    ContainerState.RUNNING,
+                    onFull.now(),
+                    null),
                 true,
                 false,
                 // Left to itself, the backend would have taken the only ACTIVE machine with room.
                 new PlacementUse(true, "m-free")));
     assertThat(drained.container().machineId()).isEqualTo("m-drained");
     assertThat(drained.placementUse()).isEqualTo(new PlacementUse(true, "m-free"));
-    assertThat(machines("us-1")).extracting(Machine::machineId, Machine::runningContainers)
+    assertThat(machines("us-1"))
+        .extracting(Machine::machineId, Machine::runningContainers)
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple("m-drained", 1),
             org.assertj.core.groups.Tuple.tuple("m-free", 0),
@@ -626,13 +685,16 @@ public abstract class ControlPlaneContract {
     register("m-1", "us-1", 4);
 
     ConnectReplResponse r =
-        plane.connectRepl(new ConnectReplRequest(a, new ContainerPlacement("m-1", "ctr-decided")), ctx());
+        plane.connectRepl(
+            new ConnectReplRequest(a, new ContainerPlacement("m-1", "ctr-decided")), ctx());
 
     assertThat(r.container().containerId()).isEqualTo("ctr-decided");
     assertThat(plane.stopContainer(new StopContainerRequest("ctr-decided"), ctx()).state())
         .isEqualTo(ContainerState.STOPPED);
     assertError(
-        () -> plane.connectRepl(new ConnectReplRequest(a, new ContainerPlacement("m-1", "ctr-decided")), ctx()),
+        () ->
+            plane.connectRepl(
+                new ConnectReplRequest(a, new ContainerPlacement("m-1", "ctr-decided")), ctx()),
         Errors.containerExists("ctr-decided"));
   }
 
@@ -677,13 +739,19 @@ public abstract class ControlPlaneContract {
   void connectRepl_malformedPlacement_isInvalidArgument() {
     createRepl("r-1", "us");
     assertError(
-        () -> plane.connectRepl(new ConnectReplRequest("r-1", new ContainerPlacement(null, null)), ctx()),
+        () ->
+            plane.connectRepl(
+                new ConnectReplRequest("r-1", new ContainerPlacement(null, null)), ctx()),
         Errors.missingField("placement.machineId"));
     assertCode(
-        () -> plane.connectRepl(new ConnectReplRequest("r-1", new ContainerPlacement("m:1", null)), ctx()),
+        () ->
+            plane.connectRepl(
+                new ConnectReplRequest("r-1", new ContainerPlacement("m:1", null)), ctx()),
         ErrorCode.INVALID_ARGUMENT);
     assertCode(
-        () -> plane.connectRepl(new ConnectReplRequest("r-1", new ContainerPlacement("m-1", "")), ctx()),
+        () ->
+            plane.connectRepl(
+                new ConnectReplRequest("r-1", new ContainerPlacement("m-1", "")), ctx()),
         ErrorCode.INVALID_ARGUMENT);
   }
 
@@ -709,7 +777,8 @@ public abstract class ControlPlaneContract {
     Container c = connect("r-1").container();
     Container stopped = plane.stopContainer(new StopContainerRequest(c.containerId()), ctx());
 
-    assertThat(plane.stopContainer(new StopContainerRequest(c.containerId()), ctx())).isEqualTo(stopped);
+    assertThat(plane.stopContainer(new StopContainerRequest(c.containerId()), ctx()))
+        .isEqualTo(stopped);
   }
 
   @Test
@@ -757,7 +826,8 @@ public abstract class ControlPlaneContract {
     plane.connectRepl(new ConnectReplRequest(r1), new CallContext("zzz", at));
     plane.connectRepl(new ConnectReplRequest(r2), new CallContext("aaa", at));
 
-    assertThat(containersOfMachine("m-1")).extracting(Container::containerId)
+    assertThat(containersOfMachine("m-1"))
+        .extracting(Container::containerId)
         .isSortedAccordingTo(String::compareTo)
         .containsExactlyInAnyOrder(Ids.containerId("zzz"), Ids.containerId("aaa"));
   }
@@ -765,9 +835,11 @@ public abstract class ControlPlaneContract {
   @Test
   void listContainers_neitherOrBoth_isInvalidArgument() {
     assertCode(
-        () -> plane.listContainers(new ListContainersRequest(null, null), ctx()), ErrorCode.INVALID_ARGUMENT);
+        () -> plane.listContainers(new ListContainersRequest(null, null), ctx()),
+        ErrorCode.INVALID_ARGUMENT);
     assertCode(
-        () -> plane.listContainers(new ListContainersRequest("r-1", "m-1"), ctx()), ErrorCode.INVALID_ARGUMENT);
+        () -> plane.listContainers(new ListContainersRequest("r-1", "m-1"), ctx()),
+        ErrorCode.INVALID_ARGUMENT);
   }
 
   @Test
@@ -801,7 +873,9 @@ public abstract class ControlPlaneContract {
     plane.registerMachine(new RegisterMachineRequest("m-1", repl.cluster(), "10.0.0.2", 4), ctx());
 
     assertThat(plane.getHostingMetadata(new GetHostingMetadataRequest("my-site"), ctx()))
-        .isEqualTo(new HostingMetadata("r-1", repl.cluster(), HostingState.RUNNING, c.containerId(), "10.0.0.2"));
+        .isEqualTo(
+            new HostingMetadata(
+                "r-1", repl.cluster(), HostingState.RUNNING, c.containerId(), "10.0.0.2"));
   }
 
   @Test
@@ -834,7 +908,8 @@ public abstract class ControlPlaneContract {
   @Test
   void resolveCluster_unknown_isNotFound() {
     assertError(
-        () -> plane.resolveCluster(new ResolveClusterRequest("r-x"), ctx()), Errors.replNotFound("r-x"));
+        () -> plane.resolveCluster(new ResolveClusterRequest("r-x"), ctx()),
+        Errors.replNotFound("r-x"));
   }
 
   @Test
@@ -842,7 +917,8 @@ public abstract class ControlPlaneContract {
     String replId = replIn("us-1", "us", 0);
     createRepl(replId, "us");
     plane.transferRepl(new TransferReplRequest(replId, "us-2", false, 60L), ctx());
-    assertThat(plane.resolveCluster(new ResolveClusterRequest(replId), ctx()).tombstone()).isNotNull();
+    assertThat(plane.resolveCluster(new ResolveClusterRequest(replId), ctx()).tombstone())
+        .isNotNull();
 
     advance(Duration.ofSeconds(60));
 
@@ -855,10 +931,18 @@ public abstract class ControlPlaneContract {
     String replId = replIn("us-1", "us", 0);
     createRepl(replId, "us");
     Instant start = Instant.now();
-    plane.transferRepl(new TransferReplRequest(replId, "us-3", false, 1L), new CallContext("move", start));
+    plane.transferRepl(
+        new TransferReplRequest(replId, "us-3", false, 1L), new CallContext("move", start));
     Supplier<Tombstone> tombstoneNow =
-        () -> plane.resolveCluster(new ResolveClusterRequest(replId), new CallContext("q", Instant.now())).tombstone();
-    assertThat(plane.resolveCluster(new ResolveClusterRequest(replId), new CallContext("q0", start)).tombstone())
+        () ->
+            plane
+                .resolveCluster(
+                    new ResolveClusterRequest(replId), new CallContext("q", Instant.now()))
+                .tombstone();
+    assertThat(
+            plane
+                .resolveCluster(new ResolveClusterRequest(replId), new CallContext("q0", start))
+                .tombstone())
         .isNotNull();
 
     await().atMost(Duration.ofSeconds(5)).until(() -> tombstoneNow.get() == null);
@@ -876,10 +960,16 @@ public abstract class ControlPlaneContract {
     CallContext c = ctx();
     Repl moved = plane.transferRepl(new TransferReplRequest(replId, "asia-1", false, 120L), c);
 
-    assertThat(moved).isEqualTo(new Repl(replId, repl.ownerId(), repl.slug(), "asia", "asia-1", null, repl.createdAt()));
+    assertThat(moved)
+        .isEqualTo(
+            new Repl(
+                replId, repl.ownerId(), repl.slug(), "asia", "asia-1", null, repl.createdAt()));
     assertThat(containersOfRepl(replId)).containsExactly(running.stopped(c.now()));
     assertThat(plane.resolveCluster(new ResolveClusterRequest(replId), ctx()))
-        .isEqualTo(new ResolveClusterResponse("asia-1", new Tombstone(replId, "us-1", "asia-1", c.now(), c.now().plusSeconds(120))));
+        .isEqualTo(
+            new ResolveClusterResponse(
+                "asia-1",
+                new Tombstone(replId, "us-1", "asia-1", c.now(), c.now().plusSeconds(120))));
     assertThat(plane.getHostingMetadata(new GetHostingMetadataRequest(repl.slug()), ctx()).state())
         .isEqualTo(HostingState.COLD);
   }
@@ -903,7 +993,8 @@ public abstract class ControlPlaneContract {
     Repl repl = createRepl(replId, "us");
     plane.transferRepl(new TransferReplRequest(replId, "asia-2", true), ctx());
 
-    assertThat(plane.transferRepl(new TransferReplRequest(replId, "us-1", false), ctx())).isEqualTo(repl);
+    assertThat(plane.transferRepl(new TransferReplRequest(replId, "us-1", false), ctx()))
+        .isEqualTo(repl);
     assertThat(plane.resolveCluster(new ResolveClusterRequest(replId), ctx()).tombstone()).isNull();
   }
 
@@ -920,19 +1011,23 @@ public abstract class ControlPlaneContract {
     assertThat(moved.cluster()).isEqualTo("us-3");
     assertThat(moved.pendingTransferTo()).isNull();
     assertThat(plane.resolveCluster(new ResolveClusterRequest(replId), ctx()).tombstone())
-        .isEqualTo(new Tombstone(replId, "us-2", "us-3", c.now(), c.now().plus(Duration.ofHours(1))));
+        .isEqualTo(
+            new Tombstone(replId, "us-2", "us-3", c.now(), c.now().plus(Duration.ofHours(1))));
   }
 
   @Test
   void transferRepl_unknownReplOrCluster_isAnError() {
     createRepl("r-1", "us");
     assertError(
-        () -> plane.transferRepl(new TransferReplRequest("r-x", "us-1", false), ctx()), Errors.replNotFound("r-x"));
+        () -> plane.transferRepl(new TransferReplRequest("r-x", "us-1", false), ctx()),
+        Errors.replNotFound("r-x"));
     assertError(
-        () -> plane.transferRepl(new TransferReplRequest("r-1", "eu-9", false), ctx()), Errors.unknownCluster("eu-9"));
+        () -> plane.transferRepl(new TransferReplRequest("r-1", "eu-9", false), ctx()),
+        Errors.unknownCluster("eu-9"));
     // Topology is checked before existence.
     assertError(
-        () -> plane.transferRepl(new TransferReplRequest("r-x", "eu-9", false), ctx()), Errors.unknownCluster("eu-9"));
+        () -> plane.transferRepl(new TransferReplRequest("r-x", "eu-9", false), ctx()),
+        Errors.unknownCluster("eu-9"));
   }
 
   @Test
@@ -956,9 +1051,11 @@ public abstract class ControlPlaneContract {
     Set<String> containerFields = new HashSet<>();
     json.get("container").fieldNames().forEachRemaining(containerFields::add);
     assertThat(containerFields)
-        .containsExactlyInAnyOrder("containerId", "replId", "machineId", "cluster", "state", "startedAt", "stoppedAt");
+        .containsExactlyInAnyOrder(
+            "containerId", "replId", "machineId", "cluster", "state", "startedAt", "stoppedAt");
     assertThat(json.get("container").get("stoppedAt").isNull()).isTrue();
-    assertThat(json.get("container").get("startedAt").asText()).isEqualTo(r.container().startedAt().toString());
+    assertThat(json.get("container").get("startedAt").asText())
+        .isEqualTo(r.container().startedAt().toString());
     assertThat(json.get("created").asBoolean()).isTrue();
   }
 }

@@ -18,7 +18,13 @@ class ConnectReplJsonTest {
 
   private final Container container =
       new Container(
-          "ctr-1", "r-1", "m-1", "us-1", ContainerState.RUNNING, Instant.parse("2026-11-21T07:00:00.123Z"), null);
+          "ctr-1",
+          "r-1",
+          "m-1",
+          "us-1",
+          ContainerState.RUNNING,
+          Instant.parse("2026-11-21T07:00:00.123Z"),
+          null);
 
   @Test
   void request_withPlacement_parses() throws Exception {
@@ -38,7 +44,8 @@ class ConnectReplJsonTest {
 
   @Test
   void response_placementUse_isNotInTheAnswer() throws Exception {
-    ConnectReplResponse r = new ConnectReplResponse(container, true, false, new PlacementUse(true, "m-2"));
+    ConnectReplResponse r =
+        new ConnectReplResponse(container, true, false, new PlacementUse(true, "m-2"));
 
     JsonNode json = JSON.valueToTree(r);
 

@@ -58,7 +58,8 @@ class RequestsTest {
 
   @Test
   void heartbeat_anIntegerIsANumber() {
-    assertThat(read(Operation.HEARTBEAT, "{\"machineId\": \"m-1\", \"cpuPercent\": 50}").cpuPercent())
+    assertThat(
+            read(Operation.HEARTBEAT, "{\"machineId\": \"m-1\", \"cpuPercent\": 50}").cpuPercent())
         .isEqualTo(50.0);
   }
 
@@ -78,7 +79,8 @@ class RequestsTest {
         "null        | missing required field 'capacity'",
       })
   void registerMachine_capacityMustBeAnIntegerInRange(String value, String message) {
-    assertRefused(Operation.REGISTER_MACHINE, "{" + MACHINE + "\"capacity\": " + value + "}", message);
+    assertRefused(
+        Operation.REGISTER_MACHINE, "{" + MACHINE + "\"capacity\": " + value + "}", message);
   }
 
   @ParameterizedTest(name = "{0}")
@@ -117,14 +119,17 @@ class RequestsTest {
       })
   void transferRepl_ttlMustBeAnIntegerInRange(String value, String message) {
     assertRefused(
-        Operation.TRANSFER_REPL, "{" + TRANSFER + "\"tombstoneTtlSeconds\": " + value + "}", message);
+        Operation.TRANSFER_REPL,
+        "{" + TRANSFER + "\"tombstoneTtlSeconds\": " + value + "}",
+        message);
   }
 
   @Test
   void transferRepl_optionalFieldsMayBeNullOrAbsent() {
     TransferReplRequest r = read(Operation.TRANSFER_REPL, "{" + TRANSFER + "\"lazy\": null}");
     assertThat(r.isLazy()).isFalse();
-    assertThat(r.tombstoneTtl().toSeconds()).isEqualTo(TransferReplRequest.DEFAULT_TOMBSTONE_TTL_SECONDS);
+    assertThat(r.tombstoneTtl().toSeconds())
+        .isEqualTo(TransferReplRequest.DEFAULT_TOMBSTONE_TTL_SECONDS);
   }
 
   @Test
@@ -153,20 +158,27 @@ class RequestsTest {
     assertThat(
             read(
                     Operation.REGISTER_MACHINE,
-                    "{\"machineId\": \"m-1\", \"cluster\": \"c-1\", \"address\": \"" + pairs + "\", \"capacity\": 5}")
+                    "{\"machineId\": \"m-1\", \"cluster\": \"c-1\", \"address\": \""
+                        + pairs
+                        + "\", \"capacity\": 5}")
                 .address())
         .hasSize(510);
     assertRefused(
         Operation.REGISTER_MACHINE,
-        "{\"machineId\": \"m-1\", \"cluster\": \"c-1\", \"address\": \"" + "a".repeat(256) + "\", \"capacity\": 5}",
+        "{\"machineId\": \"m-1\", \"cluster\": \"c-1\", \"address\": \""
+            + "a".repeat(256)
+            + "\", \"capacity\": 5}",
         "field 'address' must be at most 255 characters, got 256");
   }
 
   @Test
   void unknownField_isNamed_andAnOddNameIsEscaped() {
-    assertRefused(Operation.GET_REPL, "{\"replId\": \"r-1\", \"extra\": 1}", "unknown field 'extra'");
     assertRefused(
-        Operation.GET_REPL, "{\"replId\": \"r-1\", \"a\\u0000\u00e9\": 1}", "unknown field 'a\\u0000\\u00E9'");
+        Operation.GET_REPL, "{\"replId\": \"r-1\", \"extra\": 1}", "unknown field 'extra'");
+    assertRefused(
+        Operation.GET_REPL,
+        "{\"replId\": \"r-1\", \"a\\u0000\u00e9\": 1}",
+        "unknown field 'a\\u0000\\u00E9'");
   }
 
   @Test
@@ -175,7 +187,8 @@ class RequestsTest {
         Operation.GET_REPL,
         "{\"replId\": \"r\\u0000\\udfff\"}",
         "field 'replId' must be 1-128 characters of [A-Za-z0-9._-], got 'r\\u0000\\uDFFF'");
-    assertThatThrownBy(() -> read(Operation.GET_REPL, "{\"replId\": \"" + "x".repeat(100_000) + "\"}"))
+    assertThatThrownBy(
+            () -> read(Operation.GET_REPL, "{\"replId\": \"" + "x".repeat(100_000) + "\"}"))
         .hasMessageEndingWith("got '" + "x".repeat(64) + "... (100000 characters)'");
   }
 

@@ -30,7 +30,8 @@ class HashRingTest {
     for (int i = 0; i < KEYS; i++) {
       counts.merge(ring.clusterFor("repl-" + i), 1, Integer::sum);
     }
-    assertThat(counts.values()).allSatisfy(n -> assertThat(n).isBetween(KEYS / 4 * 85 / 100, KEYS / 4 * 115 / 100));
+    assertThat(counts.values())
+        .allSatisfy(n -> assertThat(n).isBetween(KEYS / 4 * 85 / 100, KEYS / 4 * 115 / 100));
   }
 
   @Test

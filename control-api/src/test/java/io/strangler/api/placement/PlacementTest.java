@@ -32,7 +32,8 @@ class PlacementTest {
     Machine draining = new Machine("a", "c1", "x", 10, MachineState.DRAINING, 0, 0, T, T);
     Machine full = new Machine("b", "c1", "x", 2, MachineState.ACTIVE, 0, 2, T, T);
     assertThat(Placement.choose("r", List.of(draining, full))).isEmpty();
-    assertThat(Placement.choose("r", List.of(draining, full, m("c", 9, 99))).orElseThrow().machineId())
+    assertThat(
+            Placement.choose("r", List.of(draining, full, m("c", 9, 99))).orElseThrow().machineId())
         .isEqualTo("c");
   }
 

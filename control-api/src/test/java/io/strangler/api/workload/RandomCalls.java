@@ -62,15 +62,18 @@ public final class RandomCalls {
     } else if (roll < 26) {
       return registerMachine();
     } else if (roll < 34) {
-      double cpu = random.nextInt(20) == 0 ? 150.0 : Math.round(random.nextDouble() * 10000) / 100.0;
-      return new Call(Operation.HEARTBEAT, new HeartbeatRequest(maybeUnknown(machines, "m-none"), cpu));
+      double cpu =
+          random.nextInt(20) == 0 ? 150.0 : Math.round(random.nextDouble() * 10000) / 100.0;
+      return new Call(
+          Operation.HEARTBEAT, new HeartbeatRequest(maybeUnknown(machines, "m-none"), cpu));
     } else if (roll < 36) {
       return new Call(Operation.DRAIN_MACHINE, new DrainMachineRequest(pick(machines)));
     } else if (roll < 41) {
       String cluster = random.nextInt(20) == 0 ? "nowhere" : pick(clusters);
       return new Call(Operation.LIST_MACHINES, new ListMachinesRequest(cluster));
     } else if (roll < 61) {
-      return new Call(Operation.CONNECT_REPL, new ConnectReplRequest(maybeUnknown(repls, "r-none")));
+      return new Call(
+          Operation.CONNECT_REPL, new ConnectReplRequest(maybeUnknown(repls, "r-none")));
     } else if (roll < 69) {
       String id = containers.isEmpty() ? "ctr-none" : maybeUnknown(containers, "ctr-none");
       return new Call(Operation.STOP_CONTAINER, new StopContainerRequest(id));
@@ -86,12 +89,14 @@ public final class RandomCalls {
       String slug = random.nextInt(15) == 0 ? "no-such-slug" : slugOf(pick(repls));
       return new Call(Operation.GET_HOSTING_METADATA, new GetHostingMetadataRequest(slug));
     } else if (roll < 93) {
-      return new Call(Operation.RESOLVE_CLUSTER, new ResolveClusterRequest(maybeUnknown(repls, "r-none")));
+      return new Call(
+          Operation.RESOLVE_CLUSTER, new ResolveClusterRequest(maybeUnknown(repls, "r-none")));
     } else {
       String target = random.nextInt(15) == 0 ? "nowhere" : pick(clusters);
       return new Call(
           Operation.TRANSFER_REPL,
-          new TransferReplRequest(pick(repls), target, random.nextBoolean(), random.nextBoolean() ? null : 1800L));
+          new TransferReplRequest(
+              pick(repls), target, random.nextBoolean(), random.nextBoolean() ? null : 1800L));
     }
   }
 
@@ -99,7 +104,9 @@ public final class RandomCalls {
   public void observe(Call call, Object answer) {
     if (answer instanceof ConnectReplResponse r && r.created()) {
       containers.add(r.container().containerId());
-    } else if (answer instanceof Container c && c.state() == ContainerState.STOPPED && containers.size() > 200) {
+    } else if (answer instanceof Container c
+        && c.state() == ContainerState.STOPPED
+        && containers.size() > 200) {
       containers.remove(c.containerId());
     }
   }
@@ -110,13 +117,18 @@ public final class RandomCalls {
       // A taken slug under a new id.
       String taken = pick(repls);
       return new Call(
-          Operation.CREATE_REPL, new CreateReplRequest("r-" + nextRepl++, "owner-x", slugOf(taken), pick(regions)));
+          Operation.CREATE_REPL,
+          new CreateReplRequest("r-" + nextRepl++, "owner-x", slugOf(taken), pick(regions)));
     }
     if (roll == 1) {
-      return new Call(Operation.CREATE_REPL, new CreateReplRequest("r-bad", "owner-x", "Bad Slug", pick(regions)));
+      return new Call(
+          Operation.CREATE_REPL,
+          new CreateReplRequest("r-bad", "owner-x", "Bad Slug", pick(regions)));
     }
     if (roll == 2) {
-      return new Call(Operation.CREATE_REPL, new CreateReplRequest("r-" + nextRepl++, "owner-x", "s-unknown-region", "mars"));
+      return new Call(
+          Operation.CREATE_REPL,
+          new CreateReplRequest("r-" + nextRepl++, "owner-x", "s-unknown-region", "mars"));
     }
     String id = "r-" + nextRepl++;
     repls.add(id);
@@ -128,14 +140,16 @@ public final class RandomCalls {
   private Call registerMachine() {
     boolean again = !machines.isEmpty() && random.nextInt(4) == 0;
     String id = again ? pick(machines) : "m-" + nextMachine++;
-    String cluster = again ? clusterOfMachine(id) : clusters.get((nextMachine - 1) % clusters.size());
+    String cluster =
+        again ? clusterOfMachine(id) : clusters.get((nextMachine - 1) % clusters.size());
     if (!again) {
       machines.add(id);
     }
     int capacity = random.nextInt(25) == 0 ? 0 : 2 + random.nextInt(6);
     return new Call(
         Operation.REGISTER_MACHINE,
-        new RegisterMachineRequest(id, cluster, "10.1." + random.nextInt(256) + "." + random.nextInt(256), capacity));
+        new RegisterMachineRequest(
+            id, cluster, "10.1." + random.nextInt(256) + "." + random.nextInt(256), capacity));
   }
 
   private String clusterOfMachine(String machineId) {

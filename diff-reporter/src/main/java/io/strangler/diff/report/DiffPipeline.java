@@ -262,7 +262,10 @@ public final class DiffPipeline implements AutoCloseable {
     try {
       first =
           classifier.classify(
-              call.api(), call.authoritative(), call.observations(), rereadable ? probe : Recheck.NONE);
+              call.api(),
+              call.authoritative(),
+              call.observations(),
+              rereadable ? probe : Recheck.NONE);
     } catch (RuntimeException e) {
       classifyFailures.increment();
       failures.warn("Comparing a " + call.api() + " call failed; it is not counted", e);

@@ -1,11 +1,11 @@
 package io.strangler.diff.report;
 
-import io.strangler.common.RateLimitedLog;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.strangler.common.RateLimitedLog;
 import io.strangler.diff.Observed;
 import io.strangler.diff.Side;
 import io.strangler.diff.Verdict;
@@ -115,7 +115,8 @@ public final class FleetCounters implements DiffListener, AutoCloseable {
             "flushInterval must be within 100 ms .. 1 min, got " + flushInterval);
       }
       if (maxHeldMinutes < 2) {
-        throw new IllegalArgumentException("maxHeldMinutes must be at least 2, got " + maxHeldMinutes);
+        throw new IllegalArgumentException(
+            "maxHeldMinutes must be at least 2, got " + maxHeldMinutes);
       }
       if (retention.compareTo(Duration.ofHours(1)) < 0) {
         throw new IllegalArgumentException("retention must be at least 1 hour, got " + retention);
@@ -133,7 +134,11 @@ public final class FleetCounters implements DiffListener, AutoCloseable {
   }
 
   private FleetCounters(
-      DataSource dataSource, HikariDataSource ownedPool, String instance, Clock clock, Options options) {
+      DataSource dataSource,
+      HikariDataSource ownedPool,
+      String instance,
+      Clock clock,
+      Options options) {
     this.dataSource = dataSource;
     this.ownedPool = ownedPool;
     this.instance = checkInstance(instance);
@@ -150,10 +155,11 @@ public final class FleetCounters implements DiffListener, AutoCloseable {
   }
 
   /**
-   * Counters of {@code instance} written through {@code dataSource}, which the caller owns. Migrates
-   * the tables first (with the mismatch store's migrations).
+   * Counters of {@code instance} written through {@code dataSource}, which the caller owns.
+   * Migrates the tables first (with the mismatch store's migrations).
    */
-  public static FleetCounters open(DataSource dataSource, String instance, Clock clock, Options options) {
+  public static FleetCounters open(
+      DataSource dataSource, String instance, Clock clock, Options options) {
     MismatchStore.migrate(dataSource);
     return new FleetCounters(dataSource, null, instance, clock, options);
   }
@@ -283,7 +289,8 @@ public final class FleetCounters implements DiffListener, AutoCloseable {
     try {
       flush();
     } catch (RuntimeException e) {
-      failures.warn("Writing the fleet counters failed; they are kept and written at the next flush", e);
+      failures.warn(
+          "Writing the fleet counters failed; they are kept and written at the next flush", e);
     }
   }
 
@@ -322,7 +329,9 @@ public final class FleetCounters implements DiffListener, AutoCloseable {
     ps.setString(i++, instance);
     ps.setObject(i++, run);
     ps.setString(i++, p.api);
-    ps.setObject(i++, OffsetDateTime.ofInstant(Instant.ofEpochMilli(p.minute * MINUTE_MILLIS), ZoneOffset.UTC));
+    ps.setObject(
+        i++,
+        OffsetDateTime.ofInstant(Instant.ofEpochMilli(p.minute * MINUTE_MILLIS), ZoneOffset.UTC));
     ps.setString(i++, verdicts.toString());
     ps.setLong(i++, compared);
     ps.setLong(i++, consistent);
@@ -331,7 +340,8 @@ public final class FleetCounters implements DiffListener, AutoCloseable {
     bindBackend(c, ps, i, n.newer);
   }
 
-  private static int bindBackend(Connection c, PreparedStatement ps, int i, BackendCounts b) throws SQLException {
+  private static int bindBackend(Connection c, PreparedStatement ps, int i, BackendCounts b)
+      throws SQLException {
     ps.setLong(i++, b.calls);
     ps.setLong(i++, b.errors);
     ps.setLong(i++, b.timeouts);
@@ -363,7 +373,10 @@ public final class FleetCounters implements DiffListener, AutoCloseable {
     try {
       flush();
     } catch (RuntimeException e) {
-      log.warn("Writing the fleet counters at close failed; the last {} of them are lost", options.flushInterval(), e);
+      log.warn(
+          "Writing the fleet counters at close failed; the last {} of them are lost",
+          options.flushInterval(),
+          e);
     }
     if (ownedPool != null) {
       ownedPool.close();
@@ -373,7 +386,8 @@ public final class FleetCounters implements DiffListener, AutoCloseable {
   private static String checkInstance(String instance) {
     Objects.requireNonNull(instance, "instance");
     if (instance.isBlank() || instance.length() > 200) {
-      throw new IllegalArgumentException("an instance id is 1..200 characters, got '" + instance + "'");
+      throw new IllegalArgumentException(
+          "an instance id is 1..200 characters, got '" + instance + "'");
     }
     return instance;
   }
@@ -395,7 +409,9 @@ public final class FleetCounters implements DiffListener, AutoCloseable {
           if (oldest.getValue().version != oldest.getValue().writtenVersion) {
             droppedMinutes.increment();
             failures.warn(
-                "Fleet counters of " + options.maxHeldMinutes() + " minutes are waiting to be"
+                "Fleet counters of "
+                    + options.maxHeldMinutes()
+                    + " minutes are waiting to be"
                     + " written; the oldest minute is dropped",
                 null);
           }
@@ -463,7 +479,9 @@ public final class FleetCounters implements DiffListener, AutoCloseable {
     long timeouts;
     final long[] latency = new long[LatencyBuckets.COUNT];
 
-    /** As {@link Readiness} counts a backend: dropped calls are not calls, timeouts have no latency. */
+    /**
+     * As {@link Readiness} counts a backend: dropped calls are not calls, timeouts have no latency.
+     */
     void record(Observed observed, Duration took) {
       switch (observed) {
         case Observed.Answer a -> calls++;

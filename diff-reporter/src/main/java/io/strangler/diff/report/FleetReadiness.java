@@ -30,8 +30,8 @@ import javax.sql.DataSource;
  *
  * <p>The window is whole minutes of the writers' clocks: the {@code ceil(window / 1 min)} minutes
  * up to the reader's current one, plus the minute after it, so that a writer whose clock runs up to
- * a minute ahead is counted. Minutes written late are counted as soon as they are written.
- * Latency percentiles come from {@link LatencyBuckets} (within 19%).
+ * a minute ahead is counted. Minutes written late are counted as soon as they are written. Latency
+ * percentiles come from {@link LatencyBuckets} (within 19%).
  *
  * <p>Reads query PostgreSQL: call them off any event loop. The fleet-wide view is cached for half a
  * second, so the page, the CLI and the cut-over gates polling it cost one query between them.

@@ -1,12 +1,12 @@
 package io.strangler.diff.report;
 
 /**
- * Fixed latency buckets, the same in every process, so that counts written by many instances can
- * be added up: bucket 0 holds latencies up to 100 µs, bucket {@code i} those above the upper bound
- * of bucket {@code i - 1} and up to {@code 100 µs * 2^(i/4)} (four buckets per doubling, each about
+ * Fixed latency buckets, the same in every process, so that counts written by many instances can be
+ * added up: bucket 0 holds latencies up to 100 µs, bucket {@code i} those above the upper bound of
+ * bucket {@code i - 1} and up to {@code 100 µs * 2^(i/4)} (four buckets per doubling, each about
  * 19% wider than the one below), and the last bucket everything above {@code 100 µs * 2^(76/4)},
- * about 52 s. A percentile read from them is interpolated within its bucket: within 19% of the
- * true value.
+ * about 52 s. A percentile read from them is interpolated within its bucket: within 19% of the true
+ * value.
  */
 public final class LatencyBuckets {
   /** Buckets per backend. */

@@ -31,7 +31,8 @@ public interface Rereader {
    * Fresh outcomes for a call of {@code api} that answered {@code authoritativeAnswer} (null when
    * the authoritative side failed). By default the read itself, read again.
    */
-  default Optional<Observations> reread(String api, JsonNode request, JsonNode authoritativeAnswer) {
+  default Optional<Observations> reread(
+      String api, JsonNode request, JsonNode authoritativeAnswer) {
     return reread(api, request);
   }
 

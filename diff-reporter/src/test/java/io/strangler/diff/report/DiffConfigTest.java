@@ -53,7 +53,13 @@ class DiffConfigTest {
         .hasMessageContaining(
             "sampling names unknown API(s) [GetRepll]; the APIs are [GetRepl, ListMachines]");
     assertThatThrownBy(
-            () -> DiffConfig.builder().apis(List.of("GetRepl")).rules(DiffRules.parse("test", DiffRules.Format.YAML, "version: 1\napis:\n  CreateRepl: {}\n")).build())
+            () ->
+                DiffConfig.builder()
+                    .apis(List.of("GetRepl"))
+                    .rules(
+                        DiffRules.parse(
+                            "test", DiffRules.Format.YAML, "version: 1\napis:\n  CreateRepl: {}\n"))
+                    .build())
         .hasMessageContaining("unknown API(s)");
   }
 

@@ -1,6 +1,5 @@
 package io.strangler.diff.report;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import static io.strangler.diff.report.TestCalls.answer;
 import static io.strangler.diff.report.TestCalls.call;
 import static io.strangler.diff.report.TestCalls.failure;
@@ -12,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.strangler.common.Sampling;
 import io.strangler.diff.Observations;
 import io.strangler.diff.Observed;
@@ -251,10 +251,13 @@ class DiffPipelineTest {
     Rereader settlesLate =
         (api, request) -> {
           at.add(System.nanoTime());
-          String newer = rereads.incrementAndGet() < 3 ? "{'cluster': 'us-1'}" : "{'cluster': 'us-2'}";
+          String newer =
+              rereads.incrementAndGet() < 3 ? "{'cluster': 'us-1'}" : "{'cluster': 'us-2'}";
           return Optional.of(new Observations(answer("{'cluster': 'us-2'}"), answer(newer)));
         };
-    start(DiffConfig.builder().recheckDelay(Duration.ofMillis(20)).recheckAttempts(4).build(), settlesLate);
+    start(
+        DiffConfig.builder().recheckDelay(Duration.ofMillis(20)).recheckAttempts(4).build(),
+        settlesLate);
 
     pipeline.offer(mismatch("GetRepl", "r-1"));
 
@@ -273,7 +276,8 @@ class DiffPipelineTest {
     Rereader differs =
         (api, request) -> {
           rereads.incrementAndGet();
-          return Optional.of(new Observations(answer("{'cluster': 'us-1'}"), answer("{'cluster': 'us-2'}")));
+          return Optional.of(
+              new Observations(answer("{'cluster': 'us-1'}"), answer("{'cluster': 'us-2'}")));
         };
     start(DiffConfig.builder().recheckDelay(Duration.ZERO).recheckAttempts(3).build(), differs);
 
@@ -298,7 +302,10 @@ class DiffPipelineTest {
           @Override
           public Optional<Observations> reread(String api, JsonNode request, JsonNode answer) {
             answersSeen.add(answer);
-            String newer = request.get("case").asText().equals("settled") ? "{'running': 2}" : "{'running': 1}";
+            String newer =
+                request.get("case").asText().equals("settled")
+                    ? "{'running': 2}"
+                    : "{'running': 1}";
             return Optional.of(new Observations(answer("{'running': 2}"), answer(newer)));
           }
 
@@ -307,7 +314,9 @@ class DiffPipelineTest {
             return kind == CallKind.READ || api.equals("Heartbeat");
           }
         };
-    start(DiffConfig.builder().recheckDelay(Duration.ZERO).recheckAttempts(2).build(), readsBackHeartbeats);
+    start(
+        DiffConfig.builder().recheckDelay(Duration.ZERO).recheckAttempts(2).build(),
+        readsBackHeartbeats);
 
     for (String c : List.of("settled", "drifted")) {
       pipeline.offer(
@@ -316,7 +325,8 @@ class DiffPipelineTest {
               .build());
     }
     pipeline.offer(
-        call("StopContainer", CallKind.WRITE, "other", answer("{'a': 1}"), answer("{'a': 2}")).build());
+        call("StopContainer", CallKind.WRITE, "other", answer("{'a': 1}"), answer("{'a': 2}"))
+            .build());
 
     assertThat(resultOf("settled").verdict()).isEqualTo(Verdict.RACE);
     assertThat(resultOf("drifted").verdict()).isEqualTo(Verdict.MISMATCH);

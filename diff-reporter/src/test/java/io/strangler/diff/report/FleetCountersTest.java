@@ -58,7 +58,8 @@ class FleetCountersTest {
   }
 
   private FleetCounters open(String instance, MutableClock clock, FleetCounters.Options options) {
-    FleetCounters f = FleetCounters.open(db.jdbcUrl(), db.user(), db.password(), instance, clock, options);
+    FleetCounters f =
+        FleetCounters.open(db.jdbcUrl(), db.user(), db.password(), instance, clock, options);
     opened.add(f);
     return f;
   }
@@ -70,14 +71,19 @@ class FleetCountersTest {
     }
   }
 
-  private static DiffResult result(String api, Verdict verdict, Duration legacyLatency, Duration newLatency) {
+  private static DiffResult result(
+      String api, Verdict verdict, Duration legacyLatency, Duration newLatency) {
     Observed legacy = answer("{}");
     Observed newer = verdict == Verdict.SHADOW_ERROR ? failure("INTERNAL") : answer("{}");
     ComparedCall c =
-        call(api, CallKind.READ, "r", legacy, newer).legacy(legacy, legacyLatency).newer(newer, newLatency).build();
+        call(api, CallKind.READ, "r", legacy, newer)
+            .legacy(legacy, legacyLatency)
+            .newer(newer, newLatency)
+            .build();
     return new DiffResult(
         c,
-        new Classification(verdict, MissingNode.getInstance(), MissingNode.getInstance(), List.of()),
+        new Classification(
+            verdict, MissingNode.getInstance(), MissingNode.getInstance(), List.of()),
         RecheckResult.NONE,
         T0);
   }
@@ -111,9 +117,15 @@ class FleetCountersTest {
     assertThat(get.compared()).isEqualTo(10);
     assertThat(get.consistent()).isEqualTo(9);
     assertThat(get.notCompared()).isEqualTo(2);
-    assertThat(get.verdicts()).containsEntry("match", 9L).containsEntry("mismatch", 1L).containsEntry("shadow_timeout", 2L);
-    assertThat(get.status()).as("9 of 10 at a 90% gate, from two instances that each had fewer").isEqualTo(Readiness.Status.READY);
-    assertThat(get.reason()).isEqualTo("consistency 90% (1 inconsistent of 10 compared) is at or above 90%");
+    assertThat(get.verdicts())
+        .containsEntry("match", 9L)
+        .containsEntry("mismatch", 1L)
+        .containsEntry("shadow_timeout", 2L);
+    assertThat(get.status())
+        .as("9 of 10 at a 90% gate, from two instances that each had fewer")
+        .isEqualTo(Readiness.Status.READY);
+    assertThat(get.reason())
+        .isEqualTo("consistency 90% (1 inconsistent of 10 compared) is at or above 90%");
     assertThat(get.legacy().calls()).isEqualTo(12);
     assertThat(get.legacy().p50Ms()).isCloseTo(2.0, within(2.0 * 0.19));
     assertThat(get.newBackend().p99Ms()).isCloseTo(3.0, within(3.0 * 0.19));
@@ -125,7 +137,10 @@ class FleetCountersTest {
     assertThat(find(fleet.ofInstance("a:8080"), "GetRepl").compared()).isEqualTo(6);
     assertThat(find(fleet.ofInstance("b:8080"), "GetRepl").compared()).isEqualTo(4);
     assertThat(fleet.instances())
-        .extracting(FleetReadiness.Instance::instance, FleetReadiness.Instance::live, FleetReadiness.Instance::compared)
+        .extracting(
+            FleetReadiness.Instance::instance,
+            FleetReadiness.Instance::live,
+            FleetReadiness.Instance::compared)
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple("a:8080", true, 6L),
             org.assertj.core.groups.Tuple.tuple("b:8080", true, 8L));
@@ -145,8 +160,11 @@ class FleetCountersTest {
     a.flush();
 
     assertThat(a.rowsWritten()).isEqualTo(2);
-    assertThat(fleet.ofInstance("a")).filteredOn(r -> r.api().equals("GetRepl")).singleElement()
-        .extracting(ApiReadiness::compared).isEqualTo(7L);
+    assertThat(fleet.ofInstance("a"))
+        .filteredOn(r -> r.api().equals("GetRepl"))
+        .singleElement()
+        .extracting(ApiReadiness::compared)
+        .isEqualTo(7L);
   }
 
   @Test
@@ -162,7 +180,9 @@ class FleetCountersTest {
 
     FleetReadiness fleet = second.readiness(CONFIG, clock);
     assertThat(fleet.of("GetRepl").compared()).as("same minute, same id, two runs").isEqualTo(7);
-    assertThat(fleet.instances()).extracting(FleetReadiness.Instance::live).containsExactly(false, true);
+    assertThat(fleet.instances())
+        .extracting(FleetReadiness.Instance::live)
+        .containsExactly(false, true);
   }
 
   @Test
@@ -179,7 +199,8 @@ class FleetCountersTest {
 
     FleetReadiness fleet = fast.readiness(CONFIG, reader);
     assertThat(fleet.of("GetRepl").compared())
-        .as("the fast writer's minute is counted; the one ten minutes back is out of a 10-minute window")
+        .as(
+            "the fast writer's minute is counted; the one ten minutes back is out of a 10-minute window")
         .isEqualTo(3);
 
     reader.advance(Duration.ofMinutes(11));
@@ -204,9 +225,11 @@ class FleetCountersTest {
   }
 
   @Test
-  void whileTheDatabaseRefusesWrites_minutesAreHeldUpToTheBound_thenWrittenWhenItIsBack() throws SQLException {
+  void whileTheDatabaseRefusesWrites_minutesAreHeldUpToTheBound_thenWrittenWhenItIsBack()
+      throws SQLException {
     MutableClock clock = new MutableClock(T0);
-    FleetCounters a = open("a", clock, new FleetCounters.Options(Duration.ofMinutes(1), 3, Duration.ofDays(1)));
+    FleetCounters a =
+        open("a", clock, new FleetCounters.Options(Duration.ofMinutes(1), 3, Duration.ofDays(1)));
     sql("ALTER TABLE diff_fleet_minute RENAME TO diff_fleet_minute_away");
     try {
       for (int minute = 0; minute < 5; minute++) {
@@ -228,19 +251,27 @@ class FleetCountersTest {
   @Test
   void theBackgroundWriter_flushesWithoutBeingAsked_andCloseWritesTheRest() {
     MutableClock clock = new MutableClock(T0);
-    FleetCounters a = open("a", clock, FleetCounters.Options.defaults().withFlushInterval(Duration.ofMillis(100)));
+    FleetCounters a =
+        open(
+            "a", clock, FleetCounters.Options.defaults().withFlushInterval(Duration.ofMillis(100)));
     FleetReadiness fleet = a.readiness(CONFIG, clock);
     record(a, "GetRepl", Verdict.MATCH, 2);
 
-    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(5))
         .until(() -> fleet.ofInstance("a").stream().mapToLong(ApiReadiness::compared).sum() == 2);
 
     FleetCounters b = open("b", clock, MANUAL);
     record(b, "GetRepl", Verdict.MATCH, 5);
     b.close();
-    assertThat(fleet.ofInstance("b")).filteredOn(r -> r.api().equals("GetRepl")).singleElement()
-        .extracting(ApiReadiness::compared).isEqualTo(5L);
-    assertThat(fleet.instances()).filteredOn(i -> i.instance().equals("b")).singleElement()
+    assertThat(fleet.ofInstance("b"))
+        .filteredOn(r -> r.api().equals("GetRepl"))
+        .singleElement()
+        .extracting(ApiReadiness::compared)
+        .isEqualTo(5L);
+    assertThat(fleet.instances())
+        .filteredOn(i -> i.instance().equals("b"))
+        .singleElement()
         .satisfies(i -> assertThat(i.stoppedAt()).isNotNull());
   }
 
@@ -253,7 +284,8 @@ class FleetCountersTest {
     for (long micros : new long[] {150, 2_000, 37_000, 450_000, 9_000_000}) {
       long[] counts = new long[LatencyBuckets.COUNT];
       counts[LatencyBuckets.index(micros)] = 100;
-      assertThat(LatencyBuckets.percentileMs(counts, 99)).isCloseTo(micros / 1000.0, within(micros / 1000.0 * 0.19));
+      assertThat(LatencyBuckets.percentileMs(counts, 99))
+          .isCloseTo(micros / 1000.0, within(micros / 1000.0 * 0.19));
     }
     assertThat(LatencyBuckets.percentileMs(new long[LatencyBuckets.COUNT], 50)).isNull();
   }

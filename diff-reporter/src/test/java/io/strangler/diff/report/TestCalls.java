@@ -15,9 +15,19 @@ final class TestCalls {
   /** Twelve API names, as a proxy of twelve operations would configure them. */
   static final java.util.List<String> TWELVE_APIS =
       java.util.List.of(
-          "CreateRepl", "GetRepl", "RegisterMachine", "Heartbeat", "DrainMachine", "ListMachines",
-          "ConnectRepl", "StopContainer", "ListContainers", "GetHostingMetadata", "ResolveCluster",
+          "CreateRepl",
+          "GetRepl",
+          "RegisterMachine",
+          "Heartbeat",
+          "DrainMachine",
+          "ListMachines",
+          "ConnectRepl",
+          "StopContainer",
+          "ListContainers",
+          "GetHostingMetadata",
+          "ResolveCluster",
           "TransferRepl");
+
   private static final JsonMapper MAPPER = JsonMapper.builder().build();
 
   private TestCalls() {}

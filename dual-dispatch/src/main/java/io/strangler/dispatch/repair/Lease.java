@@ -22,14 +22,15 @@ import org.slf4j.LoggerFactory;
  * a fleet must do alone (the repairer), taken over within seconds when its holder dies.
  *
  * <p>One row per name in table {@code strangler_lease} (created if missing): the holder, a fencing
- * token and an expiry on the database's clock, so the holders' clocks do not matter. A daemon thread
- * renews the lease every {@code renewEvery} with one statement that takes it when it is free or
- * expired and extends it when this holder has it; a holder that stops renewing (it died, or lost
+ * token and an expiry on the database's clock, so the holders' clocks do not matter. A daemon
+ * thread renews the lease every {@code renewEvery} with one statement that takes it when it is free
+ * or expired and extends it when this holder has it; a holder that stops renewing (it died, or lost
  * the database) loses it {@code ttl} after its last renewal, and another takes it at its next try.
- * {@link #held()} is true only until {@code ttl - renewEvery} after the start of the last successful
- * renewal (by this process's monotonic clock), so a holder cut off from the database stops before
- * anyone else can start. The token grows by one with every change of holder: work done under a
- * lease can carry it, so that a store can refuse the work of a holder that has been replaced.
+ * {@link #held()} is true only until {@code ttl - renewEvery} after the start of the last
+ * successful renewal (by this process's monotonic clock), so a holder cut off from the database
+ * stops before anyone else can start. The token grows by one with every change of holder: work done
+ * under a lease can carry it, so that a store can refuse the work of a holder that has been
+ * replaced.
  *
  * <p>{@link #close()} releases the lease, so another holder takes it at its next try instead of
  * after the expiry. Knows nothing of what the lease protects.
@@ -49,7 +50,8 @@ public final class Lease implements BooleanSupplier, AutoCloseable {
           + " holder = excluded.holder, expires_at = excluded.expires_at"
           + " WHERE l.holder = excluded.holder OR l.expires_at < now()"
           + " RETURNING token";
-  private static final String RELEASE = "DELETE FROM strangler_lease WHERE name = ? AND holder = ? AND token = ?";
+  private static final String RELEASE =
+      "DELETE FROM strangler_lease WHERE name = ? AND holder = ? AND token = ?";
   private static final String READ =
       "SELECT holder, token, acquired_at, expires_at, expires_at >= now() AS live FROM strangler_lease WHERE name = ?";
 
@@ -78,11 +80,16 @@ public final class Lease implements BooleanSupplier, AutoCloseable {
       Objects.requireNonNull(renewEvery, "renewEvery");
       if (!renewEvery.isPositive() || renewEvery.multipliedBy(3).compareTo(ttl) > 0) {
         throw new IllegalArgumentException(
-            "renewEvery must be positive and at most a third of ttl, got " + renewEvery + " and " + ttl);
+            "renewEvery must be positive and at most a third of ttl, got "
+                + renewEvery
+                + " and "
+                + ttl);
       }
     }
 
-    /** Expires 6 s after its last renewal, renewed every 2 s: a dead holder is replaced within 8 s. */
+    /**
+     * Expires 6 s after its last renewal, renewed every 2 s: a dead holder is replaced within 8 s.
+     */
     public static Options defaults() {
       return new Options(Duration.ofSeconds(6), Duration.ofSeconds(2));
     }
@@ -93,7 +100,13 @@ public final class Lease implements BooleanSupplier, AutoCloseable {
    *
    * @param live its expiry is not past
    */
-  public record Holding(String name, String holder, long token, Instant acquiredAt, Instant expiresAt, boolean live) {}
+  public record Holding(
+      String name,
+      String holder,
+      long token,
+      Instant acquiredAt,
+      Instant expiresAt,
+      boolean live) {}
 
   private Lease(DataSource dataSource, String name, String holder, Options options) {
     this.dataSource = dataSource;
@@ -240,7 +253,12 @@ public final class Lease implements BooleanSupplier, AutoCloseable {
     } catch (SQLException | RuntimeException e) {
       // held() runs out by itself when renewals keep failing.
       if (failures++ % 30 == 0) {
-        log.warn("renewing lease {} failed ({} so far); {} it until its time runs out", name, failures, held() ? "still holding" : "not holding", e);
+        log.warn(
+            "renewing lease {} failed ({} so far); {} it until its time runs out",
+            name,
+            failures,
+            held() ? "still holding" : "not holding",
+            e);
       }
     }
   }

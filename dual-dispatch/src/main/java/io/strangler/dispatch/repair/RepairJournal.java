@@ -42,8 +42,8 @@ import org.slf4j.LoggerFactory;
  * <p>The journal is a local file on purpose: the store it would otherwise live in may be the one
  * that is down. The proxy's threads only classify the exchange and offer it to a bounded queue;
  * naming the entities, serialising and writing happen on one writer thread, which forces the file
- * to disk whenever its queue runs dry. When the queue or the file is full the write's API is
- * marked as needing a drift scan (kept in a file beside the journal), so no loss goes unnoticed.
+ * to disk whenever its queue runs dry. When the queue or the file is full the write's API is marked
+ * as needing a drift scan (kept in a file beside the journal), so no loss goes unnoticed.
  *
  * <p>Files in {@link Config#dir()}: {@code repairs.jsonl} (the entries), {@code repairs.offset}
  * (how far the repairer has got, replaced atomically) and {@code needs-scan.txt} (the APIs that
@@ -66,7 +66,8 @@ public final class RepairJournal implements OutcomeSink, AutoCloseable {
     public Config {
       Objects.requireNonNull(dir, "dir");
       if (queueCapacity < 1) {
-        throw new IllegalArgumentException("queueCapacity must be at least 1, got " + queueCapacity);
+        throw new IllegalArgumentException(
+            "queueCapacity must be at least 1, got " + queueCapacity);
       }
       if (maxBytes < 1024) {
         throw new IllegalArgumentException("maxBytes must be at least 1024, got " + maxBytes);
@@ -89,7 +90,12 @@ public final class RepairJournal implements OutcomeSink, AutoCloseable {
    * @param from the backend that was authoritative for the write: the state to copy
    */
   public record Entry(
-      long end, Instant at, String operation, Mode.Backend from, String reason, List<String> keys) {}
+      long end,
+      Instant at,
+      String operation,
+      Mode.Backend from,
+      String reason,
+      List<String> keys) {}
 
   /**
    * What the journal holds and has lost.
@@ -155,7 +161,11 @@ public final class RepairJournal implements OutcomeSink, AutoCloseable {
       recover();
     } catch (IOException e) {
       throw new UncheckedIOException(
-          "cannot open the repair journal in " + config.dir().toAbsolutePath() + ": " + e.getMessage(), e);
+          "cannot open the repair journal in "
+              + config.dir().toAbsolutePath()
+              + ": "
+              + e.getMessage(),
+          e);
     }
     this.writer =
         QueueDrain.start(
@@ -201,7 +211,10 @@ public final class RepairJournal implements OutcomeSink, AutoCloseable {
       try {
         offset = Math.min(size, Math.max(0, Long.parseLong(text)));
       } catch (NumberFormatException e) {
-        log.warn("repair journal offset file {} is unreadable ({}); repairing from the start", offsetFile, text);
+        log.warn(
+            "repair journal offset file {} is unreadable ({}); repairing from the start",
+            offsetFile,
+            text);
       }
     }
     // A line cut short by a crash is not an entry: the file ends at the last newline.
@@ -293,7 +306,10 @@ public final class RepairJournal implements OutcomeSink, AutoCloseable {
       keys = touched.of(e.operation(), e.request(), answer);
     } catch (RuntimeException ex) {
       writeFailures.increment();
-      log.warn("cannot name the entities of a {} write to repair; marking it for a drift scan", e.operation(), ex);
+      log.warn(
+          "cannot name the entities of a {} write to repair; marking it for a drift scan",
+          e.operation(),
+          ex);
       markNeedsScan(e.operation());
       return;
     }
@@ -331,7 +347,11 @@ public final class RepairJournal implements OutcomeSink, AutoCloseable {
       writtenOperations.add(e.operation());
     } catch (IOException ex) {
       writeFailures.increment();
-      log.warn("cannot append to the repair journal {}; marking {} for a drift scan", file, e.operation(), ex);
+      log.warn(
+          "cannot append to the repair journal {}; marking {} for a drift scan",
+          file,
+          e.operation(),
+          ex);
       markNeedsScan(e.operation());
     }
   }
@@ -362,7 +382,9 @@ public final class RepairJournal implements OutcomeSink, AutoCloseable {
   /** Empties a long journal once everything in it is repaired, so it does not grow for ever. */
   private void compactIfDrained() {
     synchronized (lock) {
-      if (committed < durableEnd || durableEnd < Math.max(1, config.compactBytes()) || writtenEnd != durableEnd) {
+      if (committed < durableEnd
+          || durableEnd < Math.max(1, config.compactBytes())
+          || writtenEnd != durableEnd) {
         return;
       }
       try {
@@ -383,8 +405,8 @@ public final class RepairJournal implements OutcomeSink, AutoCloseable {
   }
 
   /**
-   * The next entries after what the repairer has committed, at most {@code max}; waits up to
-   * {@code wait} for one when there is none.
+   * The next entries after what the repairer has committed, at most {@code max}; waits up to {@code
+   * wait} for one when there is none.
    */
   public List<Entry> next(int max, java.time.Duration wait) throws InterruptedException {
     long deadline = System.nanoTime() + wait.toNanos();
@@ -446,7 +468,9 @@ public final class RepairJournal implements OutcomeSink, AutoCloseable {
         List.copyOf(keys));
   }
 
-  /** The repairer is done with every entry up to {@code end} ({@link Entry#end} of the last one). */
+  /**
+   * The repairer is done with every entry up to {@code end} ({@link Entry#end} of the last one).
+   */
   public void commit(long end, int entries) {
     synchronized (lock) {
       if (end <= committed || end > durableEnd) {
@@ -475,7 +499,8 @@ public final class RepairJournal implements OutcomeSink, AutoCloseable {
   private void writeOffset(long end) throws IOException {
     Path tmp = offsetFile.resolveSibling("repairs.offset.tmp");
     Files.writeString(tmp, Long.toString(end), StandardCharsets.UTF_8);
-    Files.move(tmp, offsetFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    Files.move(
+        tmp, offsetFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
   private void markNeedsScan(String operation) {

@@ -32,7 +32,10 @@ public final class RepairMetrics implements AutoCloseable {
    * @param operations the write operations, each with a series of its own from the start
    */
   public static RepairMetrics register(
-      MeterProvider meters, RepairJournal journal, Repairer repairer, Collection<String> operations) {
+      MeterProvider meters,
+      RepairJournal journal,
+      Repairer repairer,
+      Collection<String> operations) {
     Objects.requireNonNull(journal, "journal");
     Objects.requireNonNull(repairer, "repairer");
     List<String> apis = List.copyOf(operations);
@@ -41,7 +44,8 @@ public final class RepairMetrics implements AutoCloseable {
     r.instruments.add(
         m.gaugeBuilder("strangler.repairs.pending")
             .ofLongs()
-            .setDescription("Writes whose shadow did not land and are not repaired yet, by the API of the write")
+            .setDescription(
+                "Writes whose shadow did not land and are not repaired yet, by the API of the write")
             .buildWithCallback(
                 o -> {
                   Map<String, Long> by = journal.stats().pendingByOperation();
@@ -52,7 +56,8 @@ public final class RepairMetrics implements AutoCloseable {
     r.instruments.add(
         m.gaugeBuilder("strangler.repairs.needs_scan")
             .ofLongs()
-            .setDescription("1 for an API whose writes lost repair journal entries, until a clean drift scan")
+            .setDescription(
+                "1 for an API whose writes lost repair journal entries, until a clean drift scan")
             .buildWithCallback(
                 o -> {
                   Set<String> marked = journal.needsScan();
@@ -62,7 +67,8 @@ public final class RepairMetrics implements AutoCloseable {
                 }));
     r.instruments.add(
         m.counterBuilder("strangler.repairs")
-            .setDescription("Entity repairs by result: repaired, already_equal, retried (a store was down or the entity kept changing), failed")
+            .setDescription(
+                "Entity repairs by result: repaired, already_equal, retried (a store was down or the entity kept changing), failed")
             .buildWithCallback(
                 o -> {
                   Repairer.Stats s = repairer.stats();

@@ -12,8 +12,8 @@ public sealed interface RepairResult {
   record AlreadyEqual() implements RepairResult {}
 
   /**
-   * The repair could not be made now (a store is unreachable, or a concurrent write kept the
-   * source moving): the entry stays in the journal and is tried again after a back-off.
+   * The repair could not be made now (a store is unreachable, or a concurrent write kept the source
+   * moving): the entry stays in the journal and is tried again after a back-off.
    */
   record Retry(String why) implements RepairResult {
     public Retry {

@@ -26,12 +26,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Works through the {@link RepairJournal}: for each batch of entries, copies every entity they name
- * (once, however many entries name it) from the backend that was authoritative for the write to
- * the other one, then commits the batch. When a store cannot be reached the batch is kept and
- * tried again after a back-off that doubles up to a bound, so repairs resume by themselves when the
- * store returns; the entities of the batch already repaired are not repaired again. Rate-limited;
- * one thread reads the journal, and the entities of a batch are repaired by a fixed number of
- * threads of the repairer's own (one entity at a time each).
+ * (once, however many entries name it) from the backend that was authoritative for the write to the
+ * other one, then commits the batch. When a store cannot be reached the batch is kept and tried
+ * again after a back-off that doubles up to a bound, so repairs resume by themselves when the store
+ * returns; the entities of the batch already repaired are not repaired again. Rate-limited; one
+ * thread reads the journal, and the entities of a batch are repaired by a fixed number of threads
+ * of the repairer's own (one entity at a time each).
  */
 public final class Repairer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Repairer.class);
@@ -49,7 +49,12 @@ public final class Repairer implements AutoCloseable {
    * @param threads entities repaired at once
    */
   public record Config(
-      int batch, double perSecond, Duration settle, Duration minBackoff, Duration maxBackoff, int threads) {
+      int batch,
+      double perSecond,
+      Duration settle,
+      Duration minBackoff,
+      Duration maxBackoff,
+      int threads) {
     public Config {
       if (batch < 1) {
         throw new IllegalArgumentException("batch must be at least 1, got " + batch);
@@ -73,7 +78,8 @@ public final class Repairer implements AutoCloseable {
      * at once.
      */
     public static Config defaults() {
-      return new Config(512, 2_000, Duration.ofSeconds(1), Duration.ofMillis(200), Duration.ofSeconds(5), 4);
+      return new Config(
+          512, 2_000, Duration.ofSeconds(1), Duration.ofMillis(200), Duration.ofSeconds(5), 4);
     }
 
     public Config withThreads(int n) {
@@ -87,7 +93,12 @@ public final class Repairer implements AutoCloseable {
 
   /** What the repairer has done since it started. */
   public record Stats(
-      long repaired, long alreadyEqual, long retries, long failed, String lastProblem, Instant lastRepairAt) {}
+      long repaired,
+      long alreadyEqual,
+      long retries,
+      long failed,
+      String lastProblem,
+      Instant lastRepairAt) {}
 
   private final RepairJournal journal;
   private final EntityRepair repair;
@@ -119,7 +130,12 @@ public final class Repairer implements AutoCloseable {
    * A repairer that works only while {@code mayRun} says so (checked before each batch), such as a
    * {@link Lease} that one instance of a fleet holds at a time.
    */
-  public Repairer(RepairJournal journal, EntityRepair repair, Config config, Clock clock, BooleanSupplier mayRun) {
+  public Repairer(
+      RepairJournal journal,
+      EntityRepair repair,
+      Config config,
+      Clock clock,
+      BooleanSupplier mayRun) {
     this.mayRun = Objects.requireNonNull(mayRun, "mayRun");
     this.journal = Objects.requireNonNull(journal, "journal");
     this.repair = Objects.requireNonNull(repair, "repair");
@@ -289,7 +305,12 @@ public final class Repairer implements AutoCloseable {
 
   public Stats stats() {
     return new Stats(
-        repaired.sum(), alreadyEqual.sum(), retries.sum(), failed.sum(), lastProblem.get(), lastRepairAt);
+        repaired.sum(),
+        alreadyEqual.sum(),
+        retries.sum(),
+        failed.sum(),
+        lastProblem.get(),
+        lastRepairAt);
   }
 
   @Override

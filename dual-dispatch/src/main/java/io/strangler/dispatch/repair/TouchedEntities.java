@@ -26,10 +26,10 @@ public interface TouchedEntities {
   List<String> of(String operation, JsonNode request, JsonNode authoritativeAnswer);
 
   /**
-   * The keys by which the registry's APIs order their shadow writes ({@link
-   * ApiSpec#orderingKeys}): every entity a write touched, from its request and the authoritative
-   * answer. When the authoritative backend did not answer, the spec is given an empty answer and
-   * names what the request alone names.
+   * The keys by which the registry's APIs order their shadow writes ({@link ApiSpec#orderingKeys}):
+   * every entity a write touched, from its request and the authoritative answer. When the
+   * authoritative backend did not answer, the spec is given an empty answer and names what the
+   * request alone names.
    *
    * @throws IllegalArgumentException (from {@link #of}) for an operation the registry lacks or a
    *     request its spec refuses

@@ -73,8 +73,8 @@ final class BareFront implements AutoCloseable {
   private final AtomicLong ids = new AtomicLong();
 
   /**
-   * Listens on a free port of 127.0.0.1 with {@code config}'s network settings; {@code second}
-   * (may be null) is called after each answer is written.
+   * Listens on a free port of 127.0.0.1 with {@code config}'s network settings; {@code second} (may
+   * be null) is called after each answer is written.
    */
   BareFront(ApiRegistry apis, Backend backend, Backend second, ProxyConfig config)
       throws InterruptedException {

@@ -38,13 +38,13 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>the floor: a bare HTTP front over the legacy backend ({@link BareFront}) with the proxy's
  *       Netty settings and JSON parse and nothing else, what an HTTP proxy cannot beat here. It
  *       runs just before (c);
- *   <li>the floor of a dual mode: the same front calling the new backend too, after answering
- *       from legacy, on the same thread, comparing nothing. It runs just before (d).
+ *   <li>the floor of a dual mode: the same front calling the new backend too, after answering from
+ *       legacy, on the same thread, comparing nothing. It runs just before (d).
  * </ol>
  *
- * Direct calls parse and check the JSON body as the proxy does, and write each answer as JSON. It prints a table, then the ratios
- * c/a, d/b, c/e and d/f on its last four lines. Generic: any registered API and pair of backends, with a
- * {@link Workload} that says which calls to make.
+ * Direct calls parse and check the JSON body as the proxy does, and write each answer as JSON. It
+ * prints a table, then the ratios c/a, d/b, c/e and d/f on its last four lines. Generic: any
+ * registered API and pair of backends, with a {@link Workload} that says which calls to make.
  */
 public final class ProxyBench {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -514,8 +514,7 @@ public final class ProxyBench {
     for (java.io.File task : tasks) {
       try {
         long n = 0;
-        for (String line :
-            java.nio.file.Files.readAllLines(task.toPath().resolve("status"))) {
+        for (String line : java.nio.file.Files.readAllLines(task.toPath().resolve("status"))) {
           if (line.startsWith("voluntary_ctxt_switches:")
               || line.startsWith("nonvoluntary_ctxt_switches:")) {
             n += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
@@ -542,7 +541,8 @@ public final class ProxyBench {
   }
 
   private static long allocatedBytes() {
-    return ((com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean())
+    return ((com.sun.management.ThreadMXBean)
+            java.lang.management.ManagementFactory.getThreadMXBean())
         .getTotalThreadAllocatedBytes();
   }
 

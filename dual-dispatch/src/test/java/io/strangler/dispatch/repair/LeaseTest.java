@@ -32,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** Several holders of one lease, each with its own pool as separate instances would have. */
 @ExtendWith(RealServers.class)
 class LeaseTest {
-  private static final Lease.Options FAST = new Lease.Options(Duration.ofMillis(1500), Duration.ofMillis(300));
+  private static final Lease.Options FAST =
+      new Lease.Options(Duration.ofMillis(1500), Duration.ofMillis(300));
 
   private final PostgresDb db;
   private final List<AutoCloseable> opened = new ArrayList<>();
@@ -78,12 +79,17 @@ class LeaseTest {
   }
 
   /** Watches the holders until {@code until} holds, failing if two ever hold at once. */
-  private static void neverTwo(List<Lease> leases, Duration atMost, java.util.function.BooleanSupplier until) {
-    await().atMost(atMost).pollInterval(Duration.ofMillis(10)).until(() -> {
-      long holding = leases.stream().filter(Lease::held).count();
-      assertThat(holding).as("holders at once").isLessThanOrEqualTo(1);
-      return until.getAsBoolean();
-    });
+  private static void neverTwo(
+      List<Lease> leases, Duration atMost, java.util.function.BooleanSupplier until) {
+    await()
+        .atMost(atMost)
+        .pollInterval(Duration.ofMillis(10))
+        .until(
+            () -> {
+              long holding = leases.stream().filter(Lease::held).count();
+              assertThat(holding).as("holders at once").isLessThanOrEqualTo(1);
+              return until.getAsBoolean();
+            });
   }
 
   @Test
@@ -92,13 +98,18 @@ class LeaseTest {
 
     neverTwo(all, Duration.ofSeconds(5), () -> all.stream().anyMatch(Lease::held));
     Lease holder = all.stream().filter(Lease::held).findFirst().orElseThrow();
-    await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(20))
+    await()
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(3))
+        .pollInterval(Duration.ofMillis(20))
         .until(() -> holder.held() && all.stream().filter(Lease::held).count() == 1);
-    assertThat(holder.holding()).hasValueSatisfying(h -> {
-      assertThat(h.holder()).isEqualTo(holder.holder());
-      assertThat(h.live()).isTrue();
-      assertThat(h.token()).isEqualTo(holder.token()).isEqualTo(1);
-    });
+    assertThat(holder.holding())
+        .hasValueSatisfying(
+            h -> {
+              assertThat(h.holder()).isEqualTo(holder.holder());
+              assertThat(h.live()).isTrue();
+              assertThat(h.token()).isEqualTo(holder.token()).isEqualTo(1);
+            });
   }
 
   @Test
@@ -110,14 +121,19 @@ class LeaseTest {
     long tokenA = a.token();
 
     long cutAt = System.nanoTime();
-    aPool.close(); // a can no longer renew: as a dead process, or one on the wrong side of a partition
+    aPool.close(); // a can no longer renew: as a dead process, or one on the wrong side of a
+    // partition
     neverTwo(List.of(a, b), Duration.ofSeconds(5), b::held);
     long takeoverMs = (System.nanoTime() - cutAt) / 1_000_000;
 
     assertThat(a.held()).isFalse();
     assertThat(b.token()).as("a new holder, a new fencing token").isEqualTo(tokenA + 1);
-    assertThat(takeoverMs).as("within ttl + one renewal").isLessThan(FAST.ttl().plus(FAST.renewEvery()).plusMillis(500).toMillis());
-    System.out.printf("lease taken over %d ms after its holder was cut off (ttl %s, renewed every %s)%n", takeoverMs, FAST.ttl(), FAST.renewEvery());
+    assertThat(takeoverMs)
+        .as("within ttl + one renewal")
+        .isLessThan(FAST.ttl().plus(FAST.renewEvery()).plusMillis(500).toMillis());
+    System.out.printf(
+        "lease taken over %d ms after its holder was cut off (ttl %s, renewed every %s)%n",
+        takeoverMs, FAST.ttl(), FAST.renewEvery());
   }
 
   @Test
@@ -152,7 +168,9 @@ class LeaseTest {
           repairs.incrementAndGet();
           return RepairResult.REPAIRED;
         };
-    Repairer.Config fast = new Repairer.Config(64, 10_000, Duration.ZERO, Duration.ofMillis(10), Duration.ofMillis(50), 1);
+    Repairer.Config fast =
+        new Repairer.Config(
+            64, 10_000, Duration.ZERO, Duration.ofMillis(10), Duration.ofMillis(50), 1);
     try (RepairJournal journal =
             new RepairJournal(
                 new RepairJournal.Config(dir, 1_000, 1L << 20, 1),
@@ -161,10 +179,21 @@ class LeaseTest {
         Repairer repairer = new Repairer(journal, repair, fast, Clock.systemUTC(), b)) {
       for (int i = 0; i < 5; i++) {
         journal.accept(
-            new Exchange("Put", ApiSpec.Kind.WRITE, Mode.SHADOW, json.createObjectNode().put("key", "e" + i), "req-" + i, Instant.EPOCH, ok, down));
+            new Exchange(
+                "Put",
+                ApiSpec.Kind.WRITE,
+                Mode.SHADOW,
+                json.createObjectNode().put("key", "e" + i),
+                "req-" + i,
+                Instant.EPOCH,
+                ok,
+                down));
       }
       await().atMost(Duration.ofSeconds(5)).until(() -> journal.pending() == 5);
-      await().during(Duration.ofMillis(800)).atMost(Duration.ofSeconds(2)).until(() -> repairs.get() == 0);
+      await()
+          .during(Duration.ofMillis(800))
+          .atMost(Duration.ofSeconds(2))
+          .until(() -> repairs.get() == 0);
 
       a.close(); // the holder steps down: b's repairer takes over
       await().atMost(Duration.ofSeconds(5)).until(() -> journal.pending() == 0);

@@ -31,22 +31,27 @@ import org.junit.jupiter.api.io.TempDir;
 class RepairJournalTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration WAIT = Duration.ofSeconds(10);
-  private static final Outcome OK = new Outcome.Answer(JSON.createObjectNode().put("ok", true), Duration.ZERO);
+  private static final Outcome OK =
+      new Outcome.Answer(JSON.createObjectNode().put("ok", true), Duration.ZERO);
+
   /** The binding's part, as a test sees it: the entity is the request's "key" field. */
-  private static final TouchedEntities BY_KEY = (op, request, answer) -> List.of("k:" + request.path("key").asText());
+  private static final TouchedEntities BY_KEY =
+      (op, request, answer) -> List.of("k:" + request.path("key").asText());
 
   @TempDir Path dir;
 
   private static Exchange write(String key, Mode mode, Outcome authoritative, Outcome shadow) {
     JsonNode body = JSON.createObjectNode().put("key", key);
-    return new Exchange("Put", ApiSpec.Kind.WRITE, mode, body, "req-" + key, Instant.EPOCH, authoritative, shadow);
+    return new Exchange(
+        "Put", ApiSpec.Kind.WRITE, mode, body, "req-" + key, Instant.EPOCH, authoritative, shadow);
   }
 
   private RepairJournal open(RepairJournal.Config config) {
     return new RepairJournal(config, BY_KEY, Clock.systemUTC());
   }
 
-  private static List<RepairJournal.Entry> drain(RepairJournal journal, int expected) throws InterruptedException {
+  private static List<RepairJournal.Entry> drain(RepairJournal journal, int expected)
+      throws InterruptedException {
     List<RepairJournal.Entry> all = new ArrayList<>();
     await().atMost(WAIT).until(() -> journal.pending() >= expected);
     all.addAll(journal.next(expected + 1, Duration.ofMillis(50)));
@@ -56,17 +61,47 @@ class RepairJournalTest {
   @Test
   void writesWhoseShadowDidNotLand_areRecordedWithTheirEntities_andNothingElse() throws Exception {
     try (RepairJournal journal = open(RepairJournal.Config.in(dir))) {
-      Outcome otherAnswer = new Outcome.Answer(JSON.createObjectNode().put("ok", false), Duration.ZERO);
+      Outcome otherAnswer =
+          new Outcome.Answer(JSON.createObjectNode().put("ok", false), Duration.ZERO);
       journal.accept(write("good", Mode.SHADOW, OK, OK));
       journal.accept(write("single", Mode.LEGACY_ONLY, OK, Outcome.NOT_CALLED));
-      journal.accept(write("refused", Mode.SHADOW, new Outcome.Failure("NOT_FOUND", 404, "no", Duration.ZERO), new Outcome.Dropped(Outcome.DropReason.AUTHORITATIVE_FAILED)));
       journal.accept(
-          new Exchange("Get", ApiSpec.Kind.READ, Mode.SHADOW, JSON.createObjectNode().put("key", "read"), "r", Instant.EPOCH, OK, new Outcome.TimedOut(Duration.ofMillis(1))));
-      journal.accept(write("failed", Mode.SHADOW, OK, new Outcome.Failure("UNAVAILABLE", 503, "down", Duration.ZERO)));
-      journal.accept(write("slow", Mode.NEW_PRIMARY, OK, new Outcome.TimedOut(Duration.ofMillis(200))));
-      journal.accept(write("budget", Mode.SHADOW, OK, new Outcome.Dropped(Outcome.DropReason.SHADOW_BUDGET_FULL)));
+          write(
+              "refused",
+              Mode.SHADOW,
+              new Outcome.Failure("NOT_FOUND", 404, "no", Duration.ZERO),
+              new Outcome.Dropped(Outcome.DropReason.AUTHORITATIVE_FAILED)));
+      journal.accept(
+          new Exchange(
+              "Get",
+              ApiSpec.Kind.READ,
+              Mode.SHADOW,
+              JSON.createObjectNode().put("key", "read"),
+              "r",
+              Instant.EPOCH,
+              OK,
+              new Outcome.TimedOut(Duration.ofMillis(1))));
+      journal.accept(
+          write(
+              "failed",
+              Mode.SHADOW,
+              OK,
+              new Outcome.Failure("UNAVAILABLE", 503, "down", Duration.ZERO)));
+      journal.accept(
+          write("slow", Mode.NEW_PRIMARY, OK, new Outcome.TimedOut(Duration.ofMillis(200))));
+      journal.accept(
+          write(
+              "budget",
+              Mode.SHADOW,
+              OK,
+              new Outcome.Dropped(Outcome.DropReason.SHADOW_BUDGET_FULL)));
       journal.accept(write("differ", Mode.SHADOW, OK, otherAnswer));
-      journal.accept(write("partial", Mode.SHADOW, new Outcome.Failure("UNAVAILABLE", 503, "down", Duration.ZERO), new Outcome.Dropped(Outcome.DropReason.AUTHORITATIVE_FAILED)));
+      journal.accept(
+          write(
+              "partial",
+              Mode.SHADOW,
+              new Outcome.Failure("UNAVAILABLE", 503, "down", Duration.ZERO),
+              new Outcome.Dropped(Outcome.DropReason.AUTHORITATIVE_FAILED)));
 
       List<RepairJournal.Entry> entries = drain(journal, 5);
 
@@ -94,11 +129,17 @@ class RepairJournalTest {
       assertThat(journal.pending()).isEqualTo(2);
     }
     // A crash in the middle of a line.
-    Files.writeString(dir.resolve("repairs.jsonl"), "{\"at\":\"2026-", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+    Files.writeString(
+        dir.resolve("repairs.jsonl"),
+        "{\"at\":\"2026-",
+        StandardCharsets.UTF_8,
+        StandardOpenOption.APPEND);
 
     try (RepairJournal journal = open(config)) {
       assertThat(journal.pending()).isEqualTo(2);
-      assertThat(journal.next(10, Duration.ZERO)).extracting(e -> e.keys().getFirst()).containsExactly("k:e1", "k:e2");
+      assertThat(journal.next(10, Duration.ZERO))
+          .extracting(e -> e.keys().getFirst())
+          .containsExactly("k:e1", "k:e2");
     }
   }
 
@@ -118,9 +159,19 @@ class RepairJournalTest {
           }
           return BY_KEY.of(op, request, answer);
         };
-    RepairJournal journal = new RepairJournal(RepairJournal.Config.in(dir), blocking, Clock.systemUTC());
+    RepairJournal journal =
+        new RepairJournal(RepairJournal.Config.in(dir), blocking, Clock.systemUTC());
     JsonNode body = JSON.createObjectNode().put("key", "s");
-    journal.accept(new Exchange("Stuck", ApiSpec.Kind.WRITE, Mode.SHADOW, body, "req-s", Instant.EPOCH, OK, new Outcome.TimedOut(Duration.ZERO)));
+    journal.accept(
+        new Exchange(
+            "Stuck",
+            ApiSpec.Kind.WRITE,
+            Mode.SHADOW,
+            body,
+            "req-s",
+            Instant.EPOCH,
+            OK,
+            new Outcome.TimedOut(Duration.ZERO)));
     assertThat(stuck.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
     for (int i = 0; i < 3; i++) {
       journal.accept(write("q" + i, Mode.SHADOW, OK, new Outcome.TimedOut(Duration.ZERO)));
@@ -139,7 +190,9 @@ class RepairJournalTest {
       for (int i = 0; i < 50; i++) {
         journal.accept(write("e" + i, Mode.SHADOW, OK, new Outcome.TimedOut(Duration.ZERO)));
       }
-      await().atMost(WAIT).until(() -> journal.stats().lostFileFull() + journal.stats().recorded() == 50);
+      await()
+          .atMost(WAIT)
+          .until(() -> journal.stats().lostFileFull() + journal.stats().recorded() == 50);
       assertThat(journal.stats().lostFileFull()).isPositive();
       assertThat(journal.stats().needsScan()).containsExactly("Put");
     }
@@ -166,7 +219,12 @@ class RepairJournalTest {
             () -> {
               start.await();
               for (int i = 0; i < each; i++) {
-                journal.accept(write(id + "-" + i, Mode.SHADOW, OK, new Outcome.Failure("UNAVAILABLE", 503, "down", Duration.ZERO)));
+                journal.accept(
+                    write(
+                        id + "-" + i,
+                        Mode.SHADOW,
+                        OK,
+                        new Outcome.Failure("UNAVAILABLE", 503, "down", Duration.ZERO)));
               }
               return null;
             });
@@ -181,7 +239,8 @@ class RepairJournalTest {
   }
 
   @Test
-  void repairer_waitsOutAStoreThatIsDown_thenRepairsEachEntityOnce_andEmptiesTheJournal() throws Exception {
+  void repairer_waitsOutAStoreThatIsDown_thenRepairsEachEntityOnce_andEmptiesTheJournal()
+      throws Exception {
     AtomicBoolean storeUp = new AtomicBoolean(false);
     AtomicInteger tries = new AtomicInteger();
     Set<String> repairedKeys = ConcurrentHashMap.newKeySet();
@@ -193,15 +252,24 @@ class RepairJournalTest {
             return new RepairResult.Retry("store down");
           }
           repairs.incrementAndGet();
-          return repairedKeys.add(key + "<-" + from) ? RepairResult.REPAIRED : RepairResult.ALREADY_EQUAL;
+          return repairedKeys.add(key + "<-" + from)
+              ? RepairResult.REPAIRED
+              : RepairResult.ALREADY_EQUAL;
         };
     RepairJournal.Config config = new RepairJournal.Config(dir, 1_000, 1L << 20, 1);
-    Repairer.Config fast = new Repairer.Config(64, 10_000, Duration.ZERO, Duration.ofMillis(10), Duration.ofMillis(50), 1);
+    Repairer.Config fast =
+        new Repairer.Config(
+            64, 10_000, Duration.ZERO, Duration.ofMillis(10), Duration.ofMillis(50), 1);
     try (RepairJournal journal = open(config);
         Repairer repairer = new Repairer(journal, repair, fast, Clock.systemUTC())) {
       for (int i = 0; i < 20; i++) {
         // Ten entities, each written twice.
-        journal.accept(write("e" + (i % 10), Mode.SHADOW, OK, new Outcome.Failure("UNAVAILABLE", 503, "down", Duration.ZERO)));
+        journal.accept(
+            write(
+                "e" + (i % 10),
+                Mode.SHADOW,
+                OK,
+                new Outcome.Failure("UNAVAILABLE", 503, "down", Duration.ZERO)));
       }
       await().atMost(WAIT).until(() -> tries.get() >= 3);
       assertThat(journal.pending()).as("nothing committed while the store is down").isEqualTo(20);
@@ -222,16 +290,27 @@ class RepairJournalTest {
     Outcome down = new Outcome.Failure("UNAVAILABLE", 503, "down", Duration.ZERO);
     try (RepairJournal journal = open(config)) {
       journal.accept(write("a", Mode.SHADOW, OK, down));
-      journal.accept(new Exchange("Move", ApiSpec.Kind.WRITE, Mode.SHADOW, JSON.createObjectNode().put("key", "b"), "m1", Instant.EPOCH, OK, down));
+      journal.accept(
+          new Exchange(
+              "Move",
+              ApiSpec.Kind.WRITE,
+              Mode.SHADOW,
+              JSON.createObjectNode().put("key", "b"),
+              "m1",
+              Instant.EPOCH,
+              OK,
+              down));
       journal.accept(write("c", Mode.SHADOW, OK, down));
       List<RepairJournal.Entry> entries = drain(journal, 3);
-      assertThat(journal.stats().pendingByOperation()).containsExactly(java.util.Map.entry("Move", 1L), java.util.Map.entry("Put", 2L));
+      assertThat(journal.stats().pendingByOperation())
+          .containsExactly(java.util.Map.entry("Move", 1L), java.util.Map.entry("Put", 2L));
 
       journal.commit(entries.get(1).end(), 2);
 
       assertThat(journal.pending("Put")).isEqualTo(1);
       assertThat(journal.pending("Move")).isZero();
-      assertThat(journal.stats().pendingByOperation()).containsExactly(java.util.Map.entry("Put", 1L));
+      assertThat(journal.stats().pendingByOperation())
+          .containsExactly(java.util.Map.entry("Put", 1L));
     }
     try (RepairJournal journal = open(config)) {
       assertThat(journal.pending("Put")).as("counted again from the file").isEqualTo(1);
@@ -251,7 +330,9 @@ class RepairJournalTest {
           repairs.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
           return RepairResult.REPAIRED;
         };
-    Repairer.Config oneAtATime = new Repairer.Config(64, 10_000, Duration.ZERO, Duration.ofMillis(10), Duration.ofMillis(50), 1);
+    Repairer.Config oneAtATime =
+        new Repairer.Config(
+            64, 10_000, Duration.ZERO, Duration.ofMillis(10), Duration.ofMillis(50), 1);
     try (RepairJournal journal = open(RepairJournal.Config.in(dir));
         Repairer repairer = new Repairer(journal, repair, oneAtATime, Clock.systemUTC())) {
       for (int i = 0; i < 10; i++) {
@@ -286,7 +367,9 @@ class RepairJournalTest {
           inFlight.decrementAndGet();
           return RepairResult.REPAIRED;
         };
-    Repairer.Config four = new Repairer.Config(256, 10_000, Duration.ZERO, Duration.ofMillis(10), Duration.ofMillis(50), 4);
+    Repairer.Config four =
+        new Repairer.Config(
+            256, 10_000, Duration.ZERO, Duration.ofMillis(10), Duration.ofMillis(50), 4);
     try (RepairJournal journal = open(RepairJournal.Config.in(dir))) {
       for (int i = 0; i < 100; i++) {
         journal.accept(write("e" + (i % 50), Mode.SHADOW, OK, new Outcome.TimedOut(Duration.ZERO)));
@@ -298,7 +381,9 @@ class RepairJournalTest {
 
         assertThat(most.get()).isBetween(2, 4);
         assertThat(repairs).hasSize(50);
-        assertThat(repairs.values()).as("each entity once").allSatisfy(n -> assertThat(n.get()).isEqualTo(1));
+        assertThat(repairs.values())
+            .as("each entity once")
+            .allSatisfy(n -> assertThat(n.get()).isEqualTo(1));
         assertThat(repairer.stats().repaired()).isEqualTo(50);
       }
     }
@@ -309,19 +394,33 @@ class RepairJournalTest {
     ApiSpec.ShadowDerivation byAnswer =
         new ApiSpec.ShadowDerivation() {
           @Override
-          public java.util.Collection<String> orderingKeys(io.strangler.dispatch.Prepared p, JsonNode answer) {
-            return answer.has("owner") ? List.of("owner:" + answer.get("owner").asText()) : List.of();
+          public java.util.Collection<String> orderingKeys(
+              io.strangler.dispatch.Prepared p, JsonNode answer) {
+            return answer.has("owner")
+                ? List.of("owner:" + answer.get("owner").asText())
+                : List.of();
           }
         };
     io.strangler.dispatch.ApiRegistry apis =
         io.strangler.dispatch.ApiRegistry.builder()
-            .add(ApiSpec.of("Put", ApiSpec.Kind.WRITE, body -> io.strangler.dispatch.Prepared.of(body, "r", "k:" + body.path("key").asText()), byAnswer))
+            .add(
+                ApiSpec.of(
+                    "Put",
+                    ApiSpec.Kind.WRITE,
+                    body ->
+                        io.strangler.dispatch.Prepared.of(
+                            body, "r", "k:" + body.path("key").asText()),
+                    byAnswer))
             .build();
     TouchedEntities touched = TouchedEntities.orderingKeys(apis);
     JsonNode request = JSON.createObjectNode().put("key", "x");
 
-    assertThat(touched.of("Put", request, JSON.createObjectNode().put("owner", "o"))).containsExactly("k:x", "owner:o");
-    assertThat(touched.of("Put", request, null)).as("no answer: what the request names").containsExactly("k:x");
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> touched.of("Gone", request, null)).isInstanceOf(IllegalArgumentException.class);
+    assertThat(touched.of("Put", request, JSON.createObjectNode().put("owner", "o")))
+        .containsExactly("k:x", "owner:o");
+    assertThat(touched.of("Put", request, null))
+        .as("no answer: what the request names")
+        .containsExactly("k:x");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> touched.of("Gone", request, null))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -97,7 +97,8 @@ public final class HostingMetadataBench {
           new CallContext("seed-" + seq.incrementAndGet(), now));
       if (i % 2 == 0) {
         plane.connectRepl(
-            new ConnectReplRequest("r-" + i), new CallContext("seed-" + seq.incrementAndGet(), now));
+            new ConnectReplRequest("r-" + i),
+            new CallContext("seed-" + seq.incrementAndGet(), now));
       }
     }
   }

@@ -29,9 +29,11 @@ public final class DemoTraffic implements AutoCloseable {
 
   private final DemoWorld world;
   private final URI api;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final ScheduledExecutorService ticker =
-      Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("demo-traffic").daemon().factory());
+      Executors.newSingleThreadScheduledExecutor(
+          Thread.ofPlatform().name("demo-traffic").daemon().factory());
   private final Semaphore inFlight = new Semaphore(32);
   private final Random random;
   private final List<String> containers = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -124,7 +126,8 @@ public final class DemoTraffic implements AutoCloseable {
       b.put("containerId", containers.remove(random.nextInt(containers.size())));
       return new String[] {"StopContainer", b.toString()};
     } else if (roll < 93) {
-      List<String> clusters = world.topology.regions().values().stream().flatMap(List::stream).toList();
+      List<String> clusters =
+          world.topology.regions().values().stream().flatMap(List::stream).toList();
       b.put("cluster", clusters.get(random.nextInt(clusters.size())));
       return new String[] {"ListMachines", b.toString()};
     } else if (roll < 96) {
@@ -139,7 +142,8 @@ public final class DemoTraffic implements AutoCloseable {
       b.put("region", regions.get(random.nextInt(regions.size())));
       return new String[] {"CreateRepl", b.toString()};
     } else {
-      List<String> clusters = world.topology.regions().values().stream().flatMap(List::stream).toList();
+      List<String> clusters =
+          world.topology.regions().values().stream().flatMap(List::stream).toList();
       b.put("replId", DemoWorld.replId(popular));
       b.put("targetCluster", clusters.get(random.nextInt(clusters.size())));
       b.put("lazy", true);
@@ -159,7 +163,8 @@ public final class DemoTraffic implements AutoCloseable {
   public void close() {
     ticker.shutdownNow();
     try {
-      if (ticker.awaitTermination(5, TimeUnit.SECONDS) && inFlight.tryAcquire(32, 5, TimeUnit.SECONDS)) {
+      if (ticker.awaitTermination(5, TimeUnit.SECONDS)
+          && inFlight.tryAcquire(32, 5, TimeUnit.SECONDS)) {
         inFlight.release(32);
       }
     } catch (InterruptedException e) {

@@ -3,6 +3,7 @@ package io.strangler.traffic.demo;
 import io.strangler.api.CallContext;
 import io.strangler.api.ControlPlane;
 import io.strangler.api.ControlPlaneException;
+import io.strangler.api.model.Repl;
 import io.strangler.api.model.Topology;
 import io.strangler.api.ops.ConnectReplRequest;
 import io.strangler.api.ops.CreateReplRequest;
@@ -11,23 +12,22 @@ import io.strangler.api.ops.RegisterMachineRequest;
 import io.strangler.api.ops.TransferReplRequest;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
-import io.strangler.api.model.Repl;
-import java.util.Collections;
-import java.util.Map;
-import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * The demo's sample world, written into both backends through the API with the same calls, so
- * the two stores start equal: regions × clusters, machines spread over the clusters, repls, some
- * of them running, a few with a pending lazy transfer. Deterministic for a seed.
+ * The demo's sample world, written into both backends through the API with the same calls, so the
+ * two stores start equal: regions × clusters, machines spread over the clusters, repls, some of
+ * them running, a few with a pending lazy transfer. Deterministic for a seed.
  */
 public final class DemoWorld {
   public final Topology topology;
@@ -61,18 +61,23 @@ public final class DemoWorld {
   }
 
   /** Seeds both planes; {@code progress} hears the count of repls written so far. */
-  public void seed(ControlPlane legacy, ControlPlane controlPlane, Instant now, IntConsumer progress) throws Exception {
+  public void seed(
+      ControlPlane legacy, ControlPlane controlPlane, Instant now, IntConsumer progress)
+      throws Exception {
     List<ControlPlane> both = List.of(legacy, controlPlane);
     for (ControlPlane p : both) {
       p.applyTopology(topology);
     }
-    List<String> clusters = topology.regions().values().stream().flatMap(List::stream).sorted().toList();
+    List<String> clusters =
+        topology.regions().values().stream().flatMap(List::stream).sorted().toList();
     List<String> regions = List.copyOf(topology.regions().keySet());
     Random random = new Random(seed);
     for (int m = 0; m < machines; m++) {
       String id = machineId(m);
-      RegisterMachineRequest r = new RegisterMachineRequest(id, clusters.get(m % clusters.size()), address(m), CAPACITY);
-      HeartbeatRequest beat = new HeartbeatRequest(id, Math.round(random.nextDouble() * 6000) / 100.0);
+      RegisterMachineRequest r =
+          new RegisterMachineRequest(id, clusters.get(m % clusters.size()), address(m), CAPACITY);
+      HeartbeatRequest beat =
+          new HeartbeatRequest(id, Math.round(random.nextDouble() * 6000) / 100.0);
       apply(both, p -> p.registerMachine(r, ctx("seed-machine-" + id, now)));
       apply(both, p -> p.heartbeat(beat, ctx("seed-beat-" + id, now)));
     }
@@ -82,27 +87,35 @@ public final class DemoWorld {
     // start with mismatches of its own making.
     AtomicInteger done = new AtomicInteger();
     Map<String, List<Integer>> connectsByCluster = new ConcurrentSkipListMap<>();
-    runInParallel(8, "demo-seed-", worker -> {
-      for (int i = worker; i < repls; i += 8) {
-        String cluster = createRepl(both, i, regions, clusters, now);
-        if (cluster != null) {
-          connectsByCluster.computeIfAbsent(cluster, k -> new CopyOnWriteArrayList<>()).add(i);
-        }
-        int n = done.incrementAndGet();
-        if (n % 500 == 0 || n == repls) {
-          progress.accept(n);
-        }
-      }
-    });
+    runInParallel(
+        8,
+        "demo-seed-",
+        worker -> {
+          for (int i = worker; i < repls; i += 8) {
+            String cluster = createRepl(both, i, regions, clusters, now);
+            if (cluster != null) {
+              connectsByCluster.computeIfAbsent(cluster, k -> new CopyOnWriteArrayList<>()).add(i);
+            }
+            int n = done.incrementAndGet();
+            if (n % 500 == 0 || n == repls) {
+              progress.accept(n);
+            }
+          }
+        });
     List<List<Integer>> perCluster = new ArrayList<>(connectsByCluster.values());
-    runInParallel(perCluster.size(), "demo-connect-", c -> {
-      List<Integer> ids = new ArrayList<>(perCluster.get(c));
-      Collections.sort(ids);
-      for (int i : ids) {
-        String id = replId(i);
-        apply(both, p -> p.connectRepl(new ConnectReplRequest(id), ctx("seed-connect-" + id, now)));
-      }
-    });
+    runInParallel(
+        perCluster.size(),
+        "demo-connect-",
+        c -> {
+          List<Integer> ids = new ArrayList<>(perCluster.get(c));
+          Collections.sort(ids);
+          for (int i : ids) {
+            String id = replId(i);
+            apply(
+                both,
+                p -> p.connectRepl(new ConnectReplRequest(id), ctx("seed-connect-" + id, now)));
+          }
+        });
   }
 
   private interface Worker {
@@ -113,15 +126,18 @@ public final class DemoWorld {
     if (workers == 0) {
       return;
     }
-    ExecutorService pool = Executors.newFixedThreadPool(workers, Thread.ofPlatform().name(name, 0).factory());
+    ExecutorService pool =
+        Executors.newFixedThreadPool(workers, Thread.ofPlatform().name(name, 0).factory());
     try {
       List<Future<?>> futures = new ArrayList<>();
       for (int w = 0; w < workers; w++) {
         int worker = w;
-        futures.add(pool.submit(() -> {
-          body.run(worker);
-          return null;
-        }));
+        futures.add(
+            pool.submit(
+                () -> {
+                  body.run(worker);
+                  return null;
+                }));
       }
       for (Future<?> f : futures) {
         f.get();
@@ -144,7 +160,11 @@ public final class DemoWorld {
 
   private Plan plan(int i) {
     Random r = new Random(seed * 31 + i);
-    return new Plan(r.nextInt(Math.max(1, repls / 4)), r.nextInt(topology.regions().size()), r.nextInt(100), r.nextInt(clusterCount()));
+    return new Plan(
+        r.nextInt(Math.max(1, repls / 4)),
+        r.nextInt(topology.regions().size()),
+        r.nextInt(100),
+        r.nextInt(clusterCount()));
   }
 
   private int clusterCount() {
@@ -157,21 +177,26 @@ public final class DemoWorld {
   }
 
   /** Creates repl {@code i} in both stores; returns its cluster when it is to be connected. */
-  private String createRepl(List<ControlPlane> both, int i, List<String> regions, List<String> clusters, Instant now) {
+  private String createRepl(
+      List<ControlPlane> both, int i, List<String> regions, List<String> clusters, Instant now) {
     Plan plan = plan(i);
     String id = replId(i);
-    CreateReplRequest create = new CreateReplRequest(id, "owner-" + plan.owner(), slug(i), regions.get(plan.region()));
+    CreateReplRequest create =
+        new CreateReplRequest(id, "owner-" + plan.owner(), slug(i), regions.get(plan.region()));
     String[] cluster = {null};
-    apply(both, p -> {
-      Repl repl = p.createRepl(create, ctx("seed-create-" + id, now));
-      cluster[0] = repl.cluster();
-      return repl;
-    });
+    apply(
+        both,
+        p -> {
+          Repl repl = p.createRepl(create, ctx("seed-create-" + id, now));
+          cluster[0] = repl.cluster();
+          return repl;
+        });
     if (plan.connected()) {
       return cluster[0];
     }
     if (plan.lazyTransfer()) {
-      TransferReplRequest lazy = new TransferReplRequest(id, clusters.get(plan.transferTarget()), true);
+      TransferReplRequest lazy =
+          new TransferReplRequest(id, clusters.get(plan.transferTarget()), true);
       apply(both, p -> p.transferRepl(lazy, ctx("seed-transfer-" + id, now)));
     }
     return null;
@@ -191,7 +216,8 @@ public final class DemoWorld {
       try {
         call.on(p);
       } catch (ControlPlaneException e) {
-        if (e.code() == io.strangler.api.ErrorCode.UNAVAILABLE || e.code() == io.strangler.api.ErrorCode.INTERNAL) {
+        if (e.code() == io.strangler.api.ErrorCode.UNAVAILABLE
+            || e.code() == io.strangler.api.ErrorCode.INTERNAL) {
           throw e;
         }
       }

@@ -24,7 +24,8 @@ public record CallResult(Answer answer, Duration latency, Compared compared) {
    * @param legacyLatency null when the legacy backend was not called
    * @param newLatency null when the new backend was not called
    */
-  public record Compared(Classification classification, Duration legacyLatency, Duration newLatency) {
+  public record Compared(
+      Classification classification, Duration legacyLatency, Duration newLatency) {
     public Compared {
       Objects.requireNonNull(classification, "classification");
     }

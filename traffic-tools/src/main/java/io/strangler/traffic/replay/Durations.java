@@ -25,7 +25,8 @@ public final class Durations {
         default -> throw new NumberFormatException();
       };
     } catch (RuntimeException e) {
-      throw new IllegalArgumentException(option + " is a duration like 10s, 5m, 1h, 250ms or PT10S, got '" + text + "'");
+      throw new IllegalArgumentException(
+          option + " is a duration like 10s, 5m, 1h, 250ms or PT10S, got '" + text + "'");
     }
   }
 }

@@ -1,12 +1,11 @@
 package io.strangler.traffic.replay;
 
-import io.strangler.endpoints.PostgresEndpoint;
-import io.strangler.proxy.Topologies;
-
 import io.strangler.api.ControlPlane;
 import io.strangler.api.model.Topology;
 import io.strangler.controlplane.PostgresControlPlane;
+import io.strangler.endpoints.PostgresEndpoint;
 import io.strangler.legacy.LegacyRedisControlPlane;
+import io.strangler.proxy.Topologies;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -20,9 +19,11 @@ public final class InProcessStores {
    * when given (applied to both), else the legacy store's, copied to the control plane when they
    * differ; stores with no topology at all are refused, since no call could succeed.
    */
-  public static InProcessTarget open(String redis, String postgres, Path topologyFile, Clock clock) {
+  public static InProcessTarget open(
+      String redis, String postgres, Path topologyFile, Clock clock) {
     if (redis == null || postgres == null) {
-      throw new ReplayException("an in-process run needs both stores: --redis URL and --postgres URL");
+      throw new ReplayException(
+          "an in-process run needs both stores: --redis URL and --postgres URL");
     }
     PostgresEndpoint pg;
     try {
@@ -37,7 +38,8 @@ public final class InProcessStores {
    * Both planes over {@code redis} and {@code pg}, given {@code topology} when not null (else the
    * legacy store's, as above).
    */
-  public static InProcessTarget open(String redis, PostgresEndpoint pg, Topology topology, Clock clock) {
+  public static InProcessTarget open(
+      String redis, PostgresEndpoint pg, Topology topology, Clock clock) {
     ControlPlane legacy;
     try {
       legacy = LegacyRedisControlPlane.create(redis);
@@ -49,7 +51,8 @@ public final class InProcessStores {
       controlPlane = new PostgresControlPlane(pg.jdbcUrl(), pg.user(), pg.password());
     } catch (RuntimeException e) {
       legacy.close();
-      throw new ReplayException("--postgres: cannot open " + pg.jdbcUrl() + ": " + e.getMessage(), e);
+      throw new ReplayException(
+          "--postgres: cannot open " + pg.jdbcUrl() + ": " + e.getMessage(), e);
     }
     try {
       shareTopology(legacy, controlPlane, topology);
@@ -58,14 +61,19 @@ public final class InProcessStores {
       controlPlane.close();
       throw e;
     }
-    return new InProcessTarget(legacy, controlPlane, clock, "in process: legacy " + redis + ", new " + pg.jdbcUrl());
+    return new InProcessTarget(
+        legacy, controlPlane, clock, "in process: legacy " + redis + ", new " + pg.jdbcUrl());
   }
 
   private static Topology readTopology(Path file) {
     try {
       return Topologies.read(file);
     } catch (IOException | RuntimeException e) {
-      throw new ReplayException("--topology " + file + ": not a topology {\"regions\": {\"region\": [\"cluster\", ...]}}: " + e.getMessage());
+      throw new ReplayException(
+          "--topology "
+              + file
+              + ": not a topology {\"regions\": {\"region\": [\"cluster\", ...]}}: "
+              + e.getMessage());
     }
   }
 
@@ -74,10 +82,16 @@ public final class InProcessStores {
     try {
       shared = Topologies.share(legacy, controlPlane, topology);
     } catch (RuntimeException e) {
-      throw new ReplayException("the stores refused the topology " + (topology == null ? "of the legacy store" : topology.regions()) + ": " + e.getMessage(), e);
+      throw new ReplayException(
+          "the stores refused the topology "
+              + (topology == null ? "of the legacy store" : topology.regions())
+              + ": "
+              + e.getMessage(),
+          e);
     }
     if (shared == Topologies.Shared.NONE) {
-      throw new ReplayException("the legacy store has no topology: seed the stores first, or pass --topology FILE");
+      throw new ReplayException(
+          "the legacy store has no topology: seed the stores first, or pass --topology FILE");
     }
   }
 }

@@ -1,10 +1,8 @@
 package io.strangler.traffic.replay;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.strangler.proxy.ControlApiBinding;
-import io.strangler.proxy.DiffWiring;
-import io.strangler.api.DiffRulesFile;
 import io.strangler.api.ControlPlane;
+import io.strangler.api.DiffRulesFile;
 import io.strangler.api.Operation;
 import io.strangler.diff.Classification;
 import io.strangler.diff.Classifier;
@@ -23,6 +21,8 @@ import io.strangler.dispatch.Prepared;
 import io.strangler.dispatch.Reply;
 import io.strangler.dispatch.Stamp;
 import io.strangler.flags.Mode;
+import io.strangler.proxy.ControlApiBinding;
+import io.strangler.proxy.DiffWiring;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -33,12 +33,13 @@ import java.util.concurrent.locks.LockSupport;
  * recorded request id and time, so one call gives both the same ids and times it had when
  * recorded), compared with the diff reporter's {@link Classifier} and bundled rules. As the proxy
  * does: the side the recorded mode made authoritative goes first, and a write it refuses is not
- * sent to the other side; a call that differs is read again from both, as the proxy's diff
- * reporter does (a RACE check: up to {@link #RECHECK_ATTEMPTS} times, the k-th after {@code
- * 10 ms × 2^(k-1)}; a write through its read back, when it has one).
+ * sent to the other side; a call that differs is read again from both, as the proxy's diff reporter
+ * does (a RACE check: up to {@link #RECHECK_ATTEMPTS} times, the k-th after {@code 10 ms ×
+ * 2^(k-1)}; a write through its read back, when it has one).
  */
 public final class InProcessTarget implements Target {
   private static final ApiRegistry APIS = ControlApiBinding.registry();
+
   /** Second reads of one differing call at most. */
   static final int RECHECK_ATTEMPTS = 4;
 
@@ -89,7 +90,10 @@ public final class InProcessTarget implements Target {
     TrafficCall call = ready.call();
     if (ready.refused() != null) {
       BadRequest r = ready.refused();
-      return new CallResult(new Answer.Failed(r.httpStatus(), r.code(), r.getMessage()), Duration.ofNanos(System.nanoTime() - start), null);
+      return new CallResult(
+          new Answer.Failed(r.httpStatus(), r.code(), r.getMessage()),
+          Duration.ofNanos(System.nanoTime() - start),
+          null);
     }
     Stamp stamp = new Stamp(call.requestId(), call.time() != null ? call.time() : clock.instant());
     boolean write = Operation.byName(call.operation()).map(Operation::isWrite).orElse(true);
@@ -100,24 +104,39 @@ public final class InProcessTarget implements Target {
     Timed second =
         write && !(first.observed() instanceof Observed.Answer)
             ? new Timed(new Observed.Dropped(), null, null)
-            : ask(shadow, call.operation(), shadowRequest(write, call.operation(), ready.prepared(), first), stamp);
+            : ask(
+                shadow,
+                call.operation(),
+                shadowRequest(write, call.operation(), ready.prepared(), first),
+                stamp);
     Duration latency = Duration.ofNanos(System.nanoTime() - start);
     Timed l = side == Side.LEGACY ? first : second;
     Timed n = side == Side.LEGACY ? second : first;
     Observations observed = new Observations(l.observed(), n.observed());
     Classification c = classifier.classify(call.operation(), side, observed, Recheck.NONE);
-    if (c.verdict() == Verdict.MISMATCH && rereader.rereads(call.operation(), write ? CallKind.WRITE : CallKind.READ)) {
+    if (c.verdict() == Verdict.MISMATCH
+        && rereader.rereads(call.operation(), write ? CallKind.WRITE : CallKind.READ)) {
       c = recheck(call, ready, side, observed, first, c);
     }
-    return new CallResult(first.answer(), latency, new CallResult.Compared(c, l.latency(), n.latency()));
+    return new CallResult(
+        first.answer(), latency, new CallResult.Compared(c, l.latency(), n.latency()));
   }
 
-  /** Reads a differing call again, with growing pauses, until both sides agree or attempts run out. */
-  private Classification recheck(TrafficCall call, ReadyCall ready, Side side, Observations observed, Timed first, Classification c) {
+  /**
+   * Reads a differing call again, with growing pauses, until both sides agree or attempts run out.
+   */
+  private Classification recheck(
+      TrafficCall call,
+      ReadyCall ready,
+      Side side,
+      Observations observed,
+      Timed first,
+      Classification c) {
     JsonNode answer = first.observed() instanceof Observed.Answer a ? a.body() : null;
     for (int attempt = 1; attempt <= RECHECK_ATTEMPTS; attempt++) {
       LockSupport.parkNanos(RECHECK_DELAY_NANOS << (attempt - 1));
-      Optional<Observations> again = rereader.reread(call.operation(), ready.prepared().body(), answer);
+      Optional<Observations> again =
+          rereader.reread(call.operation(), ready.prepared().body(), answer);
       if (again.isEmpty()) {
         return c;
       }
@@ -130,11 +149,14 @@ public final class InProcessTarget implements Target {
   }
 
   /** As the proxy derives it: a write's shadow may carry the authoritative decision (ApiSpec). */
-  private static Prepared shadowRequest(boolean write, String operation, Prepared prepared, Timed authoritative) {
+  private static Prepared shadowRequest(
+      boolean write, String operation, Prepared prepared, Timed authoritative) {
     if (!write || !(authoritative.observed() instanceof Observed.Answer a)) {
       return prepared;
     }
-    return APIS.find(operation).map(spec -> spec.shadowRequest(prepared, a.body())).orElse(prepared);
+    return APIS.find(operation)
+        .map(spec -> spec.shadowRequest(prepared, a.body()))
+        .orElse(prepared);
   }
 
   private static Timed ask(Backend backend, String operation, Prepared prepared, Stamp stamp) {
@@ -147,9 +169,13 @@ public final class InProcessTarget implements Target {
     }
     Duration latency = Duration.ofNanos(System.nanoTime() - start);
     return switch (reply) {
-      case Reply.Ok ok -> new Timed(new Observed.Answer(ok.body()), new Answer.Ok(ok.body()), latency);
+      case Reply.Ok ok ->
+          new Timed(new Observed.Answer(ok.body()), new Answer.Ok(ok.body()), latency);
       case Reply.Failed f ->
-          new Timed(new Observed.Failure(f.code(), f.message()), new Answer.Failed(f.httpStatus(), f.code(), f.message()), latency);
+          new Timed(
+              new Observed.Failure(f.code(), f.message()),
+              new Answer.Failed(f.httpStatus(), f.code(), f.message()),
+              latency);
     };
   }
 

@@ -18,13 +18,13 @@ import java.util.Optional;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Replays one stored mismatch sample ({@code GET /admin/mismatches/{id}}) against the stores as they
- * are now, and says whether the two backends still differ on it. In process the two answers are
- * compared here; through a proxy the proxy compares, and its verdict is read back from its metrics
- * and, for a call that still differs, from the sample it stores.
+ * Replays one stored mismatch sample ({@code GET /admin/mismatches/{id}}) against the stores as
+ * they are now, and says whether the two backends still differ on it. In process the two answers
+ * are compared here; through a proxy the proxy compares, and its verdict is read back from its
+ * metrics and, for a call that still differs, from the sample it stores.
  *
- * <p>The call goes out under a new request id ({@code replay-<millis>-<id>}), stamped now. Reads are
- * harmless; a write changes both stores, so it is only replayed when asked to.
+ * <p>The call goes out under a new request id ({@code replay-<millis>-<id>}), stamped now. Reads
+ * are harmless; a write changes both stores, so it is only replayed when asked to.
  */
 public final class MismatchReplay {
   private static final ObjectMapper JSON = ControlApiJson.mapper();
@@ -34,7 +34,9 @@ public final class MismatchReplay {
     RESOLVED,
     /** They still disagree. */
     STILL_DIFFERS,
-    /** The replay could not tell (nothing compared, or other traffic blurred the proxy's counts). */
+    /**
+     * The replay could not tell (nothing compared, or other traffic blurred the proxy's counts).
+     */
     UNKNOWN
   }
 
@@ -63,15 +65,34 @@ public final class MismatchReplay {
 
   public Result replay(long id) {
     JsonNode sample =
-        admin.get("admin/mismatches/" + id).orElseThrow(() -> new ReplayException("no mismatch sample " + id + " at " + admin.base()));
+        admin
+            .get("admin/mismatches/" + id)
+            .orElseThrow(
+                () -> new ReplayException("no mismatch sample " + id + " at " + admin.base()));
     String api = sample.path("api").asText();
-    Operation<?> op = Operation.byName(api).orElseThrow(() -> new ReplayException("mismatch " + id + " is of an unknown API '" + api + "'"));
+    Operation<?> op =
+        Operation.byName(api)
+            .orElseThrow(
+                () ->
+                    new ReplayException("mismatch " + id + " is of an unknown API '" + api + "'"));
     if (op.isWrite() && !allowWrites) {
       throw new WriteRefused(
-          "mismatch " + id + " is a " + api + ", a write: replaying it changes both stores; pass --allow-writes to replay it anyway");
+          "mismatch "
+              + id
+              + " is a "
+              + api
+              + ", a write: replaying it changes both stores; pass --allow-writes to replay it anyway");
     }
     String requestId = "replay-" + clock.millis() + "-" + id;
-    TrafficCall call = new TrafficCall(null, api, requestId, sample.path("mode").asText(null), sample.path("request"), null, "mismatch " + id);
+    TrafficCall call =
+        new TrafficCall(
+            null,
+            api,
+            requestId,
+            sample.path("mode").asText(null),
+            sample.path("request"),
+            null,
+            "mismatch " + id);
     ObjectNode out = JSON.createObjectNode();
     out.put("mismatch", id);
     out.put("api", api);
@@ -117,7 +138,8 @@ public final class MismatchReplay {
     CallResult r = target.call(ReadyCall.of(call));
     replayed.put("answer", r.answer().label());
     admin.awaitSettled(Duration.ofSeconds(10));
-    Map<String, Long> counted = ProxyDiff.between(before, admin.metrics()).verdicts().getOrDefault(api, Map.of());
+    Map<String, Long> counted =
+        ProxyDiff.between(before, admin.metrics()).verdicts().getOrDefault(api, Map.of());
     long total = counted.values().stream().mapToLong(Long::longValue).sum();
     Verdict verdict = null;
     if (total == 1) {
@@ -126,14 +148,19 @@ public final class MismatchReplay {
     boolean inconsistent = verdict != null && !Tally.consistent(verdict);
     if (verdict == null || inconsistent) {
       // The sample is written after the verdict, off the proxy's path: give it a moment.
-      Optional<JsonNode> sample = findSample(api, call.requestId(), inconsistent ? Duration.ofSeconds(5) : Duration.ZERO);
+      Optional<JsonNode> sample =
+          findSample(api, call.requestId(), inconsistent ? Duration.ofSeconds(5) : Duration.ZERO);
       if (sample.isPresent()) {
         verdict = Verdict.valueOf(sample.get().path("verdict").asText());
         replayed.set("diffs", sample.get().path("diffs"));
         replayed.put("unifiedDiff", sample.get().path("unifiedDiff").asText());
         replayed.put("sample", sample.get().path("id").asLong());
       } else if (verdict == null && total > 1) {
-        replayed.put("note", "other calls of " + api + " reached the proxy meanwhile, and no sample names this one: it likely matched");
+        replayed.put(
+            "note",
+            "other calls of "
+                + api
+                + " reached the proxy meanwhile, and no sample names this one: it likely matched");
       }
     }
     return verdict;
@@ -143,7 +170,12 @@ public final class MismatchReplay {
     long deadline = System.nanoTime() + wait.toNanos();
     do {
       JsonNode list =
-          admin.get("admin/mismatches?api=" + URLEncoder.encode(api, StandardCharsets.UTF_8) + "&limit=100").orElse(JSON.createObjectNode());
+          admin
+              .get(
+                  "admin/mismatches?api="
+                      + URLEncoder.encode(api, StandardCharsets.UTF_8)
+                      + "&limit=100")
+              .orElse(JSON.createObjectNode());
       for (JsonNode s : list.path("mismatches")) {
         if (requestId.equals(s.path("requestId").asText())) {
           return Optional.of(s);
@@ -159,13 +191,36 @@ public final class MismatchReplay {
     StringBuilder b = new StringBuilder();
     JsonNode stored = r.path("stored");
     JsonNode replayed = r.path("replayed");
-    b.append(String.format(Locale.ROOT, "mismatch %d: %s %s%n", r.path("mismatch").asLong(), r.path("api").asText(), r.path("request")));
-    b.append(String.format(Locale.ROOT, "  stored     %s at %s (%s, request %s)%n", stored.path("verdict").asText(), stored.path("at").asText(), stored.path("mode").asText(), stored.path("requestId").asText()));
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "mismatch %d: %s %s%n",
+            r.path("mismatch").asLong(),
+            r.path("api").asText(),
+            r.path("request")));
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "  stored     %s at %s (%s, request %s)%n",
+            stored.path("verdict").asText(),
+            stored.path("at").asText(),
+            stored.path("mode").asText(),
+            stored.path("requestId").asText()));
     for (JsonNode d : stored.path("diffs")) {
       b.append("             ").append(diff(d)).append('\n');
     }
-    b.append(String.format(Locale.ROOT, "  replayed   %s against %s as %s: answer %s%n", replayed.path("verdict").asText("?"), replayed.path("target").asText(), replayed.path("requestId").asText(), replayed.path("answer").asText()));
-    ArrayNode diffs = replayed.has("diffs") && replayed.get("diffs").isArray() ? (ArrayNode) replayed.get("diffs") : JSON.createArrayNode();
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "  replayed   %s against %s as %s: answer %s%n",
+            replayed.path("verdict").asText("?"),
+            replayed.path("target").asText(),
+            replayed.path("requestId").asText(),
+            replayed.path("answer").asText()));
+    ArrayNode diffs =
+        replayed.has("diffs") && replayed.get("diffs").isArray()
+            ? (ArrayNode) replayed.get("diffs")
+            : JSON.createArrayNode();
     for (JsonNode d : diffs) {
       b.append("             ").append(diff(d)).append('\n');
     }

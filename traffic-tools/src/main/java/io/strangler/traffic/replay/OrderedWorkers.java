@@ -13,8 +13,8 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Runs calls on a fixed set of named worker threads, always the oldest call that may run: a call
- * whose entity has a call running waits in that entity's lane, and later calls of other entities
- * go ahead of it. So calls of one entity run one at a time in the order given, and with one worker
+ * whose entity has a call running waits in that entity's lane, and later calls of other entities go
+ * ahead of it. So calls of one entity run one at a time in the order given, and with one worker
  * every call runs in the order given. The caller bounds how many calls are given and not done.
  */
 public final class OrderedWorkers implements AutoCloseable {
@@ -22,7 +22,8 @@ public final class OrderedWorkers implements AutoCloseable {
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition work = lock.newCondition();
-  private final PriorityQueue<Task> ready = new PriorityQueue<>((a, b) -> Long.compare(a.seq, b.seq));
+  private final PriorityQueue<Task> ready =
+      new PriorityQueue<>((a, b) -> Long.compare(a.seq, b.seq));
   private final Map<String, ArrayDeque<Task>> waiting = new HashMap<>();
   private final Set<String> running = new HashSet<>();
   private final List<Thread> threads = new ArrayList<>();

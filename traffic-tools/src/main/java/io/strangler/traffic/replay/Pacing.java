@@ -8,7 +8,9 @@ import java.util.Locale;
  */
 public sealed interface Pacing {
 
-  /** When call {@code index} (recorded {@code offsetNanos} after the first) is due, after the start. */
+  /**
+   * When call {@code index} (recorded {@code offsetNanos} after the first) is due, after the start.
+   */
   long dueNanos(long index, long offsetNanos);
 
   /** For reports: {@code max}, {@code 500/s}, {@code 2x}. */
@@ -29,7 +31,8 @@ public sealed interface Pacing {
   record Rate(double perSecond) implements Pacing {
     public Rate {
       if (!(perSecond > 0 && perSecond <= 1_000_000)) {
-        throw new IllegalArgumentException("a rate is above 0 and at most 1000000/s, got " + perSecond);
+        throw new IllegalArgumentException(
+            "a rate is above 0 and at most 1000000/s, got " + perSecond);
       }
     }
 
@@ -71,7 +74,8 @@ public sealed interface Pacing {
     try {
       return new Rate(Double.parseDouble(t));
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("a rate is calls per second like 500/s, got '" + text + "'");
+      throw new IllegalArgumentException(
+          "a rate is calls per second like 500/s, got '" + text + "'");
     }
   }
 
@@ -82,12 +86,14 @@ public sealed interface Pacing {
       return new Unpaced();
     }
     if (!t.endsWith("x")) {
-      throw new IllegalArgumentException("a speed is a multiple like 2x or 0.5x (or max), got '" + text + "'");
+      throw new IllegalArgumentException(
+          "a speed is a multiple like 2x or 0.5x (or max), got '" + text + "'");
     }
     try {
       return new Speed(Double.parseDouble(t.substring(0, t.length() - 1)));
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("a speed is a multiple like 2x or 0.5x (or max), got '" + text + "'");
+      throw new IllegalArgumentException(
+          "a speed is a multiple like 2x or 0.5x (or max), got '" + text + "'");
     }
   }
 

@@ -80,12 +80,13 @@ public record PromText(List<Sample> samples) {
     }
     double value;
     try {
-      value = switch (rest[0]) {
-        case "+Inf" -> Double.POSITIVE_INFINITY;
-        case "-Inf" -> Double.NEGATIVE_INFINITY;
-        case "NaN" -> Double.NaN;
-        default -> Double.parseDouble(rest[0]);
-      };
+      value =
+          switch (rest[0]) {
+            case "+Inf" -> Double.POSITIVE_INFINITY;
+            case "-Inf" -> Double.NEGATIVE_INFINITY;
+            case "NaN" -> Double.NaN;
+            default -> Double.parseDouble(rest[0]);
+          };
     } catch (NumberFormatException e) {
       return null;
     }
@@ -103,7 +104,9 @@ public record PromText(List<Sample> samples) {
     return out;
   }
 
-  /** {@code after - before} for every series of {@code name} (a series absent before counts from 0). */
+  /**
+   * {@code after - before} for every series of {@code name} (a series absent before counts from 0).
+   */
   static Map<Map<String, String>, Double> delta(PromText before, PromText after, String name) {
     Map<Map<String, String>, Double> b = before.series(name);
     Map<Map<String, String>, Double> out = new HashMap<>();
@@ -132,7 +135,9 @@ public record PromText(List<Sample> samples) {
           return lowerBound;
         }
         double inBucket = e.getValue() - lowerCount;
-        return inBucket <= 0 ? e.getKey() : lowerBound + (e.getKey() - lowerBound) * (rank - lowerCount) / inBucket;
+        return inBucket <= 0
+            ? e.getKey()
+            : lowerBound + (e.getKey() - lowerBound) * (rank - lowerCount) / inBucket;
       }
       lowerBound = e.getKey();
       lowerCount = e.getValue();

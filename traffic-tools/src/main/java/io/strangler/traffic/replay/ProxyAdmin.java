@@ -13,21 +13,25 @@ import java.util.Optional;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The running proxy's admin port, for what the replayer reads there: its metrics (to take the
- * diff reporter's figures over a replay), mismatch samples, and whether it has finished comparing.
+ * The running proxy's admin port, for what the replayer reads there: its metrics (to take the diff
+ * reporter's figures over a replay), mismatch samples, and whether it has finished comparing.
  */
 public final class ProxyAdmin implements AutoCloseable {
   public static final String TOKEN_ENV = "STRANGLER_ADMIN_TOKEN";
 
   private final URI base;
   private final String token;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
 
   public ProxyAdmin(URI base, String token) {
     String s = base.toString();
     this.base = URI.create(s.endsWith("/") ? s : s + "/");
     if (token == null || token.isBlank()) {
-      throw new ReplayException("no admin token: pass --admin-token or set " + TOKEN_ENV + " (`strangler serve` prints the one it uses)");
+      throw new ReplayException(
+          "no admin token: pass --admin-token or set "
+              + TOKEN_ENV
+              + " (`strangler serve` prints the one it uses)");
     }
     this.token = token;
   }
@@ -46,11 +50,15 @@ public final class ProxyAdmin implements AutoCloseable {
     try {
       return Optional.of(ControlApiJson.mapper().readTree(r.body()));
     } catch (IOException e) {
-      throw new ReplayException("the admin port answered " + path + " with a body that is not JSON");
+      throw new ReplayException(
+          "the admin port answered " + path + " with a body that is not JSON");
     }
   }
 
-  /** The diff reporter's counters now: take one before a run and one after, for {@link ReplayReport#proxyDiff}. */
+  /**
+   * The diff reporter's counters now: take one before a run and one after, for {@link
+   * ReplayReport#proxyDiff}.
+   */
   public Counters counters() {
     return new Counters(metrics());
   }
@@ -80,7 +88,12 @@ public final class ProxyAdmin implements AutoCloseable {
     long previous = -1;
     while (System.nanoTime() < deadline) {
       JsonNode dispatch = get("admin/dispatch").orElse(null);
-      JsonNode diff = get("admin/diff").orElseThrow(() -> new ReplayException("the proxy has no GET /admin/diff: is it `strangler serve`?"));
+      JsonNode diff =
+          get("admin/diff")
+              .orElseThrow(
+                  () ->
+                      new ReplayException(
+                          "the proxy has no GET /admin/diff: is it `strangler serve`?"));
       long processed = 0;
       for (Map.Entry<String, JsonNode> e : diff.path("processed").properties()) {
         processed += e.getValue().asLong();
@@ -109,7 +122,12 @@ public final class ProxyAdmin implements AutoCloseable {
     try {
       return http.send(request, HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
-      throw new ReplayException("cannot reach the proxy's admin port at " + base + " (" + e + "): is `strangler serve` running there? (--admin)");
+      throw new ReplayException(
+          "cannot reach the proxy's admin port at "
+              + base
+              + " ("
+              + e
+              + "): is `strangler serve` running there? (--admin)");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ReplayException("interrupted while calling " + request.uri());
@@ -118,10 +136,12 @@ public final class ProxyAdmin implements AutoCloseable {
 
   private static void check(HttpResponse<String> r, String path) {
     if (r.statusCode() == 401) {
-      throw new ReplayException("the admin port refused the token (401): pass --admin-token or set " + TOKEN_ENV);
+      throw new ReplayException(
+          "the admin port refused the token (401): pass --admin-token or set " + TOKEN_ENV);
     }
     if (r.statusCode() >= 400) {
-      throw new ReplayException("the admin port answered GET " + path + " with " + r.statusCode() + ": " + r.body());
+      throw new ReplayException(
+          "the admin port answered GET " + path + " with " + r.statusCode() + ": " + r.body());
     }
   }
 

@@ -16,8 +16,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A running proxy: each call is {@code POST /v1/{operation}} with the call's request id in {@code
- * X-Request-Id}. The proxy stamps its own time, dispatches by its flags and compares; this side only
- * sees the authoritative answer.
+ * X-Request-Id}. The proxy stamps its own time, dispatches by its flags and compares; this side
+ * only sees the authoritative answer.
  */
 public final class ProxyTarget implements Target {
   private static final ObjectMapper JSON = ControlApiJson.mapper();
@@ -31,7 +31,8 @@ public final class ProxyTarget implements Target {
     String s = base.toString();
     this.base = URI.create(s.endsWith("/") ? s : s + "/");
     if (!"http".equals(this.base.getScheme()) && !"https".equals(this.base.getScheme())) {
-      throw new ReplayException("--target must be an http:// URL of a running proxy, got '" + base + "'");
+      throw new ReplayException(
+          "--target must be an http:// URL of a running proxy, got '" + base + "'");
     }
     this.timeout = timeout;
     // The client's own tasks (reading responses); the calls themselves block the replayer's
@@ -63,12 +64,23 @@ public final class ProxyTarget implements Target {
   public void checkReachable() {
     try {
       HttpResponse<String> r =
-          http.send(HttpRequest.newBuilder(base.resolve("healthz")).timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+          http.send(
+              HttpRequest.newBuilder(base.resolve("healthz"))
+                  .timeout(Duration.ofSeconds(5))
+                  .GET()
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       if (r.statusCode() != 200) {
-        throw new ReplayException("the proxy at " + base + " answered GET /healthz with " + r.statusCode());
+        throw new ReplayException(
+            "the proxy at " + base + " answered GET /healthz with " + r.statusCode());
       }
     } catch (IOException e) {
-      throw new ReplayException("cannot reach a proxy at " + base + " (" + e + "): is `strangler serve` running there? (--target)");
+      throw new ReplayException(
+          "cannot reach a proxy at "
+              + base
+              + " ("
+              + e
+              + "): is `strangler serve` running there? (--target)");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ReplayException("interrupted while checking the proxy at " + base);

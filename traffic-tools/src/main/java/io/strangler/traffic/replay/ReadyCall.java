@@ -1,9 +1,9 @@
 package io.strangler.traffic.replay;
 
-import io.strangler.proxy.ControlApiBinding;
 import io.strangler.dispatch.ApiRegistry;
 import io.strangler.dispatch.BadRequest;
 import io.strangler.dispatch.Prepared;
+import io.strangler.proxy.ControlApiBinding;
 
 /**
  * A call checked once, before it is scheduled, the way the proxy checks it: parsed into its request
@@ -17,7 +17,12 @@ public record ReadyCall(TrafficCall call, Prepared prepared, BadRequest refused)
 
   public static ReadyCall of(TrafficCall call) {
     try {
-      return new ReadyCall(call, APIS.find(call.operation()).orElseThrow(() -> BadRequest.invalid("unknown operation '" + call.operation() + "'")).prepare(call.request()), null);
+      return new ReadyCall(
+          call,
+          APIS.find(call.operation())
+              .orElseThrow(() -> BadRequest.invalid("unknown operation '" + call.operation() + "'"))
+              .prepare(call.request()),
+          null);
     } catch (BadRequest e) {
       return new ReadyCall(call, null, e);
     }
@@ -25,8 +30,8 @@ public record ReadyCall(TrafficCall call, Prepared prepared, BadRequest refused)
 
   /**
    * The lane the call waits in: calls of one entity ({@code Request.entityKey}, or the entity the
-   * call is known to change) are sent one after the other, in order; a refused call touches
-   * nothing and waits for nothing.
+   * call is known to change) are sent one after the other, in order; a refused call touches nothing
+   * and waits for nothing.
    */
   public String laneKey() {
     if (prepared == null) {

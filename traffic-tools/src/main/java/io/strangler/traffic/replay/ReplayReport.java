@@ -98,7 +98,9 @@ public final class ReplayReport implements Replayer.Listener {
     }
   }
 
-  /** Takes the proxy's own comparison between two scrapes of its counters (a run through a proxy). */
+  /**
+   * Takes the proxy's own comparison between two scrapes of its counters (a run through a proxy).
+   */
   public void proxyDiff(ProxyAdmin.Counters before, ProxyAdmin.Counters after) {
     proxyDiff(ProxyDiff.between(before.metrics, after.metrics));
   }
@@ -112,13 +114,17 @@ public final class ReplayReport implements Replayer.Listener {
               byVerdict.forEach(
                   (verdict, n) -> {
                     try {
-                      t.verdicts.merge(Verdict.valueOf(verdict.toUpperCase(Locale.ROOT)), n, Long::sum);
+                      t.verdicts.merge(
+                          Verdict.valueOf(verdict.toUpperCase(Locale.ROOT)), n, Long::sum);
                     } catch (IllegalArgumentException e) {
                       // A verdict this version does not know: left out rather than guessed.
                     }
                   });
             });
-    diff.fields().forEach((api, byPath) -> byPath.forEach((path, n) -> fields.merge(api + " " + path, n, Long::sum)));
+    diff.fields()
+        .forEach(
+            (api, byPath) ->
+                byPath.forEach((path, n) -> fields.merge(api + " " + path, n, Long::sum)));
   }
 
   private static long micros(long nanos) {
@@ -148,7 +154,9 @@ public final class ReplayReport implements Replayer.Listener {
     }
     out.put(
         "consistencySource",
-        proxy != null ? "by the proxy's diff reporter (its /metrics over the run)" : hasComparisons() ? "in process" : null);
+        proxy != null
+            ? "by the proxy's diff reporter (its /metrics over the run)"
+            : hasComparisons() ? "in process" : null);
     long calls = 0;
     long compared = 0;
     long consistent = 0;
@@ -198,10 +206,16 @@ public final class ReplayReport implements Replayer.Listener {
     out.putArray("unreproducedExamples").addAll(unreproduced);
     ArrayNode top = out.putArray("topDifferingFields");
     List<Map.Entry<String, Long>> sorted = new ArrayList<>(fields.entrySet());
-    sorted.sort(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()));
+    sorted.sort(
+        Map.Entry.<String, Long>comparingByValue()
+            .reversed()
+            .thenComparing(Map.Entry.comparingByKey()));
     for (Map.Entry<String, Long> e : sorted.subList(0, Math.min(TOP_FIELDS, sorted.size()))) {
       int space = e.getKey().indexOf(' ');
-      top.addObject().put("api", e.getKey().substring(0, space)).put("path", e.getKey().substring(space + 1)).put("calls", e.getValue());
+      top.addObject()
+          .put("api", e.getKey().substring(0, space))
+          .put("path", e.getKey().substring(space + 1))
+          .put("calls", e.getValue());
     }
     return out;
   }
@@ -248,7 +262,10 @@ public final class ReplayReport implements Replayer.Listener {
         out.add(op.name());
       }
     }
-    apis.keySet().stream().filter(a -> !out.contains(a)).sorted(Comparator.naturalOrder()).forEach(out::add);
+    apis.keySet().stream()
+        .filter(a -> !out.contains(a))
+        .sorted(Comparator.naturalOrder())
+        .forEach(out::add);
     return out;
   }
 
@@ -264,7 +281,10 @@ public final class ReplayReport implements Replayer.Listener {
     if (h.getTotalCount() == 0) {
       return;
     }
-    putLatency(node, field, new double[] {h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0});
+    putLatency(
+        node,
+        field,
+        new double[] {h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0});
   }
 
   private static void putLatency(ObjectNode node, String field, double[] p50p99) {
@@ -285,17 +305,31 @@ public final class ReplayReport implements Replayer.Listener {
     b.append(r.path("title").asText("replay")).append('\n');
     JsonNode s = r.get("schedule");
     if (s != null && !s.isNull()) {
-      b.append(String.format(Locale.ROOT, "  schedule   %s asked; %d calls sent over %.2f s", s.path("pacing").asText(), s.path("sent").asLong(), s.path("spanSeconds").asDouble()));
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "  schedule   %s asked; %d calls sent over %.2f s",
+              s.path("pacing").asText(),
+              s.path("sent").asLong(),
+              s.path("spanSeconds").asDouble()));
       if (s.hasNonNull("achievedRate")) {
         b.append(String.format(Locale.ROOT, ", %.2f calls/s", s.get("achievedRate").asDouble()));
       }
       if (s.hasNonNull("achievedSpeed")) {
-        b.append(String.format(Locale.ROOT, ", %.3fx the recorded speed", s.get("achievedSpeed").asDouble()));
+        b.append(
+            String.format(
+                Locale.ROOT, ", %.3fx the recorded speed", s.get("achievedSpeed").asDouble()));
       }
       JsonNode late = s.path("latenessMs");
       b.append('\n');
       if (late.isObject()) {
-        b.append(String.format(Locale.ROOT, "  lateness   p50 %.2f ms, p99 %.2f ms, max %.2f ms after the due time%n", late.path("p50").asDouble(), late.path("p99").asDouble(), late.path("max").asDouble()));
+        b.append(
+            String.format(
+                Locale.ROOT,
+                "  lateness   p50 %.2f ms, p99 %.2f ms, max %.2f ms after the due time%n",
+                late.path("p50").asDouble(),
+                late.path("p99").asDouble(),
+                late.path("max").asDouble()));
       }
       if (s.path("stoppedByLimit").asBoolean()) {
         b.append("  stopped    at the call or time limit\n");
@@ -305,7 +339,19 @@ public final class ReplayReport implements Replayer.Listener {
       b.append("  compared   ").append(r.get("consistencySource").asText()).append('\n');
     }
     b.append('\n');
-    String head = String.format(Locale.ROOT, "%-19s %7s  %-34s %8s %12s %11s  %-17s %-17s %-17s%n", "API", "calls", "outcomes", "compared", "consistency", "reproduced", "client p50/p99 ms", "legacy p50/p99 ms", "new p50/p99 ms");
+    String head =
+        String.format(
+            Locale.ROOT,
+            "%-19s %7s  %-34s %8s %12s %11s  %-17s %-17s %-17s%n",
+            "API",
+            "calls",
+            "outcomes",
+            "compared",
+            "consistency",
+            "reproduced",
+            "client p50/p99 ms",
+            "legacy p50/p99 ms",
+            "new p50/p99 ms");
     b.append(head);
     for (JsonNode a : r.path("apis")) {
       b.append(
@@ -323,15 +369,38 @@ public final class ReplayReport implements Replayer.Listener {
               latency(a.path("latencyMs").get("new"))));
     }
     JsonNode o = r.path("overall");
-    b.append(String.format(Locale.ROOT, "%-19s %7d  %-34s %8d %12s %11s%n", "overall", o.path("calls").asLong(), "", o.path("compared").asLong(), percent(o.get("consistencyPercent")), percent(o.get("reproducedPercent"))));
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "%-19s %7d  %-34s %8d %12s %11s%n",
+            "overall",
+            o.path("calls").asLong(),
+            "",
+            o.path("compared").asLong(),
+            percent(o.get("consistencyPercent")),
+            percent(o.get("reproducedPercent"))));
     if (o.path("reproducible").asLong() > 0) {
-      b.append(String.format(Locale.ROOT, "%n  reproduced: %s%n", o.path("reproduction").asText().equals("exact") ? "the same answer JSON (or error code) as recorded" : "the same outcome as recorded (an answer, or the same error code)"));
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "%n  reproduced: %s%n",
+              o.path("reproduction").asText().equals("exact")
+                  ? "the same answer JSON (or error code) as recorded"
+                  : "the same outcome as recorded (an answer, or the same error code)"));
     }
     JsonNode examples = r.path("unreproducedExamples");
     if (!examples.isEmpty()) {
       b.append("\nnot as recorded (first ").append(examples.size()).append(")\n");
       for (JsonNode e : examples) {
-        b.append(String.format(Locale.ROOT, "  %-24s %-19s %s: recorded %s, replayed %s%n", e.path("source").asText(), e.path("api").asText(), e.path("requestId").asText(), brief(e.path("recorded")), brief(e.path("replayed"))));
+        b.append(
+            String.format(
+                Locale.ROOT,
+                "  %-24s %-19s %s: recorded %s, replayed %s%n",
+                e.path("source").asText(),
+                e.path("api").asText(),
+                e.path("requestId").asText(),
+                brief(e.path("recorded")),
+                brief(e.path("replayed"))));
       }
     }
     JsonNode top = r.path("topDifferingFields");
@@ -340,12 +409,27 @@ public final class ReplayReport implements Replayer.Listener {
     } else {
       b.append("\ntop differing fields (inconsistent calls)\n");
       for (JsonNode f : top) {
-        b.append(String.format(Locale.ROOT, "  %-19s %-40s %7d%n", f.path("api").asText(), f.path("path").asText(), f.path("calls").asLong()));
+        b.append(
+            String.format(
+                Locale.ROOT,
+                "  %-19s %-40s %7d%n",
+                f.path("api").asText(),
+                f.path("path").asText(),
+                f.path("calls").asLong()));
       }
     }
     JsonNode gate = r.get("gate");
     if (gate != null && !gate.isNull()) {
-      b.append(String.format(Locale.ROOT, "%ngate: consistency %s %s --fail-under %s: %s%n", percent(o.get("consistencyPercent")), gate.path("passed").asBoolean() ? ">=" : "<", gate.path("failUnder").asText(), gate.path("passed").asBoolean() ? "PASS" : "FAIL (" + gate.path("reason").asText() + ")"));
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "%ngate: consistency %s %s --fail-under %s: %s%n",
+              percent(o.get("consistencyPercent")),
+              gate.path("passed").asBoolean() ? ">=" : "<",
+              gate.path("failUnder").asText(),
+              gate.path("passed").asBoolean()
+                  ? "PASS"
+                  : "FAIL (" + gate.path("reason").asText() + ")"));
     }
     return b.toString();
   }
@@ -371,6 +455,9 @@ public final class ReplayReport implements Replayer.Listener {
   }
 
   private static String latency(JsonNode l) {
-    return l == null ? "-" : String.format(Locale.ROOT, "%.2f / %.2f", l.path("p50").asDouble(), l.path("p99").asDouble());
+    return l == null
+        ? "-"
+        : String.format(
+            Locale.ROOT, "%.2f / %.2f", l.path("p50").asDouble(), l.path("p99").asDouble());
   }
 }

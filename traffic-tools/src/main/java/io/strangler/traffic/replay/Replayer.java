@@ -14,9 +14,10 @@ import org.slf4j.LoggerFactory;
  * Sends calls to a {@link Target} on a schedule: each call is due at a time the {@link Pacing}
  * gives (a fixed rate, or the log's own timing scaled), and is handed at that time to {@code
  * concurrency} workers that run the oldest call they may: calls of one entity go one after the
- * other in order, others run alongside, and with one worker every call runs in the log's order. Calls due while every worker is busy wait, and are sent late rather than
- * dropped: the schedule's figures say how late. A replayer that fell behind catches up instead of
- * drifting, since due times are counted from the start.
+ * other in order, others run alongside, and with one worker every call runs in the log's order.
+ * Calls due while every worker is busy wait, and are sent late rather than dropped: the schedule's
+ * figures say how late. A replayer that fell behind catches up instead of drifting, since due times
+ * are counted from the start.
  *
  * <p>Bounded: at most {@code 4 x concurrency} (at least 16) calls are scheduled and not done; the
  * run stops by itself at the end of the source, after {@code maxCalls} calls or when the next call
@@ -140,7 +141,8 @@ public final class Replayer {
                 }
                 listener.done(new Sent(call, due, at, result));
               } catch (RuntimeException e) {
-                log.warn("a replayed call's result could not be taken in: {}", call.call().source(), e);
+                log.warn(
+                    "a replayed call's result could not be taken in: {}", call.call().source(), e);
               } finally {
                 permits.release();
               }
@@ -158,7 +160,10 @@ public final class Replayer {
     Double askedSpeed = settings.pacing() instanceof Pacing.Speed s ? s.factor() : null;
     Double achievedRate = span > 0 ? (sent - 1) * 1e9 / span : null;
     Double achievedSpeed =
-        askedSpeed != null && span > 0 && lastTime.get() > firstTime.get() && firstTime.get() != Long.MAX_VALUE
+        askedSpeed != null
+                && span > 0
+                && lastTime.get() > firstTime.get()
+                && firstTime.get() != Long.MAX_VALUE
             ? (lastTime.get() - firstTime.get()) * 1e6 / span
             : null;
     synchronized (lateness) {
@@ -183,7 +188,9 @@ public final class Replayer {
       return target.call(call);
     } catch (RuntimeException e) {
       return new CallResult(
-          new Answer.Failed(0, "REPLAYER", "the call could not be made: " + e), Duration.ofNanos(System.nanoTime() - start), null);
+          new Answer.Failed(0, "REPLAYER", "the call could not be made: " + e),
+          Duration.ofNanos(System.nanoTime() - start),
+          null);
     }
   }
 

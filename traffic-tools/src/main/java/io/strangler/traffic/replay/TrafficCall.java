@@ -12,8 +12,8 @@ import java.util.Objects;
  * @param mode the dispatch mode it was recorded in ({@code SHADOW}, ...), or null if unknown
  * @param recorded the authoritative answer it got when recorded, or null
  * @param source where it comes from, for messages ({@code traffic.jsonl:12})
- * @param entity the entity the call is ordered by when it is known better than its request says
- *     (a StopContainer names a container, but changes its repl); null to use the request's
+ * @param entity the entity the call is ordered by when it is known better than its request says (a
+ *     StopContainer names a container, but changes its repl); null to use the request's
  */
 public record TrafficCall(
     Instant time,
@@ -33,7 +33,14 @@ public record TrafficCall(
   }
 
   /** A call ordered by the request's own entity. */
-  public TrafficCall(Instant time, String operation, String requestId, String mode, JsonNode request, Answer recorded, String source) {
+  public TrafficCall(
+      Instant time,
+      String operation,
+      String requestId,
+      String mode,
+      JsonNode request,
+      Answer recorded,
+      String source) {
     this(time, operation, requestId, mode, request, recorded, source, null);
   }
 

@@ -103,7 +103,8 @@ public final class TrafficLog {
     try {
       time = Instant.parse(text(line, "time", source));
     } catch (DateTimeParseException e) {
-      throw new ReplayException(source + ": 'time' is not an ISO-8601 instant: " + line.get("time"));
+      throw new ReplayException(
+          source + ": 'time' is not an ISO-8601 instant: " + line.get("time"));
     }
     String operation = text(line, "operation", source);
     if (Operation.byName(operation).isEmpty()) {
@@ -122,7 +123,9 @@ public final class TrafficLog {
       JsonNode error = line.get("error");
       recorded =
           new Answer.Failed(
-              line.path("status").asInt(0), error.path("code").asText("UNKNOWN"), error.path("message").asText(""));
+              line.path("status").asInt(0),
+              error.path("code").asText("UNKNOWN"),
+              error.path("message").asText(""));
     }
     return new TrafficCall(time, operation, requestId, mode, request, recorded, source);
   }

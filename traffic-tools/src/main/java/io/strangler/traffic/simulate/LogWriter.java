@@ -1,10 +1,6 @@
 package io.strangler.traffic.simulate;
 
 import io.strangler.api.Operation;
-import io.strangler.traffic.replay.Answer;
-import io.strangler.traffic.replay.ReplayException;
-import io.strangler.traffic.replay.Replayer;
-import io.strangler.traffic.replay.TrafficCall;
 import io.strangler.dispatch.ApiSpec;
 import io.strangler.dispatch.Exchange;
 import io.strangler.dispatch.Outcome;
@@ -12,6 +8,10 @@ import io.strangler.dispatch.RecordingConfig;
 import io.strangler.dispatch.RecordingStats;
 import io.strangler.dispatch.TrafficRecorder;
 import io.strangler.flags.Mode;
+import io.strangler.traffic.replay.Answer;
+import io.strangler.traffic.replay.ReplayException;
+import io.strangler.traffic.replay.Replayer;
+import io.strangler.traffic.replay.TrafficCall;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -27,7 +27,12 @@ public final class LogWriter implements Replayer.Listener, AutoCloseable {
     try {
       this.recorder =
           TrafficRecorder.start(
-              RecordingConfig.builder(file).maxBytes(Long.MAX_VALUE).keep(0).queueCapacity(100_000).threadName("simulate-log").build());
+              RecordingConfig.builder(file)
+                  .maxBytes(Long.MAX_VALUE)
+                  .keep(0)
+                  .queueCapacity(100_000)
+                  .threadName("simulate-log")
+                  .build());
     } catch (RuntimeException e) {
       throw new ReplayException("--out " + file + ": " + e.getMessage(), e);
     }
@@ -43,7 +48,9 @@ public final class LogWriter implements Replayer.Listener, AutoCloseable {
     Outcome outcome =
         switch (sent.result().answer()) {
           case Answer.Ok ok -> new Outcome.Answer(ok.body(), latency);
-          case Answer.Failed f -> new Outcome.Failure(f.code(), f.status() == 0 ? 503 : f.status(), f.message(), latency);
+          case Answer.Failed f ->
+              new Outcome.Failure(
+                  f.code(), f.status() == 0 ? 503 : f.status(), f.message(), latency);
         };
     boolean write = Operation.byName(call.operation()).map(Operation::isWrite).orElse(true);
     recorder.accept(

@@ -42,7 +42,15 @@ public final class Readback {
   }
 
   private Answer ask(String operation, Request request) {
-    TrafficCall call = new TrafficCall(null, operation, idPrefix + seq.incrementAndGet(), "SHADOW", JSON.valueToTree(request), null, "readback");
+    TrafficCall call =
+        new TrafficCall(
+            null,
+            operation,
+            idPrefix + seq.incrementAndGet(),
+            "SHADOW",
+            JSON.valueToTree(request),
+            null,
+            "readback");
     return target.call(ReadyCall.of(call)).answer();
   }
 
@@ -52,7 +60,12 @@ public final class Readback {
       for (String cluster : clusters) {
         if (ask("ListMachines", new ListMachinesRequest(cluster)) instanceof Answer.Failed f) {
           throw new ReplayException(
-              "the target cannot list the machines of cluster '" + cluster + "' (" + f.code() + ": " + f.message()
+              "the target cannot list the machines of cluster '"
+                  + cluster
+                  + "' ("
+                  + f.code()
+                  + ": "
+                  + f.message()
                   + "): serve it with the simulation's topology (`strangler simulate --print-topology > topology.json`,"
                   + " then `strangler serve --topology topology.json`)");
         }
@@ -101,7 +114,9 @@ public final class Readback {
     n.put("p99", rank(sorted, 0.99));
     n.put("max", sorted.get(sorted.size() - 1));
     n.put("min", sorted.get(0));
-    n.put("mean", Math.round(sorted.stream().mapToInt(Integer::intValue).average().orElse(0) * 100) / 100.0);
+    n.put(
+        "mean",
+        Math.round(sorted.stream().mapToInt(Integer::intValue).average().orElse(0) * 100) / 100.0);
     return n;
   }
 
@@ -111,7 +126,9 @@ public final class Readback {
     return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
   }
 
-  /** Every applied transfer checked: the repl in its new cluster, the tombstone from the old one. */
+  /**
+   * Every applied transfer checked: the repl in its new cluster, the tombstone from the old one.
+   */
   public ObjectNode transfers(List<World.Moved> moved, long marked, int pending, String newRegion) {
     ObjectNode out = JSON.createObjectNode();
     out.put("marked", marked);
@@ -127,7 +144,12 @@ public final class Readback {
       } else {
         wrongCount++;
         if (wrong.size() < EXAMPLES) {
-          wrong.addObject().put("replId", m.replId()).put("from", m.from()).put("to", m.to()).put("problem", problem);
+          wrong
+              .addObject()
+              .put("replId", m.replId())
+              .put("from", m.from())
+              .put("to", m.to())
+              .put("problem", problem);
         }
       }
     }
@@ -147,15 +169,20 @@ public final class Readback {
     if (!newRegion.equals(repl.body().path("region").asText())) {
       return "in region " + repl.body().path("region").asText() + ", not " + newRegion;
     }
-    if (!(ask("ResolveCluster", new ResolveClusterRequest(m.replId())) instanceof Answer.Ok resolved)) {
+    if (!(ask("ResolveCluster", new ResolveClusterRequest(m.replId()))
+        instanceof Answer.Ok resolved)) {
       return "ResolveCluster failed";
     }
     JsonNode tombstone = resolved.body().path("tombstone");
     if (tombstone.isNull() || tombstone.isMissingNode()) {
       return "no tombstone";
     }
-    if (!m.from().equals(tombstone.path("from").asText()) || !m.to().equals(tombstone.path("to").asText())) {
-      return "tombstone " + tombstone.path("from").asText() + " -> " + tombstone.path("to").asText();
+    if (!m.from().equals(tombstone.path("from").asText())
+        || !m.to().equals(tombstone.path("to").asText())) {
+      return "tombstone "
+          + tombstone.path("from").asText()
+          + " -> "
+          + tombstone.path("to").asText();
     }
     return null;
   }

@@ -38,7 +38,8 @@ public record SimulationConfig(
       throw new IllegalArgumentException("--rate must be above 0 and at most 10000/s, got " + rate);
     }
     if (duration.isNegative() || duration.isZero() || duration.compareTo(MAX_DURATION) > 0) {
-      throw new IllegalArgumentException("--duration must be above 0 and at most 24h, got " + duration);
+      throw new IllegalArgumentException(
+          "--duration must be above 0 and at most 24h, got " + duration);
     }
     check(users, 1, 1_000_000, "--users");
     check(replsPerUser, 1, 100, "--repls-per-user");
@@ -48,11 +49,15 @@ public record SimulationConfig(
       throw new IllegalArgumentException("--mean-lifetime must be positive, got " + meanLifetime);
     }
     if (heartbeatEvery.isNegative() || heartbeatEvery.isZero()) {
-      throw new IllegalArgumentException("--heartbeat-every must be positive, got " + heartbeatEvery);
+      throw new IllegalArgumentException(
+          "--heartbeat-every must be positive, got " + heartbeatEvery);
     }
     if (!(transferAt >= 0 && transferAt < 1) || !(drainAt >= 0 && drainAt < 1)) {
       throw new IllegalArgumentException(
-          "--transfer-at and --drain-at are fractions of the run in [0, 1), got " + transferAt + " and " + drainAt);
+          "--transfer-at and --drain-at are fractions of the run in [0, 1), got "
+              + transferAt
+              + " and "
+              + drainAt);
     }
   }
 

@@ -37,20 +37,26 @@ import java.util.PriorityQueue;
 import java.util.Random;
 
 /**
- * The simulated platform, modeled on the one the background posts describe: users in regions
- * (us, eu), repls they create, machines registering and heartbeating, connects to repls chosen by
- * Zipf popularity (a few repls get most of the traffic), containers stopped after a while, the
- * hosting tier's reads, and, partway through, a new region (asia) opened by moving its users' repls
- * there lazily, the way 300,000 users were moved: every repl is marked, and only those connected
+ * The simulated platform, modeled on the one the background posts describe: users in regions (us,
+ * eu), repls they create, machines registering and heartbeating, connects to repls chosen by Zipf
+ * popularity (a few repls get most of the traffic), containers stopped after a while, the hosting
+ * tier's reads, and, partway through, a new region (asia) opened by moving its users' repls there
+ * lazily, the way 300,000 users were moved: every repl is marked, and only those connected
  * afterwards move. Later one machine of each us and eu cluster is drained and replaced.
  *
- * <p>It is the source of the calls (one per tick of the rate: logical time is the call's index
- * over the rate) and learns from their answers: which repls exist, which containers run where,
- * which transfers were applied. Thread-safe: answers arrive on the replayer's workers.
+ * <p>It is the source of the calls (one per tick of the rate: logical time is the call's index over
+ * the rate) and learns from their answers: which repls exist, which containers run where, which
+ * transfers were applied. Thread-safe: answers arrive on the replayer's workers.
  */
 public final class World implements Replayer.Source, Replayer.Listener {
   static final Map<String, List<String>> REGIONS =
-      Map.of("us", List.of("us-1", "us-2"), "eu", List.of("eu-1", "eu-2"), "asia", List.of("asia-1", "asia-2"));
+      Map.of(
+          "us",
+          List.of("us-1", "us-2"),
+          "eu",
+          List.of("eu-1", "eu-2"),
+          "asia",
+          List.of("asia-1", "asia-2"));
   public static final String NEW_REGION = "asia";
   private static final double ZIPF_S = 1.1;
   private static final ObjectMapper JSON = ControlApiJson.mapper();
@@ -93,8 +99,10 @@ public final class World implements Replayer.Source, Replayer.Listener {
   private final Map<String, String> containerMachine = new HashMap<>();
   private final Map<String, Integer> machineLoad = new LinkedHashMap<>();
   private final Map<String, String> machineCluster = new HashMap<>();
-  private final PriorityQueue<Due> stops = new PriorityQueue<>((a, b) -> Double.compare(a.at, b.at));
-  private final PriorityQueue<Due> heartbeats = new PriorityQueue<>((a, b) -> Double.compare(a.at, b.at));
+  private final PriorityQueue<Due> stops =
+      new PriorityQueue<>((a, b) -> Double.compare(a.at, b.at));
+  private final PriorityQueue<Due> heartbeats =
+      new PriorityQueue<>((a, b) -> Double.compare(a.at, b.at));
   private final Map<String, String> pendingTransfers = new HashMap<>();
   private final Map<String, Moved> moved = new LinkedHashMap<>();
   private long issued;
@@ -131,7 +139,10 @@ public final class World implements Replayer.Source, Replayer.Listener {
     }
   }
 
-  /** Regions us and eu with two clusters each, and asia, which has no machines or users until it opens. */
+  /**
+   * Regions us and eu with two clusters each, and asia, which has no machines or users until it
+   * opens.
+   */
   public static Topology topology() {
     return new Topology(REGIONS);
   }
@@ -142,7 +153,15 @@ public final class World implements Replayer.Source, Replayer.Listener {
     Planned p = pick(n / config.rate());
     // Stamped as it is decided: in process, this is the time both backends are given.
     return ReadyCall.of(
-        new TrafficCall(clock.instant(), p.operation(), idPrefix + n, "SHADOW", JSON.valueToTree(p.request()), null, "simulated call " + n, p.entity()));
+        new TrafficCall(
+            clock.instant(),
+            p.operation(),
+            idPrefix + n,
+            "SHADOW",
+            JSON.valueToTree(p.request()),
+            null,
+            "simulated call " + n,
+            p.entity()));
   }
 
   private Planned pick(double t) {
@@ -164,14 +183,19 @@ public final class World implements Replayer.Source, Replayer.Listener {
       String replId = containers.get(containerId);
       if (replId != null) {
         // Ordered with its repl's calls: it is the repl whose container stops.
-        return new Planned("StopContainer", new StopContainerRequest(containerId), "repl:" + replId);
+        return new Planned(
+            "StopContainer", new StopContainerRequest(containerId), "repl:" + replId);
       }
     }
     if (!heartbeats.isEmpty() && heartbeats.peek().at <= t) {
       String machineId = heartbeats.poll().key;
       heartbeats.add(new Due(t + config.heartbeatEvery().toNanos() / 1e9, machineId));
       int load = machineLoad.getOrDefault(machineId, 0);
-      double cpu = Math.min(100.0, Math.round((100.0 * load / config.capacity() + random.nextDouble() * 5) * 100) / 100.0);
+      double cpu =
+          Math.min(
+              100.0,
+              Math.round((100.0 * load / config.capacity() + random.nextDouble() * 5) * 100)
+                  / 100.0);
       return call("Heartbeat", new HeartbeatRequest(machineId, cpu));
     }
     if (repls.isEmpty()) {
@@ -192,7 +216,8 @@ public final class World implements Replayer.Source, Replayer.Listener {
       return call("ListContainers", new ListContainersRequest(popular().id, null));
     } else {
       List<String> clusters = activeClusters();
-      return call("ListMachines", new ListMachinesRequest(clusters.get(random.nextInt(clusters.size()))));
+      return call(
+          "ListMachines", new ListMachinesRequest(clusters.get(random.nextInt(clusters.size()))));
     }
   }
 
@@ -220,7 +245,9 @@ public final class World implements Replayer.Source, Replayer.Listener {
     return out;
   }
 
-  /** The new region opens: its machines register, then every repl of its users is marked to move. */
+  /**
+   * The new region opens: its machines register, then every repl of its users is marked to move.
+   */
   private void openNewRegion() {
     transferStarted = true;
     for (String cluster : REGIONS.get(NEW_REGION)) {
@@ -231,7 +258,8 @@ public final class World implements Replayer.Source, Replayer.Listener {
     HashRing ring = new HashRing(REGIONS.get(NEW_REGION));
     for (ReplState r : repls) {
       if (asiaBound[r.user]) {
-        urgent.add(call("TransferRepl", new TransferReplRequest(r.id, ring.clusterFor(r.id), true)));
+        urgent.add(
+            call("TransferRepl", new TransferReplRequest(r.id, ring.clusterFor(r.id), true)));
         transfersMarked++;
       }
     }
@@ -242,7 +270,9 @@ public final class World implements Replayer.Source, Replayer.Listener {
     }
   }
 
-  /** Rolling maintenance: the first machine of each us and eu cluster drains; a new one replaces it. */
+  /**
+   * Rolling maintenance: the first machine of each us and eu cluster drains; a new one replaces it.
+   */
   private void drainAndReplace() {
     drainStarted = true;
     for (String region : List.of("us", "eu")) {
@@ -263,13 +293,20 @@ public final class World implements Replayer.Source, Replayer.Listener {
 
   private Planned createRepl(int user) {
     int n = nextRepl++;
-    return call("CreateRepl", new CreateReplRequest("r-" + n, "u-" + user, "app-" + n, userRegion[user]));
+    return call(
+        "CreateRepl", new CreateReplRequest("r-" + n, "u-" + user, "app-" + n, userRegion[user]));
   }
 
   private Planned registerMachine(String cluster) {
     int n = nextMachine++;
     String id = "m-" + cluster + "-" + n;
-    return call("RegisterMachine", new RegisterMachineRequest(id, cluster, "10." + (n / 65536 % 256) + "." + (n / 256 % 256) + "." + (n % 256), config.capacity()));
+    return call(
+        "RegisterMachine",
+        new RegisterMachineRequest(
+            id,
+            cluster,
+            "10." + (n / 65536 % 256) + "." + (n / 256 % 256) + "." + (n % 256),
+            config.capacity()));
   }
 
   private static Planned call(String operation, Request request) {
@@ -293,7 +330,9 @@ public final class World implements Replayer.Source, Replayer.Listener {
       switch (call.operation()) {
         case "CreateRepl" -> {
           Repl r = JSON.treeToValue(ok.body(), Repl.class);
-          ReplState s = new ReplState(r.replId(), r.slug(), Integer.parseInt(r.ownerId().substring(2)), r.cluster());
+          ReplState s =
+              new ReplState(
+                  r.replId(), r.slug(), Integer.parseInt(r.ownerId().substring(2)), r.cluster());
           repls.add(s);
           replsById.put(s.id, s);
         }
@@ -301,7 +340,8 @@ public final class World implements Replayer.Source, Replayer.Listener {
           String id = ok.body().path("machineId").asText();
           if (machineCluster.put(id, ok.body().path("cluster").asText()) == null) {
             machineLoad.put(id, 0);
-            heartbeats.add(new Due(t + random.nextDouble() * config.heartbeatEvery().toNanos() / 1e9, id));
+            heartbeats.add(
+                new Due(t + random.nextDouble() * config.heartbeatEvery().toNanos() / 1e9, id));
           }
         }
         case "DrainMachine" -> machineCluster.remove(ok.body().path("machineId").asText());

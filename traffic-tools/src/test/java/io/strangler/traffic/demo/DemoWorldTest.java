@@ -36,7 +36,8 @@ class DemoWorldTest {
     redis.flush();
     DemoWorld world = new DemoWorld(2, 2, 8, 600, 11);
     try (ControlPlane legacy = LegacyRedisControlPlane.create(redis.uri());
-        ControlPlane controlPlane = new PostgresControlPlane(pg.jdbcUrl(), pg.user(), pg.password())) {
+        ControlPlane controlPlane =
+            new PostgresControlPlane(pg.jdbcUrl(), pg.user(), pg.password())) {
       world.seed(legacy, controlPlane, Instant.now(), n -> {});
 
       CallContext ctx = new CallContext("check", Instant.now());
@@ -46,20 +47,36 @@ class DemoWorldTest {
         String id = DemoWorld.replId(i);
         for (Object[] pair :
             List.of(
-                new Object[] {legacy.getRepl(new GetReplRequest(id), ctx), controlPlane.getRepl(new GetReplRequest(id), ctx)},
-                new Object[] {legacy.listContainers(new ListContainersRequest(id, null), ctx), controlPlane.listContainers(new ListContainersRequest(id, null), ctx)},
-                new Object[] {legacy.resolveCluster(new ResolveClusterRequest(id), ctx), controlPlane.resolveCluster(new ResolveClusterRequest(id), ctx)})) {
+                new Object[] {
+                  legacy.getRepl(new GetReplRequest(id), ctx),
+                  controlPlane.getRepl(new GetReplRequest(id), ctx)
+                },
+                new Object[] {
+                  legacy.listContainers(new ListContainersRequest(id, null), ctx),
+                  controlPlane.listContainers(new ListContainersRequest(id, null), ctx)
+                },
+                new Object[] {
+                  legacy.resolveCluster(new ResolveClusterRequest(id), ctx),
+                  controlPlane.resolveCluster(new ResolveClusterRequest(id), ctx)
+                })) {
           String a = ControlApiJson.mapper().writeValueAsString(pair[0]);
           String b = ControlApiJson.mapper().writeValueAsString(pair[1]);
           if (!a.equals(b)) {
             differences.add(id + ": " + a + " vs " + b);
           }
         }
-        running += legacy.listContainers(new ListContainersRequest(id, null), ctx).containers().size();
+        running +=
+            legacy.listContainers(new ListContainersRequest(id, null), ctx).containers().size();
       }
-      for (String cluster : world.topology.regions().values().stream().flatMap(List::stream).toList()) {
-        assertThat(ControlApiJson.mapper().writeValueAsString(legacy.listMachines(new ListMachinesRequest(cluster), ctx)))
-            .isEqualTo(ControlApiJson.mapper().writeValueAsString(controlPlane.listMachines(new ListMachinesRequest(cluster), ctx)));
+      for (String cluster :
+          world.topology.regions().values().stream().flatMap(List::stream).toList()) {
+        assertThat(
+                ControlApiJson.mapper()
+                    .writeValueAsString(legacy.listMachines(new ListMachinesRequest(cluster), ctx)))
+            .isEqualTo(
+                ControlApiJson.mapper()
+                    .writeValueAsString(
+                        controlPlane.listMachines(new ListMachinesRequest(cluster), ctx)));
       }
       assertThat(differences).isEmpty();
       assertThat(running).isBetween(120, 240);

@@ -17,10 +17,12 @@ class OrderedWorkersTest {
     List<String> ran = new CopyOnWriteArrayList<>();
     CountDownLatch hold = new CountDownLatch(1);
     try (OrderedWorkers workers = new OrderedWorkers(1, "test-worker-")) {
-      workers.submit("a", () -> {
-        waitFor(hold);
-        ran.add("a1");
-      });
+      workers.submit(
+          "a",
+          () -> {
+            waitFor(hold);
+            ran.add("a1");
+          });
       workers.submit("a", () -> ran.add("a2"));
       workers.submit("b", () -> ran.add("b1"));
       workers.submit("a", () -> ran.add("a3"));
@@ -37,11 +39,13 @@ class OrderedWorkersTest {
     CountDownLatch hold = new CountDownLatch(1);
     CountDownLatch aStarted = new CountDownLatch(1);
     try (OrderedWorkers workers = new OrderedWorkers(2, "test-worker-")) {
-      workers.submit("a", () -> {
-        aStarted.countDown();
-        waitFor(hold);
-        ran.add("a1");
-      });
+      workers.submit(
+          "a",
+          () -> {
+            aStarted.countDown();
+            waitFor(hold);
+            ran.add("a1");
+          });
       assertThat(aStarted.await(10, TimeUnit.SECONDS)).isTrue();
       workers.submit("a", () -> ran.add("a2"));
       workers.submit("b", () -> ran.add("b1"));
