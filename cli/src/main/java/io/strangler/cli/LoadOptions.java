@@ -2,7 +2,10 @@ package io.strangler.cli;
 
 import picocli.CommandLine.Option;
 
-/** How hard a traffic command drives its target: calls in flight and the per-call timeout. */
+/**
+ * How a traffic command drives its target: calls in flight, the per-call timeout, and whether calls
+ * to a proxy carry their routing key.
+ */
 final class LoadOptions {
   @Option(
       names = "--concurrency",
@@ -18,4 +21,15 @@ final class LoadOptions {
       defaultValue = "10s",
       description = "With --target: per-call timeout (default ${DEFAULT-VALUE}).")
   String timeout;
+
+  @Option(
+      names = "--no-routing-key",
+      description =
+          "With --target: do not send each call's entity in the X-Routing-Key header (sent by default, for a load balancer that keeps one repl's calls on one proxy instance).")
+  boolean noRoutingKey;
+
+  /** Whether calls to a proxy carry {@code X-Routing-Key}. */
+  boolean routingKeys() {
+    return !noRoutingKey;
+  }
 }

@@ -312,7 +312,8 @@ public final class ReplayCommand implements Callable<Integer> {
 
   private Target target() {
     if (where.target != null) {
-      ProxyTarget t = new ProxyTarget(where.target, duration(load.timeout, "--timeout"));
+      ProxyTarget t =
+          new ProxyTarget(where.target, duration(load.timeout, "--timeout"), load.routingKeys());
       try {
         t.checkReachable();
       } catch (ReplayException e) {

@@ -334,7 +334,7 @@ public final class SimulateCommand implements Callable<Integer> {
       }
       ProxyTarget t;
       try {
-        t = new ProxyTarget(where.target, duration(load.timeout, "--timeout"));
+        t = new ProxyTarget(where.target, duration(load.timeout, "--timeout"), load.routingKeys());
       } catch (IllegalArgumentException e) {
         throw new ParameterException(spec.commandLine(), e.getMessage());
       }

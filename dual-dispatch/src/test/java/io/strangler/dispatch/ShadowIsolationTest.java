@@ -46,18 +46,19 @@ class ShadowIsolationTest {
   }
 
   @Test
-  void shadowSlowedTo200ms_leavesTheClientsP99WithinTenMillisOfAuthoritativeOnly()
-      throws Exception {
+  void shadowSlowedTo200ms_leavesTheClientsLatencyAsWithAuthoritativeOnly() throws Exception {
+    Duration shadowDelay = Duration.ofMillis(200);
     for (int k = 0; k < 50; k++) {
       stores.redis.seed("key-" + k, "v");
       stores.postgres.seed("key-" + k, "v");
     }
     CountingSink counts = new CountingSink();
-    Backend slowNew = new DelayingBackend(stores.postgres, Duration.ofMillis(200));
+    Backend slowNew = new DelayingBackend(stores.postgres, shadowDelay);
     // Enough shadow threads that 200 ms calls keep up: this test is about latency, not drops.
     ProxyConfig config = TestProxy.config().shadowBudget(4096).shadowThreads(1024).build();
     // Two proxies over the same stores, one without and one with the slow shadow, called in
-    // turns by the same clients: both see the same load of the machine, request by request.
+    // turns by the same clients: both see the same load of the machine, request by request, so
+    // the bounds below are relative to what the proxy without a shadow got at the same moments.
     try (TestProxy alone =
             TestProxy.start(
                 config,
@@ -78,13 +79,29 @@ class ShadowIsolationTest {
 
       long[][] latencies = load(alone, shadowed, 2, 600);
 
+      long p50Alone = percentile(latencies[0], 0.50);
+      long p50Shadowed = percentile(latencies[1], 0.50);
       long p99Alone = percentile(latencies[0], 0.99);
       long p99Shadowed = percentile(latencies[1], 0.99);
+      String figures =
+          String.format(
+              "with a 200 ms shadow p50 %d us, p99 %d us; authoritative only p50 %d us, p99 %d us",
+              p50Shadowed / 1000, p99Shadowed / 1000, p50Alone / 1000, p99Alone / 1000);
+      // A shadow on the client's path would put every call at 200 ms or more: the share of calls
+      // that slow is what the shadow would show as, and it must be no larger than without one.
+      long slowAlone = atLeast(latencies[0], shadowDelay.toNanos());
+      long slowShadowed = atLeast(latencies[1], shadowDelay.toNanos());
+      assertThat(slowShadowed)
+          .as("calls of 200 ms or more (%d without the shadow); %s", slowAlone, figures)
+          .isLessThanOrEqualTo(slowAlone + latencies[1].length / 100);
+      assertThat(p50Shadowed)
+          .as(figures)
+          .isLessThanOrEqualTo(p50Alone + Math.max(p50Alone / 2, Duration.ofMillis(2).toNanos()));
+      // The tail: within 10 ms of the proxy without a shadow, or (on a loaded machine, whose tail
+      // is its own) within half of it again.
       assertThat(p99Shadowed)
-          .as(
-              "p99 with a 200 ms shadow (%d us) vs authoritative only (%d us)",
-              p99Shadowed / 1000, p99Alone / 1000)
-          .isLessThanOrEqualTo(p99Alone + Duration.ofMillis(10).toNanos());
+          .as(figures)
+          .isLessThanOrEqualTo(p99Alone + Math.max(p99Alone / 2, Duration.ofMillis(10).toNanos()));
       // The shadow really ran, slowly, for every call made in SHADOW mode.
       await()
           .atMost(Duration.ofSeconds(20))
@@ -141,6 +158,10 @@ class ShadowIsolationTest {
     long took = System.nanoTime() - start;
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     return took;
+  }
+
+  private static long atLeast(long[] values, long bound) {
+    return Arrays.stream(values).filter(v -> v >= bound).count();
   }
 
   private static long percentile(long[] values, double p) {

@@ -276,6 +276,7 @@ public final class StranglerServer implements AutoCloseable {
                   flags);
       if (fleet != null) {
         owned.add(fleet);
+        fleet.counters().registerMetrics(telemetry.meterProvider());
       }
       // The cut-over's window: fed by the sink (outcomes) and the pipeline (verdicts).
       HealthWindow health =

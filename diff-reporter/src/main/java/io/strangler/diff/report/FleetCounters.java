@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.opentelemetry.api.metrics.Meter;
+import io.opentelemetry.api.metrics.MeterProvider;
 import io.strangler.common.RateLimitedLog;
 import io.strangler.diff.Observed;
 import io.strangler.diff.Side;
@@ -27,6 +29,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -94,6 +97,7 @@ public final class FleetCounters implements DiffListener, AutoCloseable {
   private final LongAdder flushFailures = new LongAdder();
   private final LongAdder droppedMinutes = new LongAdder();
   private final RateLimitedLog failures = new RateLimitedLog(log, Duration.ofSeconds(30));
+  private final List<AutoCloseable> instruments = new CopyOnWriteArrayList<>();
   private volatile Instant lastFlush;
   private volatile boolean closed;
   private long lastPurgeMillis;
@@ -220,6 +224,39 @@ public final class FleetCounters implements DiffListener, AutoCloseable {
   /** Minutes dropped unwritten because more than {@code maxHeldMinutes} piled up. */
   public long droppedMinutes() {
     return droppedMinutes.sum();
+  }
+
+  /** Minutes counted and not written yet, over every API (at most {@code maxHeldMinutes} each). */
+  public long pendingMinutes() {
+    long n = 0;
+    for (ApiMinutes m : apis.values()) {
+      n += m.pending();
+    }
+    return n;
+  }
+
+  /**
+   * Exports the writer's figures through {@code meters} (docs/metrics.md, "Fleet counters"), read
+   * at each collection, until this is closed: minutes dropped unwritten, flushes that failed, and
+   * minutes waiting to be written.
+   */
+  public void registerMetrics(MeterProvider meters) {
+    Meter m = meters.get("io.strangler.diff.fleet");
+    instruments.add(
+        m.counterBuilder("strangler.fleet.minutes.dropped")
+            .setDescription(
+                "Per-API minutes of fleet counters dropped unwritten: more than maxHeldMinutes"
+                    + " piled up while PostgreSQL could not be written")
+            .buildWithCallback(o -> o.record(droppedMinutes())));
+    instruments.add(
+        m.counterBuilder("strangler.fleet.flush.failures")
+            .setDescription("Writes of the fleet counters that failed (the minutes stay held)")
+            .buildWithCallback(o -> o.record(flushFailures())));
+    instruments.add(
+        m.gaugeBuilder("strangler.fleet.minutes.pending")
+            .ofLongs()
+            .setDescription("Per-API minutes of fleet counters waiting to be written")
+            .buildWithCallback(o -> o.record(pendingMinutes())));
   }
 
   @Override
@@ -381,6 +418,14 @@ public final class FleetCounters implements DiffListener, AutoCloseable {
     if (ownedPool != null) {
       ownedPool.close();
     }
+    for (AutoCloseable i : instruments) {
+      try {
+        i.close();
+      } catch (Exception e) {
+        log.warn("Removing a fleet counters instrument failed", e);
+      }
+    }
+    instruments.clear();
   }
 
   private static String checkInstance(String instance) {
@@ -421,6 +466,16 @@ public final class FleetCounters implements DiffListener, AutoCloseable {
       c.legacy.record(result.call().legacySide(), result.call().latency(Side.LEGACY));
       c.newer.record(result.call().newSide(), result.call().latency(Side.NEW));
       c.version++;
+    }
+
+    synchronized int pending() {
+      int n = 0;
+      for (Counts c : minutes.values()) {
+        if (c.version != c.writtenVersion) {
+          n++;
+        }
+      }
+      return n;
     }
 
     synchronized void dirty(String api, List<Pending> into) {

@@ -16,18 +16,33 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A running proxy: each call is {@code POST /v1/{operation}} with the call's request id in {@code
- * X-Request-Id}. The proxy stamps its own time, dispatches by its flags and compares; this side
- * only sees the authoritative answer.
+ * X-Request-Id} and, unless turned off, its entity in {@code X-Routing-Key} ({@link
+ * ReadyCall#routingKey()}) for a load balancer that keeps one entity's calls on one instance. The
+ * proxy stamps its own time, dispatches by its flags and compares; this side only sees the
+ * authoritative answer.
  */
 public final class ProxyTarget implements Target {
   private static final ObjectMapper JSON = ControlApiJson.mapper();
+
+  /** The header the proxy checks and a load balancer hashes (docs/operations.md). */
+  public static final String ROUTING_KEY = "X-Routing-Key";
 
   private final URI base;
   private final Duration timeout;
   private final ExecutorService httpThreads;
   private final HttpClient http;
+  private final boolean routingKeys;
 
+  /** A proxy sent every call's routing key. */
   public ProxyTarget(URI base, Duration timeout) {
+    this(base, timeout, true);
+  }
+
+  /**
+   * @param routingKeys whether each call carries {@code X-Routing-Key}
+   */
+  public ProxyTarget(URI base, Duration timeout, boolean routingKeys) {
+    this.routingKeys = routingKeys;
     String s = base.toString();
     this.base = URI.create(s.endsWith("/") ? s : s + "/");
     if (!"http".equals(this.base.getScheme()) && !"https".equals(this.base.getScheme())) {
@@ -91,16 +106,18 @@ public final class ProxyTarget implements Target {
   public CallResult call(ReadyCall ready) {
     TrafficCall call = ready.call();
     long start = System.nanoTime();
-    HttpRequest request =
+    HttpRequest.Builder request =
         HttpRequest.newBuilder(base.resolve("v1/" + call.operation()))
             .timeout(timeout)
             .header("Content-Type", "application/json")
             .header("X-Request-Id", call.requestId())
-            .POST(HttpRequest.BodyPublishers.ofString(call.request().toString()))
-            .build();
+            .POST(HttpRequest.BodyPublishers.ofString(call.request().toString()));
+    if (routingKeys && ready.routingKey() != null) {
+      request.header(ROUTING_KEY, ready.routingKey());
+    }
     Answer answer;
     try {
-      HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
       answer = answer(r.statusCode(), r.body());
     } catch (IOException e) {
       answer = new Answer.Failed(0, Answer.Failed.TRANSPORT, String.valueOf(e));

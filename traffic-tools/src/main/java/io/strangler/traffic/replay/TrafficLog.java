@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.strangler.api.ControlApiJson;
 import io.strangler.api.Operation;
+import io.strangler.api.ops.EntityKeys;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -62,7 +63,7 @@ public final class TrafficLog {
       } else if (c.operation().equals("StopContainer")) {
         String repl = replOf.get(c.request().path("containerId").asText());
         if (repl != null) {
-          c = c.withEntity("repl:" + repl);
+          c = c.withEntity(EntityKeys.repl(repl));
         }
       }
       out.add(c);

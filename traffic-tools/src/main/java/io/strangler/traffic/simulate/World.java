@@ -11,6 +11,7 @@ import io.strangler.api.ops.ConnectReplRequest;
 import io.strangler.api.ops.ConnectReplResponse;
 import io.strangler.api.ops.CreateReplRequest;
 import io.strangler.api.ops.DrainMachineRequest;
+import io.strangler.api.ops.EntityKeys;
 import io.strangler.api.ops.GetHostingMetadataRequest;
 import io.strangler.api.ops.GetReplRequest;
 import io.strangler.api.ops.HeartbeatRequest;
@@ -82,8 +83,15 @@ public final class World implements Replayer.Source, Replayer.Listener {
 
   private record Due(double at, String key) {}
 
-  /** A call decided on, not yet stamped; {@code entity} orders it when its request does not say. */
-  private record Planned(String operation, Request request, String entity) {}
+  /**
+   * A call decided on, not yet stamped; {@code entity} orders it when its request does not say, and
+   * {@code routing} names its repl for a load balancer when neither does (null: the entity).
+   */
+  private record Planned(String operation, Request request, String entity, String routing) {
+    Planned(String operation, Request request, String entity) {
+      this(operation, request, entity, null);
+    }
+  }
 
   private final SimulationConfig config;
   private final Clock clock;
@@ -161,7 +169,8 @@ public final class World implements Replayer.Source, Replayer.Listener {
             JSON.valueToTree(p.request()),
             null,
             "simulated call " + n,
-            p.entity()));
+            p.entity()),
+        p.routing());
   }
 
   private Planned pick(double t) {
@@ -184,7 +193,7 @@ public final class World implements Replayer.Source, Replayer.Listener {
       if (replId != null) {
         // Ordered with its repl's calls: it is the repl whose container stops.
         return new Planned(
-            "StopContainer", new StopContainerRequest(containerId), "repl:" + replId);
+            "StopContainer", new StopContainerRequest(containerId), EntityKeys.repl(replId));
       }
     }
     if (!heartbeats.isEmpty() && heartbeats.peek().at <= t) {
@@ -205,7 +214,10 @@ public final class World implements Replayer.Source, Replayer.Listener {
     if (roll < 35) {
       return call("ConnectRepl", new ConnectReplRequest(popular().id));
     } else if (roll < 65) {
-      return call("GetHostingMetadata", new GetHostingMetadataRequest(popular().slug));
+      // Keyed by its slug, but about the slug's repl: routed with the repl's other calls.
+      ReplState r = popular();
+      return new Planned(
+          "GetHostingMetadata", new GetHostingMetadataRequest(r.slug), null, EntityKeys.repl(r.id));
     } else if (roll < 75) {
       return call("ResolveCluster", new ResolveClusterRequest(popular().id));
     } else if (roll < 81) {
