@@ -243,19 +243,19 @@ public final class FleetCounters implements DiffListener, AutoCloseable {
   public void registerMetrics(MeterProvider meters) {
     Meter m = meters.get("io.strangler.diff.fleet");
     instruments.add(
-        m.counterBuilder("strangler.fleet.minutes.dropped")
+        m.counterBuilder("strangler.fleet.rows.dropped")
             .setDescription(
-                "Per-API minutes of fleet counters dropped unwritten: more than maxHeldMinutes"
-                    + " piled up while PostgreSQL could not be written")
+                "Rows of fleet counters (one API's minute) dropped unwritten: more than"
+                    + " maxHeldMinutes piled up while PostgreSQL could not be written")
             .buildWithCallback(o -> o.record(droppedMinutes())));
     instruments.add(
         m.counterBuilder("strangler.fleet.flush.failures")
             .setDescription("Writes of the fleet counters that failed (the minutes stay held)")
             .buildWithCallback(o -> o.record(flushFailures())));
     instruments.add(
-        m.gaugeBuilder("strangler.fleet.minutes.pending")
+        m.gaugeBuilder("strangler.fleet.rows.pending")
             .ofLongs()
-            .setDescription("Per-API minutes of fleet counters waiting to be written")
+            .setDescription("Rows of fleet counters (one API's minute) waiting to be written")
             .buildWithCallback(o -> o.record(pendingMinutes())));
   }
 
