@@ -88,8 +88,9 @@ public final class ControlApiHostingBench {
       j.select(redisDb);
       j.flushDB();
     }
-    // A connection per client to each store: the stores, not the pools, are measured.
-    int pool = clients;
+    // Connections to each store, as serve's --pool-size (16): more clients than connections wait
+    // in the pool, as they would in production; -Dbench.pool=64 gives each client its own.
+    int pool = Integer.getInteger("bench.pool", 16);
     try (ControlPlane legacy = LegacyRedisControlPlane.create(redis.uri(redisDb), pool);
         ControlPlane controlPlane =
             new PostgresControlPlane(pg.jdbcUrl(), pg.user(), pg.password(), pool)) {
@@ -109,7 +110,7 @@ public final class ControlApiHostingBench {
           running,
           machines,
           (System.nanoTime() - t0) / 1e9);
-      run(legacy, controlPlane, world, clients, rounds, warmup, measure);
+      run(legacy, controlPlane, world, clients, pool, rounds, warmup, measure);
     } finally {
       server.dropDatabase(dbName);
     }
@@ -120,6 +121,7 @@ public final class ControlApiHostingBench {
       ControlPlane controlPlane,
       DemoWorld world,
       int clients,
+      int pool,
       int rounds,
       Duration warmup,
       Duration measure)
@@ -165,10 +167,11 @@ public final class ControlApiHostingBench {
               new Phase("(P) proxy, NEW_PRIMARY", c -> overHttp(port), Mode.NEW_PRIMARY));
       System.out.printf(
           Locale.ROOT,
-          "hosting benchmark: %s at %d clients, %d round(s) of warm-up %s and measure %s per phase,"
-              + " %d processors, Java %s%n",
+          "hosting benchmark: %s at %d clients, %d connections to each store, %d round(s) of warm-up"
+              + " %s and measure %s per phase, %d processors, Java %s%n",
           OP,
           clients,
+          pool,
           rounds,
           warmup,
           measure,
