@@ -26,6 +26,18 @@ import java.util.concurrent.locks.LockSupport;
 final class LocalFleet implements AutoCloseable {
   static final String TOKEN = "local-fleet-admin-token-0123456789";
 
+  /**
+   * How the fleet runs: HAProxy's health check ({@code inter}, {@code fall}, {@code timeout check}
+   * above /readyz's own 2 s probe) and each instance's {@code --drain-delay} and {@code
+   * --fleet-flush}.
+   */
+  record Options(Duration checkInter, int fall, Duration drainDelay, Duration fleetFlush) {
+    /** Checks every 300 ms, down after 3; no drain delay; counters flushed every 2 s. */
+    static Options defaults() {
+      return new Options(Duration.ofMillis(300), 3, Duration.ZERO, Duration.ofSeconds(2));
+    }
+  }
+
   /** One {@code serve} process. */
   record Instance(String id, int port, int adminPort, Process process, Path log) {
     URI admin() {
@@ -34,6 +46,7 @@ final class LocalFleet implements AutoCloseable {
   }
 
   private final Path dir;
+  private final Options options;
   private final List<Instance> instances = new ArrayList<>();
   private final HttpClient http =
       HttpClient.newBuilder()
@@ -44,8 +57,9 @@ final class LocalFleet implements AutoCloseable {
   private int port;
   private int statsPort;
 
-  private LocalFleet(Path dir) {
+  private LocalFleet(Path dir, Options options) {
     this.dir = dir;
+    this.options = options;
   }
 
   /**
@@ -56,7 +70,19 @@ final class LocalFleet implements AutoCloseable {
   static LocalFleet start(
       Path dir, int n, String redisUri, String postgresUrl, Path flags, String balance)
       throws IOException {
-    LocalFleet f = new LocalFleet(dir);
+    return start(dir, n, redisUri, postgresUrl, flags, balance, Options.defaults());
+  }
+
+  static LocalFleet start(
+      Path dir,
+      int n,
+      String redisUri,
+      String postgresUrl,
+      Path flags,
+      String balance,
+      Options options)
+      throws IOException {
+    LocalFleet f = new LocalFleet(dir, options);
     try {
       Path classpath = dir.resolve("classpath.args");
       Files.writeString(classpath, "-cp \"" + System.getProperty("java.class.path") + "\"\n");
@@ -84,6 +110,16 @@ final class LocalFleet implements AutoCloseable {
   /** HAProxy's front, e.g. {@code http://127.0.0.1:41234}. */
   URI front() {
     return URI.create("http://127.0.0.1:" + port);
+  }
+
+  /** HAProxy's front port. */
+  int port() {
+    return port;
+  }
+
+  /** The HAProxy process. */
+  Process haproxy() {
+    return haproxy;
   }
 
   static String postgresUrl(String jdbcUrl, String user, String password) {
@@ -146,7 +182,9 @@ final class LocalFleet implements AutoCloseable {
             "--instance-id",
             id,
             "--drain-delay",
-            "PT0S",
+            options.drainDelay().toString(),
+            "--fleet-flush",
+            options.fleetFlush().toString(),
             "--pool-size",
             "8",
             "--shadow-pool-size",
@@ -182,6 +220,7 @@ final class LocalFleet implements AutoCloseable {
     b.append("global\n  maxconn 2000\n\n");
     b.append(
         "defaults\n  mode http\n  timeout connect 1s\n  timeout client 30s\n  timeout server 30s\n");
+    // Above /readyz's own probe timeout (2 s): a slow store makes a slow check, not a failed one.
     b.append("  timeout check 2500ms\n  retries 2\n  option redispatch 1\n\n");
     b.append("frontend strangler_api\n  bind 127.0.0.1:")
         .append(port)
@@ -191,7 +230,11 @@ final class LocalFleet implements AutoCloseable {
       b.append("  hash-type consistent\n");
     }
     b.append("  option httpchk GET /readyz\n  http-check expect status 200\n");
-    b.append("  default-server inter 300ms fall 3 rise 2\n");
+    b.append("  default-server inter ")
+        .append(options.checkInter().toMillis())
+        .append("ms fall ")
+        .append(options.fall())
+        .append(" rise 2\n");
     for (Instance i : instances) {
       b.append("  server ")
           .append(i.id())
