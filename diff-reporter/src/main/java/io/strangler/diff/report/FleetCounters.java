@@ -226,8 +226,10 @@ public final class FleetCounters implements DiffListener, AutoCloseable {
     return droppedMinutes.sum();
   }
 
-  /** Minutes counted and not written yet, over every API (at most {@code maxHeldMinutes} each). */
-  public long pendingMinutes() {
+  /**
+   * Rows (one API's minute) counted and not written yet: at most {@code maxHeldMinutes} per API.
+   */
+  public long pendingRows() {
     long n = 0;
     for (ApiMinutes m : apis.values()) {
       n += m.pending();
@@ -237,8 +239,8 @@ public final class FleetCounters implements DiffListener, AutoCloseable {
 
   /**
    * Exports the writer's figures through {@code meters} (docs/metrics.md, "Fleet counters"), read
-   * at each collection, until this is closed: minutes dropped unwritten, flushes that failed, and
-   * minutes waiting to be written.
+   * at each collection, until this is closed: rows dropped unwritten, flushes that failed, and rows
+   * waiting to be written.
    */
   public void registerMetrics(MeterProvider meters) {
     Meter m = meters.get("io.strangler.diff.fleet");
@@ -256,7 +258,7 @@ public final class FleetCounters implements DiffListener, AutoCloseable {
         m.gaugeBuilder("strangler.fleet.rows.pending")
             .ofLongs()
             .setDescription("Rows of fleet counters (one API's minute) waiting to be written")
-            .buildWithCallback(o -> o.record(pendingMinutes())));
+            .buildWithCallback(o -> o.record(pendingRows())));
   }
 
   @Override
