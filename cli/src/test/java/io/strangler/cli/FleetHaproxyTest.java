@@ -19,13 +19,10 @@ import io.strangler.servers.RealServers.PostgresDb;
 import io.strangler.servers.RealServers.RedisDb;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -61,14 +58,12 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FleetHaproxyTest {
-  private static final String TOKEN = "fleet-admin-token-0123456789";
+  private static final String TOKEN = LocalFleet.TOKEN;
   private static final List<String> OPERATIONS =
       Operation.ALL.stream().map(Operation::name).toList();
   private static final int CLIENTS = 8;
   private static final Duration CHECK_INTER = Duration.ofMillis(300);
   private static final int FALL = 3;
-  // Above /readyz's own probe timeout (2 s): a slow store makes a slow check, not a failed one.
-  private static final Duration CHECK_TIMEOUT = Duration.ofMillis(2500);
 
   private final RedisDb redis;
   private final PostgresDb pg;
@@ -77,25 +72,20 @@ class FleetHaproxyTest {
           .version(HttpClient.Version.HTTP_1_1)
           .connectTimeout(Duration.ofSeconds(2))
           .build();
-  private final List<Instance> instances = new ArrayList<>();
+  private final List<LocalFleet.Instance> instances = new ArrayList<>();
   private final Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+  private LocalFleet fleet;
   private Process haproxy;
   private int haproxyPort;
-  private int statsPort;
-  private Path dir;
 
   FleetHaproxyTest(RedisDb redis, PostgresDb pg) {
     this.redis = redis;
     this.pg = pg;
   }
 
-  /** One {@code serve} process. */
-  record Instance(String id, int port, int adminPort, Process process, Path log) {}
-
   @BeforeAll
-  void startFleet(@TempDir Path tmp) throws Exception {
-    dir = tmp;
-    Path haproxyBin = haproxyBinary();
+  void startFleet(@TempDir Path dir) throws Exception {
+    LocalFleet.haproxyBinary(); // fails first, saying what to install, when it is missing
     redis.flush();
     Topology topology = Topology.sample(2, 2);
     try (ControlPlane legacy = LegacyRedisControlPlane.create(redis.uri());
@@ -106,216 +96,40 @@ class FleetHaproxyTest {
     }
     Path seed = dir.resolve("seed-flags.json");
     Files.write(seed, FlagsFile.allIn(Mode.SHADOW, OPERATIONS).toJson());
-    Path classpath = dir.resolve("classpath.args");
-    Files.writeString(classpath, "-cp \"" + System.getProperty("java.class.path") + "\"\n");
-
-    // The first one migrates the shared schemas; the other two start together.
-    instances.add(startInstance("i1", classpath, seed));
-    awaitReady(instances.get(0));
-    instances.add(startInstance("i2", classpath, seed));
-    instances.add(startInstance("i3", classpath, seed));
-    awaitReady(instances.get(1));
-    awaitReady(instances.get(2));
-
-    haproxyPort = freePort();
-    statsPort = freePort();
-    Path cfg = dir.resolve("haproxy.cfg");
-    Files.writeString(cfg, haproxyConfig());
-    haproxy =
-        new ProcessBuilder(haproxyBin.toString(), "-db", "-f", cfg.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("haproxy.log").toFile())
-            .start();
-    try {
-      await()
-          .atMost(Duration.ofSeconds(15))
-          .pollInterval(Duration.ofMillis(100))
-          .ignoreException(UncheckedIOException.class)
-          .until(() -> serverStates().values().stream().filter("UP"::equals).count() == 3);
-    } catch (RuntimeException e) {
-      throw new AssertionError(
-          "HAProxy did not see three instances UP; its log:\n"
-              + readQuietly(dir.resolve("haproxy.log")),
-          e);
-    }
+    fleet =
+        LocalFleet.start(
+            dir,
+            3,
+            redis.uri(),
+            LocalFleet.postgresUrl(pg.jdbcUrl(), pg.user(), pg.password()),
+            seed,
+            "hdr(X-Routing-Key)",
+            new LocalFleet.Options(
+                CHECK_INTER, FALL, Duration.ofSeconds(2), Duration.ofMillis(500)));
+    instances.addAll(fleet.instances());
+    haproxy = fleet.haproxy();
+    haproxyPort = fleet.port();
   }
 
   @AfterAll
-  void stopFleet() throws Exception {
-    if (haproxy != null) {
-      haproxy.destroy();
-      haproxy.waitFor(10, TimeUnit.SECONDS);
-    }
-    for (Instance i : instances) {
-      if (i.process().isAlive()) {
-        i.process().destroy();
-      }
-    }
-    for (Instance i : instances) {
-      if (!i.process().waitFor(30, TimeUnit.SECONDS)) {
-        i.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      }
+  void stopFleet() {
+    if (fleet != null) {
+      fleet.close();
     }
     admin.close();
   }
 
-  private static Path haproxyBinary() {
-    for (String p :
-        new String[] {
-          "/usr/sbin/haproxy",
-          "/usr/bin/haproxy",
-          "/usr/local/sbin/haproxy",
-          "/usr/local/bin/haproxy"
-        }) {
-      if (Files.isExecutable(Path.of(p))) {
-        return Path.of(p);
-      }
-    }
-    throw new AssertionError(
-        "HAProxy is missing: apt-get install -y haproxy (the build's .mvn/test-tools.sh installs it when it can)");
-  }
-
-  private Instance startInstance(String id, Path classpath, Path seed) throws IOException {
-    int port = freePort();
-    int adminPort = freePort();
-    Path log = dir.resolve(id + ".log");
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd =
-        List.of(
-            java,
-            "-Xmx256m",
-            "-XX:+UseSerialGC",
-            "@" + classpath,
-            "io.strangler.cli.Main",
-            "serve",
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            Integer.toString(port),
-            "--admin-port",
-            Integer.toString(adminPort),
-            "--admin-token",
-            TOKEN,
-            "--redis",
-            redis.uri(),
-            "--postgres",
-            postgresUrl(),
-            "--flags",
-            seed.toString(),
-            "--shared-flags",
-            "--instance-id",
-            id,
-            "--fleet-flush",
-            "PT0.5S",
-            "--drain-delay",
-            "PT2S",
-            "--pool-size",
-            "8",
-            "--shadow-pool-size",
-            "4");
-    Process p =
-        new ProcessBuilder(cmd)
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .directory(dir.toFile())
-            .start();
-    return new Instance(id, port, adminPort, p, log);
-  }
-
-  private String postgresUrl() {
-    String url = pg.jdbcUrl() + (pg.jdbcUrl().contains("?") ? "&" : "?") + "user=" + enc(pg.user());
-    return pg.password() == null ? url : url + "&password=" + enc(pg.password());
-  }
-
-  private static String enc(String s) {
-    return URLEncoder.encode(s, StandardCharsets.UTF_8);
-  }
-
-  private void awaitReady(Instance i) {
-    try {
-      await()
-          .atMost(Duration.ofSeconds(120))
-          .pollInterval(Duration.ofMillis(250))
-          .until(
-              () -> {
-                if (!i.process().isAlive()) {
-                  throw new AssertionError(i.id() + " exited: " + Files.readString(i.log()));
-                }
-                try {
-                  return get(URI.create("http://127.0.0.1:" + i.port() + "/readyz")).statusCode()
-                      == 200;
-                } catch (UncheckedIOException e) {
-                  return false;
-                }
-              });
-    } catch (RuntimeException | AssertionError e) {
-      throw new AssertionError(
-          i.id() + " did not become ready; its log:\n" + readQuietly(i.log()), e);
-    }
-  }
-
-  private static String readQuietly(Path p) {
-    try {
-      return Files.readString(p);
-    } catch (IOException e) {
-      return "(unreadable: " + e + ")";
-    }
-  }
-
-  private String haproxyConfig() {
-    StringBuilder b = new StringBuilder();
-    b.append("global\n  maxconn 2000\n\n");
-    b.append(
-        "defaults\n  mode http\n  timeout connect 1s\n  timeout client 30s\n  timeout server 30s\n");
-    b.append("  timeout check ").append(CHECK_TIMEOUT.toMillis()).append("ms\n");
-    b.append("  retries 2\n  option redispatch 1\n\n");
-    b.append("frontend strangler_api\n  bind 127.0.0.1:")
-        .append(haproxyPort)
-        .append("\n  default_backend strangler\n\n");
-    b.append("backend strangler\n  balance hdr(X-Routing-Key)\n  hash-type consistent\n");
-    b.append("  option httpchk GET /readyz\n  http-check expect status 200\n");
-    b.append("  default-server inter ")
-        .append(CHECK_INTER.toMillis())
-        .append("ms fall ")
-        .append(FALL)
-        .append(" rise 2\n");
-    for (Instance i : instances) {
-      b.append("  server ")
-          .append(i.id())
-          .append(" 127.0.0.1:")
-          .append(i.port())
-          .append(" check\n");
-    }
-    b.append("\nfrontend stats\n  bind 127.0.0.1:")
-        .append(statsPort)
-        .append("\n  stats enable\n  stats uri /stats\n");
-    return b.toString();
-  }
-
   /** Each server's state as HAProxy's stats page says (UP, DOWN, ...). */
   private Map<String, String> serverStates() {
-    String csv = get(URI.create("http://127.0.0.1:" + statsPort + "/stats;csv")).body();
-    Map<String, String> out = new TreeMap<>();
-    for (String line : csv.split("\n")) {
-      String[] f = line.split(",", -1);
-      if (f.length > 17 && f[0].equals("strangler") && !f[1].equals("BACKEND")) {
-        out.put(f[1], f[17]);
-      }
-    }
-    return out;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+    return fleet.serverStates();
   }
 
   private HttpResponse<String> get(URI uri) {
     return send(admin, HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET().build());
   }
 
-  private HttpResponse<String> adminCall(Instance i, String method, String path, String body) {
+  private HttpResponse<String> adminCall(
+      LocalFleet.Instance i, String method, String path, String body) {
     return send(
         admin,
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + i.adminPort() + path))
@@ -329,7 +143,7 @@ class FleetHaproxyTest {
             .build());
   }
 
-  private JsonNode adminJson(Instance i, String path) {
+  private JsonNode adminJson(LocalFleet.Instance i, String path) {
     HttpResponse<String> r = adminCall(i, "GET", path, null);
     assertThat(r.statusCode()).as(i.id() + " " + path + ": " + r.body()).isEqualTo(200);
     return json(r.body());
@@ -400,11 +214,14 @@ class FleetHaproxyTest {
     warm.runToEnd(); // the JIT first: the figures below are warm
     assertThat(warm.failed.sum()).as("failures: " + warm.failures).isZero();
     Load load = new Load("a", Duration.ofSeconds(10));
-    Duration proxyCpu = cpu(instances.stream().map(Instance::process).toList());
+    Duration proxyCpu = cpu(instances.stream().map(LocalFleet.Instance::process).toList());
     Duration haproxyCpu = cpu(List.of(haproxy));
     load.runToEnd();
     double proxySeconds =
-        cpu(instances.stream().map(Instance::process).toList()).minus(proxyCpu).toMillis() / 1000.0;
+        cpu(instances.stream().map(LocalFleet.Instance::process).toList())
+                .minus(proxyCpu)
+                .toMillis()
+            / 1000.0;
     double haproxySeconds = cpu(List.of(haproxy)).minus(haproxyCpu).toMillis() / 1000.0;
     System.out.printf(
         "fleet of 3 behind HAProxy, %d clients: %d calls in %.1f s = %.0f calls/s (%d failed); by instance %s;"
@@ -437,7 +254,7 @@ class FleetHaproxyTest {
             () -> {
               sum.clear();
               createResults.clear();
-              for (Instance i : instances) {
+              for (LocalFleet.Instance i : instances) {
                 JsonNode local = adminJson(i, "/admin/readiness?scope=local");
                 for (String api : List.of("CreateRepl", "GetRepl")) {
                   sum.merge(api, compared(local, api), Long::sum);
@@ -447,7 +264,7 @@ class FleetHaproxyTest {
               assertThat(createResults.get("CreateRepl"))
                   .as("every acknowledged create has its result")
                   .isEqualTo(warm.created.sum() + load.created.sum());
-              for (Instance i : instances) {
+              for (LocalFleet.Instance i : instances) {
                 JsonNode fleet = adminJson(i, "/admin/readiness");
                 assertThat(fleet.path("scope").asText()).isEqualTo("fleet");
                 assertThat(fleet.path("liveInstances").asInt()).isEqualTo(3);
@@ -459,7 +276,7 @@ class FleetHaproxyTest {
                     .isEqualTo(sum.get("GetRepl"));
               }
             });
-    for (Instance i : instances) {
+    for (LocalFleet.Instance i : instances) {
       JsonNode alone = adminJson(instances.get(0), "/admin/readiness?instance=" + i.id());
       assertThat(compared(alone, "GetRepl"))
           .isEqualTo(compared(adminJson(i, "/admin/readiness?scope=local"), "GetRepl"));
@@ -487,7 +304,7 @@ class FleetHaproxyTest {
       // a sighting is timed when its answer arrives: an upper bound of when the flip applied there.
       Map<String, Long> seenAfterMs = new ConcurrentHashMap<>();
       List<Thread> watchers = new ArrayList<>();
-      for (Instance i : instances) {
+      for (LocalFleet.Instance i : instances) {
         watchers.add(
             Thread.ofPlatform()
                 .name("flip-watch-" + i.id())
@@ -535,7 +352,7 @@ class FleetHaproxyTest {
   @Order(3)
   void anInstanceKilledMidLoad_losesNoAcknowledgedWrite_andHaproxyRoutesAroundIt()
       throws Exception {
-    Instance victim = instances.get(1);
+    LocalFleet.Instance victim = instances.get(1);
     Load load = new Load("c", Duration.ofSeconds(9));
     load.start();
     await().atMost(Duration.ofSeconds(10)).until(() -> load.ok.sum() > 200);
@@ -572,7 +389,7 @@ class FleetHaproxyTest {
   @Test
   @Order(4)
   void aDrainedInstance_stopsGettingCallsBeforeItStops_soNoCallFails() throws Exception {
-    Instance drained = instances.get(2);
+    LocalFleet.Instance drained = instances.get(2);
     Load load = new Load("d", Duration.ofSeconds(8));
     load.start();
     await().atMost(Duration.ofSeconds(10)).until(() -> load.ok.sum() > 200);

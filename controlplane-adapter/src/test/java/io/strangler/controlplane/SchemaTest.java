@@ -30,7 +30,7 @@ class SchemaTest {
   }
 
   @Test
-  void migrations_onAnEmptyDatabase_createEveryTableAndRecordVersion1() throws SQLException {
+  void migrations_onAnEmptyDatabase_createEveryTableAndRecordEveryVersion() throws SQLException {
     withScratchDatabase(
         "cp_schema_empty",
         endpoint -> {
@@ -38,7 +38,7 @@ class SchemaTest {
               .close();
 
           assertThat(tables(endpoint)).containsAll(TABLES).contains("flyway_controlplane_history");
-          assertThat(appliedVersions(endpoint)).containsExactly("1");
+          assertThat(appliedVersions(endpoint)).containsExactly("1", "2");
         });
   }
 
@@ -52,7 +52,7 @@ class SchemaTest {
           new PostgresControlPlane(endpoint.jdbcUrl(), endpoint.user(), endpoint.password())
               .close();
 
-          assertThat(appliedVersions(endpoint)).containsExactly("1");
+          assertThat(appliedVersions(endpoint)).containsExactly("1", "2");
         });
   }
 
@@ -89,6 +89,51 @@ class SchemaTest {
                 assertThat(e.getServerErrorMessage().getConstraint())
                     .isEqualTo("containers_one_running_per_repl");
               });
+    }
+  }
+
+  /**
+   * GetHostingMetadata's statement (as in ControlPlaneMapper.xml) reads the slug's repl and the
+   * running container from the indexes alone once the rows are settled (vacuumed): index-only scans
+   * with no visit to the table. Only the machine's address is read from its row.
+   */
+  @Test
+  void hostingMetadata_readsTheReplAndItsRunningContainer_fromTheIndexesAlone()
+      throws SQLException {
+    try (Connection c = seeded()) {
+      insertContainer(c, "ctr-old", "r-1", "STOPPED");
+      insertContainer(c, "ctr-a", "r-1", "RUNNING");
+      try (Statement s = c.createStatement()) {
+        s.execute("VACUUM ANALYZE repls");
+        s.execute("VACUUM ANALYZE containers");
+        s.execute("VACUUM ANALYZE machines");
+        // The tables are tiny: without this the planner reads them whole, as it should.
+        s.execute("SET enable_seqscan = off");
+        s.execute("SET enable_bitmapscan = off");
+        List<String> plan = new ArrayList<>();
+        try (ResultSet rs =
+            s.executeQuery(
+                "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)"
+                    + " SELECT r.repl_id, r.cluster,"
+                    + " CASE WHEN c.container_id IS NULL THEN 'COLD' ELSE 'RUNNING' END AS state,"
+                    + " c.container_id, m.address"
+                    + " FROM repls r"
+                    + " LEFT JOIN containers c ON c.repl_id = r.repl_id AND c.state = 'RUNNING'"
+                    + " LEFT JOIN machines m ON m.machine_id = c.machine_id"
+                    + " WHERE r.slug = 's-1'")) {
+          while (rs.next()) {
+            plan.add(rs.getString(1).strip());
+          }
+        }
+        String text = String.join("\n", plan);
+        assertThat(text)
+            .contains("Index Only Scan using repls_slug_key on repls")
+            .contains("Index Only Scan using containers_one_running_per_repl on containers");
+        assertThat(plan.stream().filter(l -> l.startsWith("Heap Fetches:")))
+            .as(text)
+            .hasSize(2)
+            .allMatch(l -> l.equals("Heap Fetches: 0"));
+      }
     }
   }
 

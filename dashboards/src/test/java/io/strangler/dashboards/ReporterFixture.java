@@ -82,6 +82,7 @@ final class ReporterFixture implements AutoCloseable {
   private final io.strangler.dispatch.repair.RepairJournal journal;
   private final io.strangler.dispatch.repair.Repairer repairer;
   private final io.strangler.dispatch.repair.RepairMetrics repairMetrics;
+  private final io.strangler.diff.report.FleetCounters fleetCounters;
   final MismatchStore store;
   final DiffPipeline pipeline;
 
@@ -150,6 +151,16 @@ final class ReporterFixture implements AutoCloseable {
             journal,
             repairer,
             Operation.ALL.stream().filter(Operation::isWrite).map(Operation::name).toList());
+    // And the fleet counters' writer its own (serve with a shared PostgreSQL).
+    fleetCounters =
+        io.strangler.diff.report.FleetCounters.open(
+            db.jdbcUrl(),
+            db.user(),
+            db.password(),
+            "reporter-fixture",
+            Clock.systemUTC(),
+            io.strangler.diff.report.FleetCounters.Options.defaults());
+    fleetCounters.registerMetrics(telemetry.meterProvider());
   }
 
   /** Each API's mode for a routing key in its rollout, as the metrics and readiness show it. */
@@ -466,6 +477,7 @@ final class ReporterFixture implements AutoCloseable {
   public void close() {
     release.countDown();
     repairMetrics.close();
+    fleetCounters.close();
     repairer.close();
     journal.close();
     cutover.close();

@@ -226,8 +226,10 @@ public final class FleetCounters implements DiffListener, AutoCloseable {
     return droppedMinutes.sum();
   }
 
-  /** Minutes counted and not written yet, over every API (at most {@code maxHeldMinutes} each). */
-  public long pendingMinutes() {
+  /**
+   * Rows (one API's minute) counted and not written yet: at most {@code maxHeldMinutes} per API.
+   */
+  public long pendingRows() {
     long n = 0;
     for (ApiMinutes m : apis.values()) {
       n += m.pending();
@@ -237,26 +239,26 @@ public final class FleetCounters implements DiffListener, AutoCloseable {
 
   /**
    * Exports the writer's figures through {@code meters} (docs/metrics.md, "Fleet counters"), read
-   * at each collection, until this is closed: minutes dropped unwritten, flushes that failed, and
-   * minutes waiting to be written.
+   * at each collection, until this is closed: rows dropped unwritten, flushes that failed, and rows
+   * waiting to be written.
    */
   public void registerMetrics(MeterProvider meters) {
     Meter m = meters.get("io.strangler.diff.fleet");
     instruments.add(
-        m.counterBuilder("strangler.fleet.minutes.dropped")
+        m.counterBuilder("strangler.fleet.rows.dropped")
             .setDescription(
-                "Per-API minutes of fleet counters dropped unwritten: more than maxHeldMinutes"
-                    + " piled up while PostgreSQL could not be written")
+                "Rows of fleet counters (one API's minute) dropped unwritten: more than"
+                    + " maxHeldMinutes piled up while PostgreSQL could not be written")
             .buildWithCallback(o -> o.record(droppedMinutes())));
     instruments.add(
         m.counterBuilder("strangler.fleet.flush.failures")
             .setDescription("Writes of the fleet counters that failed (the minutes stay held)")
             .buildWithCallback(o -> o.record(flushFailures())));
     instruments.add(
-        m.gaugeBuilder("strangler.fleet.minutes.pending")
+        m.gaugeBuilder("strangler.fleet.rows.pending")
             .ofLongs()
-            .setDescription("Per-API minutes of fleet counters waiting to be written")
-            .buildWithCallback(o -> o.record(pendingMinutes())));
+            .setDescription("Rows of fleet counters (one API's minute) waiting to be written")
+            .buildWithCallback(o -> o.record(pendingRows())));
   }
 
   @Override

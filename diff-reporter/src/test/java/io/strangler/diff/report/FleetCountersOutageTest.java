@@ -56,9 +56,9 @@ class FleetCountersOutageTest {
         counters.onResult(match("GetRepl"));
         counters.flush();
         String before = telemetry.scrape();
-        assertThat(DiffMetricsTest.value(before, "strangler_fleet_minutes_dropped_total", ""))
+        assertThat(DiffMetricsTest.value(before, "strangler_fleet_rows_dropped_total", ""))
             .isEqualTo(0.0);
-        assertThat(DiffMetricsTest.value(before, "strangler_fleet_minutes_pending", ""))
+        assertThat(DiffMetricsTest.value(before, "strangler_fleet_rows_pending", ""))
             .isEqualTo(0.0);
 
         pg.kill();
@@ -72,12 +72,11 @@ class FleetCountersOutageTest {
         String after = telemetry.scrape();
         // Per API: minutes 1..5 unwritten, three held, the two oldest dropped.
         assertThat(counters.droppedMinutes()).isEqualTo(4);
-        assertThat(DiffMetricsTest.value(after, "strangler_fleet_minutes_dropped_total", ""))
+        assertThat(DiffMetricsTest.value(after, "strangler_fleet_rows_dropped_total", ""))
             .isEqualTo(4.0);
         assertThat(DiffMetricsTest.value(after, "strangler_fleet_flush_failures_total", ""))
             .isEqualTo(5.0);
-        assertThat(DiffMetricsTest.value(after, "strangler_fleet_minutes_pending", ""))
-            .isEqualTo(6.0);
+        assertThat(DiffMetricsTest.value(after, "strangler_fleet_rows_pending", "")).isEqualTo(6.0);
       }
     }
   }

@@ -11,13 +11,13 @@ import java.nio.charset.StandardCharsets;
  * A minimal blocking HTTP/1.1 client on one keep-alive connection: just enough to POST JSON and
  * read the status, so that a benchmark measures the server rather than a client library.
  */
-final class RawHttpClient implements AutoCloseable {
+public final class RawHttpClient implements AutoCloseable {
   private final Socket socket;
   private final OutputStream out;
   private final InputStream in;
   private final byte[] line = new byte[8192];
 
-  RawHttpClient(String host, int port) throws IOException {
+  public RawHttpClient(String host, int port) throws IOException {
     socket = new Socket(host, port);
     socket.setTcpNoDelay(true);
     out = socket.getOutputStream();
@@ -25,7 +25,7 @@ final class RawHttpClient implements AutoCloseable {
   }
 
   /** Sends one POST and returns the response status; the body is read and discarded. */
-  int post(String path, byte[] body) throws IOException {
+  public int post(String path, byte[] body) throws IOException {
     byte[] head =
         ("POST "
                 + path

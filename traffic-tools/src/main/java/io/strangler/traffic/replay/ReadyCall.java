@@ -1,5 +1,7 @@
 package io.strangler.traffic.replay;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.strangler.api.ops.EntityKeys;
 import io.strangler.dispatch.ApiRegistry;
 import io.strangler.dispatch.BadRequest;
 import io.strangler.dispatch.Prepared;
@@ -13,7 +15,8 @@ import io.strangler.proxy.ControlApiBinding;
  * @param refused why the proxy would refuse it; null when prepared
  * @param routingKey what a proxy target sends as {@code X-Routing-Key} so that a load balancer
  *     keeps one entity's calls on one instance: the entity key the call is ordered by ({@code
- *     repl:r-1}, {@code machine:m-1}, ...), or the one its maker named; null when refused
+ *     repl:r-1}, {@code machine:m-1}, ...), the repl a recorded hosting read answered, or the key
+ *     its maker named; null when refused
  */
 public record ReadyCall(
     TrafficCall call, Prepared prepared, BadRequest refused, String routingKey) {
@@ -44,8 +47,23 @@ public record ReadyCall(
     } catch (BadRequest e) {
       return new ReadyCall(call, null, e, null);
     }
-    String key = routingKey != null ? routingKey : laneKey(call, prepared);
+    String key = routingKey != null ? routingKey : routingKey(call, prepared);
     return new ReadyCall(call, prepared, null, headerValue(key));
+  }
+
+  /**
+   * The entity the call is ordered by, except a call keyed by a slug (GetHostingMetadata) whose
+   * recorded answer names its repl: that repl, so that it goes where the repl's other calls go.
+   */
+  private static String routingKey(TrafficCall call, Prepared prepared) {
+    String lane = laneKey(call, prepared);
+    if (lane.startsWith("slug:") && call.recorded() instanceof Answer.Ok ok) {
+      JsonNode repl = ok.body().get("replId");
+      if (repl != null && repl.isTextual()) {
+        return EntityKeys.repl(repl.asText());
+      }
+    }
+    return lane;
   }
 
   /**

@@ -113,6 +113,32 @@ class RoutingKeyTest {
   }
 
   @Test
+  void aReplayedHostingRead_isRoutedByTheReplItsRecordedAnswerNames() throws IOException {
+    TrafficCall recorded =
+        new TrafficCall(
+            Instant.parse("2026-12-01T10:00:00Z"),
+            "GetHostingMetadata",
+            "h1",
+            "SHADOW",
+            JSON.readTree("{\"slug\":\"app-3\"}"),
+            new Answer.Ok(JSON.readTree("{\"replId\":\"r-3\",\"cluster\":\"us-1\"}")),
+            "traffic.jsonl:7");
+    TrafficCall failed =
+        new TrafficCall(
+            recorded.time(),
+            "GetHostingMetadata",
+            "h2",
+            "SHADOW",
+            JSON.readTree("{\"slug\":\"app-4\"}"),
+            new Answer.Failed(404, "NOT_FOUND", "no repl has slug 'app-4'"),
+            "traffic.jsonl:8");
+
+    assertThat(ReadyCall.of(recorded).routingKey()).isEqualTo("repl:r-3");
+    assertThat(ReadyCall.of(recorded).laneKey()).isEqualTo("slug:app-3");
+    assertThat(ReadyCall.of(failed).routingKey()).isEqualTo("slug:app-4");
+  }
+
+  @Test
   void aCallTheProxyWouldRefuse_carriesNoKey() {
     ReadyCall refused = ReadyCall.of(call("bad", "GetRepl", "{\"replId\":\"no spaces allowed\"}"));
     assertThat(refused.refused()).isNotNull();
