@@ -46,6 +46,10 @@ import org.slf4j.LoggerFactory;
 public final class Cutover implements AutoCloseable {
   public static final String AUTO_ROLLBACK_WHO = "auto-rollback";
   static final int AUDIT_CAPACITY = 1000;
+
+  /** New-backend calls in the window before the p99 threshold counts. */
+  static final long MIN_P99_CALLS = 100;
+
   private static final Logger log = LoggerFactory.getLogger(Cutover.class);
   private static final AttributeKey<String> API = AttributeKey.stringKey("api");
   private static final AttributeKey<String> TRIGGER = AttributeKey.stringKey("trigger");
@@ -526,7 +530,9 @@ public final class Cutover implements AutoCloseable {
               + " point");
     }
     Double legacyP99 = s.legacy().p99Ms();
-    if (n.p99Ms() != null
+    // Below 100 calls a p99 is the slowest call or so: one slow call must not roll back an API.
+    if (n.calls() >= Math.max(c.minCalls(), MIN_P99_CALLS)
+        && n.p99Ms() != null
         && legacyP99 != null
         && n.p99Ms() > c.maxP99Ratio() * legacyP99
         && n.p99Ms() - legacyP99 > c.minP99ExcessMs()) {

@@ -271,6 +271,22 @@ class CutoverTest {
   }
 
   @Test
+  void check_aFewSlowCallsAmongFewerThanAHundred_doNotRollBack() throws IOException {
+    openAtTenPercent();
+
+    // 5 calls a second, one of them 300 ms slow: the window's p99 is that one call.
+    for (int s = 0; s < 10; s++) {
+      second(4, 0, 5, 5);
+      second(1, 0, 305, 5);
+      tick();
+    }
+
+    assertThat(cutover.window().stats(API).newer().p99Ms()).isGreaterThan(300);
+    assertThat(flag().configured()).isEqualTo(Mode.NEW_PRIMARY);
+    assertThat(cutover.audit(10)).isEmpty();
+  }
+
+  @Test
   void check_callersOwnErrors_areNotTheNewBackendsFault() throws IOException {
     openAtTenPercent();
 
