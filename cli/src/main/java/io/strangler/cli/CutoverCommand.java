@@ -194,6 +194,12 @@ final class CutoverCommand implements Runnable {
             "    rollback threshold crossed (%d checks in a row): %s%n",
             a.path("breachStreak").asInt(), a.path("breach").asText());
       }
+      if (a.hasNonNull("rollbackHeld")) {
+        JsonNode h = a.path("rollbackHeld");
+        out.printf(
+            "    automatic rollback HELD since %s: %s%n",
+            h.path("at").asText(), h.path("why").asText());
+      }
       if (a.hasNonNull("lastRollback")) {
         JsonNode r = a.path("lastRollback");
         out.printf(

@@ -4,6 +4,7 @@ import io.strangler.api.ControlPlane;
 import io.strangler.api.Operation;
 import io.strangler.controlplane.PostgresControlPlane;
 import io.strangler.cutover.CutoverConfig;
+import io.strangler.cutover.RollbackConfig;
 import io.strangler.dispatch.ProxyConfig;
 import io.strangler.dispatch.TrafficRecorder;
 import io.strangler.flags.FlagsFile;
@@ -110,6 +111,9 @@ final class DemoCommand implements Callable<Integer> {
       description = "Stop after this long, ISO-8601 (e.g. PT30S); default: until Ctrl-C.")
   Duration duration;
 
+  /** The demo's automatic-rollback window (the proxy's default is 60 s). */
+  static final Duration ROLLBACK_WINDOW = Duration.ofSeconds(20);
+
   @Override
   public Integer call() {
     return Cli.guard(this::runDemo);
@@ -166,17 +170,22 @@ final class DemoCommand implements Callable<Integer> {
     RepairWiring.Setup repairs =
         RepairWiring.Setup.of(
             RepairWiring.journalDir(stateDir), stores.redisUri(), stores.postgres());
+    // A file to break the new backend on purpose (the cut-over walkthrough's fault).
+    DemoFaults faults = DemoFaults.watch(stateDir.resolve("faults"));
+    ControlPlane newBackend = faults.wrap(controlPlane);
     StranglerServer server =
         StranglerServer.start(
             config,
             legacy,
             legacy,
-            controlPlane,
-            controlPlane,
+            newBackend,
+            newBackend,
             OverridingFlags.wrap(flags),
             StranglerServer.DiffSetup.defaults(stores.postgres()),
             TrafficRecorder.disabled(),
-            CutoverConfig.defaults(),
+            // A short rollback window: the walkthrough's rollback comes within ~25 s of a fault.
+            CutoverConfig.defaults()
+                .withRollback(RollbackConfig.defaults().withWindow(ROLLBACK_WINDOW)),
             repairs);
     DemoTraffic traffic =
         new DemoTraffic(world, URI.create("http://127.0.0.1:" + server.port()), seed);
@@ -185,7 +194,7 @@ final class DemoCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(hook);
     try {
       traffic.start(rate);
-      printUrls(server, token, flagsFile);
+      printUrls(server, token, flagsFile, faults.file());
       long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
       while (!stop.await(
               Math.min(10_000, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)),
@@ -198,6 +207,7 @@ final class DemoCommand implements Callable<Integer> {
     } finally {
       traffic.close();
       server.shutdown(Duration.ofSeconds(10));
+      faults.close();
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
       } catch (IllegalStateException e) {
@@ -222,7 +232,8 @@ final class DemoCommand implements Callable<Integer> {
     return String.format("compared %,d: %s", total, verdicts);
   }
 
-  private static void printUrls(StranglerServer server, String token, Path flagsFile) {
+  private static void printUrls(
+      StranglerServer server, String token, Path flagsFile, Path faultsFile) {
     String api = "http://127.0.0.1:" + server.port();
     String admin = "http://127.0.0.1:" + server.adminPort();
     System.out.println();
@@ -258,6 +269,13 @@ final class DemoCommand implements Callable<Integer> {
             + " bin/strangler flags set GetRepl NEW_PRIMARY --admin "
             + admin
             + ")");
+    System.out.println(
+        "  faults        "
+            + faultsFile
+            + "  (break the new backend: echo 'ListMachines errors' > it, or '<Operation> slow' for"
+            + " 300 ms more; empty it to heal; automatic rollback window "
+            + ROLLBACK_WINDOW.toSeconds()
+            + " s)");
     System.out.println("  Ctrl-C stops the demo.");
     System.out.println();
   }

@@ -152,7 +152,8 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(
         names = "--unleash-backup",
-        description = "Unleash backup file (last known flags when Unleash is unreachable).")
+        description =
+            "Unleash backup file (last known flags when Unleash is unreachable; default: unleash-backup-<instance id>.json in --state-dir).")
     Path backup;
 
     @Option(
@@ -179,7 +180,7 @@ final class ServeCommand implements Callable<Integer> {
       names = "--state-dir",
       defaultValue = "strangler-state",
       description =
-          "The proxy's local state: the journal of shadow writes to repair, in repairs/ (default ${DEFAULT-VALUE}, in the working directory).")
+          "The proxy's local state: the journal of shadow writes to repair, in repairs/, and the Unleash backup file (default ${DEFAULT-VALUE}, in the working directory).")
   Path stateDir;
 
   @Option(
@@ -252,7 +253,7 @@ final class ServeCommand implements Callable<Integer> {
     FlagSource flags =
         fleet.sharedFlags
             ? fleet.openSharedFlags(stores.postgres(), flagSource.flagsFile, audit)
-            : openFlags(flagSource, audit);
+            : openFlags(flagSource, audit, config.instanceId(), stateDir);
     StranglerServer server =
         StranglerServer.start(
             config,
@@ -301,7 +302,14 @@ final class ServeCommand implements Callable<Integer> {
     }
   }
 
-  static FlagSource openFlags(FlagSourceOptions options, FlagAudit audit) throws IOException {
+  /**
+   * The flag source the options name. {@code instanceId} and {@code stateDir} are this proxy's:
+   * without {@code --unleash-backup}, its Unleash backup file is {@link #unleashBackup} (never one
+   * another proxy on the host writes).
+   */
+  static FlagSource openFlags(
+      FlagSourceOptions options, FlagAudit audit, String instanceId, Path stateDir)
+      throws IOException {
     List<String> operations = Operation.ALL.stream().map(Operation::name).toList();
     if (options.unleash != null) {
       UnleashFlags.Builder b =
@@ -311,10 +319,12 @@ final class ServeCommand implements Callable<Integer> {
               .fetchInterval(options.unleash.refresh)
               .knownOperations(operations)
               .audit(audit);
-      if (options.unleash.backup != null) {
-        b.backupFile(options.unleash.backup);
-      }
-      return b.build();
+      Path backup =
+          options.unleash.backup != null
+              ? options.unleash.backup
+              : unleashBackup(stateDir, instanceId);
+      Files.createDirectories(backup.toAbsolutePath().getParent());
+      return b.instanceId(instanceId).backupFile(backup).build();
     }
     Path file = options.flagsFile != null ? options.flagsFile : Path.of("strangler-flags.json");
     if (options.flagsFile == null && !Files.exists(file)) {
@@ -324,6 +334,11 @@ final class ServeCommand implements Callable<Integer> {
           file.toAbsolutePath());
     }
     return FileFlags.builder(file).knownOperations(operations).audit(audit).build();
+  }
+
+  /** This proxy's default Unleash backup file: in its state directory, named by its instance id. */
+  static Path unleashBackup(Path stateDir, String instanceId) {
+    return stateDir.resolve("unleash-backup-" + UnleashFlags.fileSafe(instanceId) + ".json");
   }
 
   static void printUrls(StranglerServer server, String token, boolean printToken) {

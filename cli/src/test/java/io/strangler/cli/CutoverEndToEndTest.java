@@ -19,12 +19,14 @@ import io.strangler.flags.FlagsFile;
 import io.strangler.flags.Mode;
 import io.strangler.flags.OverridingFlags;
 import io.strangler.legacy.LegacyRedisControlPlane;
+import io.strangler.legacy.RedisPoolSettings;
 import io.strangler.proxy.ClosingFlags;
 import io.strangler.proxy.StranglerServer;
 import io.strangler.proxy.TestStrangler;
 import io.strangler.servers.RealServers;
 import io.strangler.servers.RealServers.PostgresDb;
 import io.strangler.servers.RealServers.RedisDb;
+import io.strangler.servers.RedisProcess;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.lang.reflect.InvocationTargetException;
@@ -130,12 +132,16 @@ class CutoverEndToEndTest {
 
   private void start(ApiSetting setting) throws Exception {
     redis.flush();
+    start(setting, LegacyRedisControlPlane.create(redis.uri()));
+  }
+
+  /** The proxy with {@code legacy} as the legacy store (on a Redis of the test's own, say). */
+  private void start(ApiSetting setting, ControlPlane legacy) throws Exception {
     try (var c = pg.database().connect();
         var s = c.createStatement()) {
       s.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
     }
     Topology topology = Topology.sample(2, 2);
-    ControlPlane legacy = LegacyRedisControlPlane.create(redis.uri());
     ControlPlane real = new PostgresControlPlane(pg.jdbcUrl(), pg.user(), pg.password());
     legacy.applyTopology(topology);
     real.applyTopology(topology);
@@ -219,6 +225,10 @@ class CutoverEndToEndTest {
   }
 
   private void awaitRollback(String why) {
+    awaitRollbackFrom("NEW_PRIMARY 10%", why);
+  }
+
+  private void awaitRollbackFrom(String from, String why) {
     long faultAt = System.nanoTime();
     await()
         .atMost(WINDOW.plusSeconds(5))
@@ -230,7 +240,7 @@ class CutoverEndToEndTest {
     JsonNode entry = admin("/admin/cutover/audit").path("entries").get(0);
     assertThat(entry.path("action").asText()).isEqualTo("auto-rollback");
     assertThat(entry.path("who").asText()).isEqualTo("auto-rollback");
-    assertThat(entry.path("from").asText()).isEqualTo("NEW_PRIMARY 10%");
+    assertThat(entry.path("from").asText()).isEqualTo(from);
     assertThat(entry.path("to").asText()).isEqualTo("SHADOW");
     assertThat(entry.path("why").asText()).contains(why);
     assertThat(entry.path("gates").size()).isGreaterThanOrEqualTo(5);
@@ -276,6 +286,63 @@ class CutoverEndToEndTest {
     String why = admin("/admin/cutover/audit").path("entries").get(0).path("why").asText();
     double p99 = Double.parseDouble(why.replaceAll("^new p99 ([0-9.]+) ms.*$", "$1"));
     assertThat(p99).isGreaterThanOrEqualTo(300);
+  }
+
+  @Test
+  void legacyRedisFrozenWhileNewPrimary_noRollbackOntoIt_thenNewErrorsOnceLegacyAnswers_rollBack()
+      throws Exception {
+    try (RedisProcess legacyRedis = RedisProcess.start()) {
+      // Legacy calls give up after 200 ms, well within the 1 s shadow timeout: a frozen Redis shows
+      // as legacy failures (UNAVAILABLE), so the compared calls are SHADOW_ERROR, inconsistent.
+      start(
+          ApiSetting.of(Mode.NEW_PRIMARY),
+          LegacyRedisControlPlane.create(
+              legacyRedis.endpoint().uri(0),
+              RedisPoolSettings.of(16)
+                  .withTimeouts(
+                      Duration.ofMillis(500), Duration.ofMillis(200), Duration.ofMillis(200))));
+      traffic();
+      healthyWindow();
+
+      legacyRedis.pause();
+      long frozenAt = System.nanoTime();
+      long callsAtFreeze = calls.get();
+      // Legacy, the shadow, fails every call it gets: seen in the window, blamed on no one new.
+      await()
+          .atMost(WINDOW.plusSeconds(10))
+          .pollInterval(Duration.ofMillis(200))
+          .untilAsserted(
+              () -> {
+                assertThat(legacyHealth().path("errors").asLong()).isGreaterThan(20);
+                assertThat(System.nanoTime() - frozenAt)
+                    .isGreaterThan(WINDOW.plusSeconds(5).toNanos());
+              });
+      assertThat(calls.get()).as("calls while frozen").isGreaterThan(callsAtFreeze + 100);
+      assertThat(flag().path("configured").asText()).isEqualTo("NEW_PRIMARY");
+      assertThat(flag().path("rolloutPercent").asInt()).isEqualTo(100);
+      assertThat(admin("/admin/cutover/audit").path("entries")).isEmpty();
+      assertThat(cutoverApi().path("breachStreak").asInt()).isZero();
+      System.out.printf(
+          "cutover: legacy frozen %d ms, NEW_PRIMARY kept; legacy in the window: %s%n",
+          (System.nanoTime() - frozenAt) / 1_000_000, legacyHealth());
+
+      legacyRedis.resume();
+      fault.set("errors");
+      awaitRollbackFrom("NEW_PRIMARY", "new error rate");
+    }
+  }
+
+  private JsonNode legacyHealth() {
+    return cutoverApi().path("health").path("legacy");
+  }
+
+  private JsonNode cutoverApi() {
+    for (JsonNode a : admin("/admin/cutover").path("apis")) {
+      if (a.path("api").asText().equals(API)) {
+        return a;
+      }
+    }
+    throw new AssertionError(API + " not in /admin/cutover");
   }
 
   /** A whole window of healthy traffic: no rollback without a fault. */

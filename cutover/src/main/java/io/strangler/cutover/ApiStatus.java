@@ -17,6 +17,8 @@ import java.util.List;
  * @param lastRollback the last rollback (automatic or not) this proxy made, or null
  * @param breachStreak consecutive checks that found a rollback threshold crossed (0 when healthy)
  * @param breach the threshold crossed at the last check, or null
+ * @param rollbackHeld the audited hold of a due automatic rollback while legacy is failing, or null
+ *     (cleared when the rollback is made or no longer due)
  */
 public record ApiStatus(
     String api,
@@ -30,7 +32,8 @@ public record ApiStatus(
     FlagOverride override,
     CutoverEvent lastRollback,
     int breachStreak,
-    String breach) {
+    String breach,
+    CutoverEvent rollbackHeld) {
   public ApiStatus {
     gates = List.copyOf(gates);
   }

@@ -33,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * the next step, moves up (only when the gates hold, or forced with a reason) and down, and the
  * automatic rollback: while an API is NEW_PRIMARY, a checker thread reads the {@link HealthWindow}
  * every period and steps the API back to SHADOW when a {@link RollbackConfig} threshold stays
- * crossed for the configured number of checks. It never moves an API up by itself.
+ * crossed for the configured number of checks. It never moves an API up by itself, and it never
+ * moves authority onto a legacy that is failing in the window: such a rollback is held (audited
+ * once as {@code rollback-held} with the numbers, counted) until legacy answers again.
  *
  * <p>Moves are written to the flag source ({@code FileFlags} writes its file atomically, so every
  * proxy on that file follows); a source that takes no writes (Unleash) gets an override in this
@@ -44,6 +46,10 @@ import org.slf4j.LoggerFactory;
 public final class Cutover implements AutoCloseable {
   public static final String AUTO_ROLLBACK_WHO = "auto-rollback";
   static final int AUDIT_CAPACITY = 1000;
+
+  /** New-backend calls in the window before the p99 threshold counts. */
+  static final long MIN_P99_CALLS = 100;
+
   private static final Logger log = LoggerFactory.getLogger(Cutover.class);
   private static final AttributeKey<String> API = AttributeKey.stringKey("api");
   private static final AttributeKey<String> TRIGGER = AttributeKey.stringKey("trigger");
@@ -53,11 +59,14 @@ public final class Cutover implements AutoCloseable {
   private final HealthWindow window;
   private final GateInputs inputs;
   private final LongCounter rollbacks;
+  private final LongCounter held;
   private final Object moveLock = new Object();
   private final Deque<CutoverEvent> audit = new ArrayDeque<>();
   private final ConcurrentHashMap<String, Integer> streaks = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, String> breaches = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, CutoverEvent> lastRollback = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, CutoverEvent> holds = new ConcurrentHashMap<>();
+  private final List<AutoCloseable> gauges = new ArrayList<>();
   private volatile ScheduledExecutorService checker;
   private volatile long checkFailures;
 
@@ -69,7 +78,8 @@ public final class Cutover implements AutoCloseable {
     this.inputs =
         b.inputs != null
             ? b.inputs
-            : GateInputs.of(b.readiness, window, b.pendingRepairs, b.lastDriftScan);
+            : GateInputs.of(
+                b.readiness, window, b.pendingRepairs, b.lastDriftScan, b.backendsFromReadiness);
     this.rollbacks =
         b.meterProvider
             .get("io.strangler.cutover")
@@ -77,11 +87,78 @@ public final class Cutover implements AutoCloseable {
             .setDescription(
                 "APIs stepped back by the cut-over, by API and trigger (auto or manual)")
             .build();
+    this.held =
+        b.meterProvider
+            .get("io.strangler.cutover")
+            .counterBuilder("strangler.cutover.rollbacks.held")
+            .setDescription(
+                "Automatic rollbacks held because legacy, the backend they would move authority"
+                    + " to, was failing in the window: one per hold, by API")
+            .build();
+    registerGauges(b.meterProvider.get("io.strangler.cutover"));
     // At 0 from the start, so that increase() in an alert sees the first automatic rollback.
     flags
         .snapshot()
         .apis()
-        .forEach(f -> rollbacks.add(0, Attributes.of(API, f.operation(), TRIGGER, "auto")));
+        .forEach(
+            f -> {
+              rollbacks.add(0, Attributes.of(API, f.operation(), TRIGGER, "auto"));
+              held.add(0, Attributes.of(API, f.operation()));
+            });
+  }
+
+  /**
+   * Each API's ladder position, readiness and gates, and its last rollback's time, read at each
+   * scrape from {@link #status()} (one evaluation of the gates per scrape, off the request path).
+   */
+  private void registerGauges(io.opentelemetry.api.metrics.Meter meter) {
+    AttributeKey<String> gate = AttributeKey.stringKey("gate");
+    gauges.add(
+        meter
+            .gaugeBuilder("strangler.cutover.step")
+            .ofLongs()
+            .setDescription(
+                "Each API's position on the cut-over ladder, 0 for its first step (-1 off the"
+                    + " ladder)")
+            .buildWithCallback(
+                m -> status().forEach(a -> m.record(a.position(), Attributes.of(API, a.api())))));
+    gauges.add(
+        meter
+            .gaugeBuilder("strangler.cutover.gate.passed")
+            .ofLongs()
+            .setDescription(
+                "1 when a gate of the API's next step passes now, 0 when it fails (an unknown"
+                    + " value fails)")
+            .buildWithCallback(
+                m ->
+                    status()
+                        .forEach(
+                            a ->
+                                a.gates()
+                                    .forEach(
+                                        g ->
+                                            m.record(
+                                                g.passed() ? 1 : 0,
+                                                Attributes.of(API, a.api(), gate, g.name()))))));
+    gauges.add(
+        meter
+            .gaugeBuilder("strangler.cutover.last.rollback.timestamp")
+            .setUnit("s")
+            .setDescription(
+                "When this proxy last stepped the API back (auto or manual), in seconds since the"
+                    + " epoch; 0 before the first")
+            .buildWithCallback(
+                m ->
+                    flags
+                        .snapshot()
+                        .apis()
+                        .forEach(
+                            f -> {
+                              CutoverEvent e = lastRollback.get(f.operation());
+                              m.record(
+                                  e == null ? 0 : e.at().toEpochMilli() / 1000.0,
+                                  Attributes.of(API, f.operation()));
+                            })));
   }
 
   public static Builder builder(OverridingFlags flags) {
@@ -149,7 +226,8 @@ public final class Cutover implements AutoCloseable {
         flags.override(f.operation()).orElse(null),
         lastRollback.get(f.operation()),
         streaks.getOrDefault(f.operation(), 0),
-        breaches.get(f.operation()));
+        breaches.get(f.operation()),
+        holds.get(f.operation()));
   }
 
   /**
@@ -299,7 +377,9 @@ public final class Cutover implements AutoCloseable {
 
   /**
    * One pass of the rollback checker: every API in NEW_PRIMARY whose window crosses a threshold for
-   * the configured number of consecutive checks is stepped back to SHADOW.
+   * the configured number of consecutive checks is stepped back to SHADOW, unless legacy is failing
+   * in the window too: then the rollback is held (and done at a later check once legacy answers, if
+   * a threshold is still crossed).
    */
   public void check() {
     FlagsSnapshot s = flags.snapshot();
@@ -308,19 +388,88 @@ public final class Cutover implements AutoCloseable {
       if (current(s, f).mode() != Mode.NEW_PRIMARY) {
         streaks.remove(api);
         breaches.remove(api);
+        holds.remove(api);
         continue;
       }
-      Optional<String> breach = breach(window.stats(api), config.rollback());
+      HealthWindow.Stats stats = window.stats(api);
+      Optional<String> breach = breach(stats, config.rollback());
       if (breach.isEmpty()) {
         streaks.remove(api);
         breaches.remove(api);
+        holds.remove(api);
         continue;
       }
       breaches.put(api, breach.get());
       int streak = streaks.merge(api, 1, Integer::sum);
       if (streak >= config.rollback().consecutiveChecks()) {
-        autoRollback(api, breach.get() + " for " + streak + " consecutive checks");
+        String why = breach.get() + " for " + streak + " consecutive checks";
+        Optional<String> targetFailing = targetFailing(stats, config.rollback());
+        if (targetFailing.isPresent()) {
+          hold(api, current(s, f), why + "; held: " + targetFailing.get());
+        } else {
+          autoRollback(api, why);
+        }
       }
+    }
+  }
+
+  /**
+   * Why legacy, the backend a rollback to SHADOW makes authoritative, cannot take authority now:
+   * its own error rate in the window above the configured bound, or no call of it answered while
+   * calls to it were dropped. Empty when it looks healthy (or had no calls due at all).
+   */
+  static Optional<String> targetFailing(HealthWindow.Stats s, RollbackConfig c) {
+    BackendHealth l = s.legacy();
+    if (l.calls() == 0) {
+      return l.dropped() == 0
+          ? Optional.empty()
+          : Optional.of(
+              "legacy answered no call in "
+                  + s.windowSeconds()
+                  + " s ("
+                  + l.dropped()
+                  + " calls to it dropped): rolling back would move authority onto it");
+    }
+    double rate = l.errorRatePercent();
+    if (rate <= c.maxTargetErrorPercent()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "legacy error rate "
+            + Gates.percent(rate)
+            + " ("
+            + l.errors()
+            + " errors, "
+            + l.timeouts()
+            + " timeouts of "
+            + l.calls()
+            + " calls in "
+            + s.windowSeconds()
+            + " s) is above "
+            + Gates.percent(c.maxTargetErrorPercent())
+            + ": rolling back would move authority onto a failing backend");
+  }
+
+  /** Audits and counts a hold once per episode; the API stays where it is. */
+  private void hold(String api, Step current, String why) {
+    synchronized (moveLock) {
+      if (holds.containsKey(api)) {
+        return; // already audited: one entry per hold, not one per check
+      }
+      CutoverEvent e =
+          new CutoverEvent(
+              now(),
+              api,
+              CutoverEvent.ROLLBACK_HELD,
+              current.toString(),
+              current.toString(),
+              AUTO_ROLLBACK_WHO,
+              why,
+              "none",
+              Gates.of(current, inputs.health(api), config.gates(), now()));
+      holds.put(api, e);
+      record(e);
+      held.add(1, Attributes.of(API, api));
     }
   }
 
@@ -343,6 +492,7 @@ public final class Cutover implements AutoCloseable {
               why,
               gates);
       streaks.remove(api);
+      holds.remove(api);
       if (r instanceof MoveResult.Moved m) {
         lastRollback.put(api, m.event());
         rollbacks.add(1, Attributes.of(API, api, TRIGGER, "auto"));
@@ -380,7 +530,9 @@ public final class Cutover implements AutoCloseable {
               + " point");
     }
     Double legacyP99 = s.legacy().p99Ms();
-    if (n.p99Ms() != null
+    // Below 100 calls a p99 is the slowest call or so: one slow call must not roll back an API.
+    if (n.calls() >= Math.max(c.minCalls(), MIN_P99_CALLS)
+        && n.p99Ms() != null
         && legacyP99 != null
         && n.p99Ms() > c.maxP99Ratio() * legacyP99
         && n.p99Ms() - legacyP99 > c.minP99ExcessMs()) {
@@ -412,7 +564,11 @@ public final class Cutover implements AutoCloseable {
               + s.compared()
               + " compared in "
               + s.windowSeconds()
-              + " s) is below "
+              + " s"
+              + (s.legacyFaulted() > 0
+                  ? "; " + s.legacyFaulted() + " where legacy failed not counted"
+                  : "")
+              + ") is below "
               + Gates.percent(c.minConsistencyPercent()));
     }
     return Optional.empty();
@@ -455,7 +611,8 @@ public final class Cutover implements AutoCloseable {
       }
       audit.addLast(e);
     }
-    if (CutoverEvent.AUTO_ROLLBACK.equals(e.action())) {
+    if (CutoverEvent.AUTO_ROLLBACK.equals(e.action())
+        || CutoverEvent.ROLLBACK_HELD.equals(e.action())) {
       log.warn(
           "cutover {} {}: {} -> {} via {} because {}; gates {}",
           e.action(),
@@ -519,6 +676,13 @@ public final class Cutover implements AutoCloseable {
   /** Stops the checker (bounded wait). The flags and the window are the caller's. */
   @Override
   public void close() {
+    for (AutoCloseable g : gauges) {
+      try {
+        g.close();
+      } catch (Exception e) {
+        log.debug("closing a cut-over gauge", e);
+      }
+    }
     ScheduledExecutorService ex = checker;
     if (ex != null) {
       ex.shutdownNow();
@@ -540,6 +704,7 @@ public final class Cutover implements AutoCloseable {
     private Function<String, OptionalLong> pendingRepairs = GateInputs.REPAIRS_UNKNOWN;
     private Function<String, Optional<DriftScan>> lastDriftScan = GateInputs.DRIFT_UNKNOWN;
     private MeterProvider meterProvider = MeterProvider.noop();
+    private boolean backendsFromReadiness;
 
     private Builder(OverridingFlags flags) {
       this.flags = Objects.requireNonNull(flags, "flags");
@@ -553,6 +718,16 @@ public final class Cutover implements AutoCloseable {
     /** The diff pipeline's readiness per API (compared calls and consistency); default unknown. */
     public Builder readiness(Function<String, ApiReadiness> r) {
       this.readiness = Objects.requireNonNull(r, "readiness");
+      return this;
+    }
+
+    /**
+     * The error-rate and p99 gates read each backend's figures from {@link #readiness} (a fleet's:
+     * every instance's calls) instead of this proxy's health window. The automatic rollback keeps
+     * reading the window.
+     */
+    public Builder backendsFromReadiness(boolean fromReadiness) {
+      this.backendsFromReadiness = fromReadiness;
       return this;
     }
 

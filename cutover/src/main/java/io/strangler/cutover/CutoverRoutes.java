@@ -24,20 +24,22 @@ public final class CutoverRoutes {
 
   private CutoverRoutes() {}
 
+  /**
+   * The body of {@code GET /admin/cutover}: the ladder, the rollback window, every API's status.
+   */
+  public static ObjectNode status(Cutover cutover) {
+    ObjectNode body = JSON.createObjectNode();
+    body.set(
+        "ladder",
+        JSON.valueToTree(cutover.config().ladder().steps().stream().map(Step::toString).toList()));
+    body.put("rollbackWindowSeconds", cutover.window().window().toSeconds());
+    body.set("apis", JSON.valueToTree(cutover.status()));
+    return body;
+  }
+
   public static AdminRoutes of(Cutover cutover) {
     return AdminRoutes.builder()
-        .get(
-            "/admin/cutover",
-            req -> {
-              ObjectNode body = JSON.createObjectNode();
-              body.set(
-                  "ladder",
-                  JSON.valueToTree(
-                      cutover.config().ladder().steps().stream().map(Step::toString).toList()));
-              body.put("rollbackWindowSeconds", cutover.window().window().toSeconds());
-              body.set("apis", JSON.valueToTree(cutover.status()));
-              return AdminResponse.ok(body);
-            })
+        .get("/admin/cutover", req -> AdminResponse.ok(status(cutover)))
         .get(
             "/admin/cutover/audit",
             req -> {

@@ -37,6 +37,21 @@ public interface GateInputs {
       HealthWindow window,
       Function<String, OptionalLong> pendingRepairs,
       Function<String, Optional<DriftScan>> lastDriftScan) {
+    return of(readiness, window, pendingRepairs, lastDriftScan, false);
+  }
+
+  /**
+   * As above; with {@code backendsFromReadiness} the error-rate and p99 gates read each backend's
+   * figures from {@code readiness} too (in a fleet: every instance's calls over the readiness
+   * window) rather than from this proxy's own health window. An API readiness knows no call of
+   * falls back to the window.
+   */
+  static GateInputs of(
+      Function<String, ApiReadiness> readiness,
+      HealthWindow window,
+      Function<String, OptionalLong> pendingRepairs,
+      Function<String, Optional<DriftScan>> lastDriftScan,
+      boolean backendsFromReadiness) {
     Objects.requireNonNull(readiness, "readiness");
     Objects.requireNonNull(window, "window");
     Objects.requireNonNull(pendingRepairs, "pendingRepairs");
@@ -45,14 +60,25 @@ public interface GateInputs {
       ApiReadiness r = readiness.apply(api);
       HealthWindow.Stats w = window.stats(api);
       OptionalLong repairs = pendingRepairs.apply(api);
+      boolean fromReadiness =
+          backendsFromReadiness
+              && r != null
+              && r.legacy() != null
+              && r.newBackend() != null
+              && r.newBackend().calls() > 0;
       return new ApiHealth(
           api,
           r == null ? null : r.compared(),
           r == null ? null : r.consistencyPercent(),
-          w.legacy(),
-          w.newer(),
+          fromReadiness ? health(r.legacy()) : w.legacy(),
+          fromReadiness ? health(r.newBackend()) : w.newer(),
           repairs.isPresent() ? repairs.getAsLong() : null,
           lastDriftScan.apply(api).orElse(null));
     };
+  }
+
+  /** A backend's figures from readiness (over its window), as the gates read them. */
+  private static BackendHealth health(ApiReadiness.BackendStats b) {
+    return new BackendHealth(b.calls(), b.errors(), b.timeouts(), b.errorRatePercent(), b.p99Ms());
   }
 }

@@ -1,5 +1,6 @@
 package io.strangler.cutover;
 
+import io.strangler.diff.Observed;
 import io.strangler.diff.report.Consistency;
 import io.strangler.diff.report.DiffListener;
 import io.strangler.diff.report.DiffResult;
@@ -14,9 +15,11 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Each API's recent health per backend, over a sliding window of 1-second buckets in a ring: calls,
- * errors that are not the caller's fault, timeouts, a latency histogram; and the diff pipeline's
- * verdicts (consistent or not). Fed by the proxy's {@link OutcomeSink} and the pipeline's {@link
- * DiffListener}; read by the gates and the rollback checker.
+ * errors that are not the caller's fault, timeouts, calls dropped before they were sent, a latency
+ * histogram; and the diff pipeline's verdicts (consistent or not). A compared call whose legacy
+ * side failed (a backend fault or a timeout) is counted apart ({@link Stats#legacyFaulted()}): it
+ * says nothing about the new backend. Fed by the proxy's {@link OutcomeSink} and the pipeline's
+ * {@link DiffListener}; read by the gates and the rollback checker.
  *
  * <p>Memory is bounded: per API, one ring of {@code window} buckets; a backend's histogram in a
  * bucket (141 longs, log buckets of ratio 1.1 from 0.1 ms to 60 s) is allocated at its first
@@ -49,8 +52,11 @@ public final class HealthWindow implements OutcomeSink, DiffListener {
   /**
    * The figures of one API over the window.
    *
-   * @param compared calls the diff pipeline compared (consistent or not)
+   * @param compared calls the diff pipeline compared (consistent or not), except those of {@code
+   *     legacyFaulted}
    * @param consistent consistent among them
+   * @param legacyFaulted compared calls whose legacy side failed or timed out (a fault of legacy's,
+   *     whatever the new backend answered): not in {@code compared}
    * @param windowSeconds the window's length
    */
   public record Stats(
@@ -59,6 +65,7 @@ public final class HealthWindow implements OutcomeSink, DiffListener {
       BackendHealth newer,
       long compared,
       long consistent,
+      long legacyFaulted,
       long windowSeconds) {
     /** 100 * consistent / compared; null when nothing was compared. */
     public Double consistencyPercent() {
@@ -76,16 +83,33 @@ public final class HealthWindow implements OutcomeSink, DiffListener {
   @Override
   public void onResult(DiffResult result) {
     Consistency c = Consistency.of(result.verdict());
-    if (c != Consistency.NOT_COMPARED) {
+    if (c == Consistency.NOT_COMPARED) {
+      return;
+    }
+    if (legacyFault(result.call().legacySide())) {
+      // The legacy store failing (say frozen while it is the shadow of NEW_PRIMARY) makes the call
+      // inconsistent, but it is no sign of the new backend misbehaving.
+      ring(result.api()).legacyFaulted(nowSecond());
+    } else {
       ring(result.api()).compared(nowSecond(), c == Consistency.CONSISTENT);
     }
+  }
+
+  /** Whether legacy's side of a compared call is a failure of its own (not the caller's). */
+  static boolean legacyFault(Observed legacy) {
+    return switch (legacy) {
+      case Observed.TimedOut t -> true;
+      case Observed.Failure f -> BACKEND_FAULT_CODES.contains(f.code());
+      case Observed.Answer a -> false;
+      case Observed.Dropped d -> false;
+    };
   }
 
   /** The figures of {@code api} now; all zero and unknown when it had no calls in the window. */
   public Stats stats(String api) {
     ApiRing r = rings.get(api);
     if (r == null) {
-      return new Stats(api, BackendHealth.NONE, BackendHealth.NONE, 0, 0, seconds);
+      return new Stats(api, BackendHealth.NONE, BackendHealth.NONE, 0, 0, 0, seconds);
     }
     return r.stats(api, nowSecond());
   }
@@ -159,20 +183,30 @@ public final class HealthWindow implements OutcomeSink, DiffListener {
       }
     }
 
+    synchronized void legacyFaulted(long second) {
+      Bucket b = at(second);
+      if (b != null) {
+        b.legacyFaulted++;
+      }
+    }
+
     synchronized Stats stats(String api, long now) {
       Side legacy = new Side();
       Side newer = new Side();
       long compared = 0;
       long consistent = 0;
+      long legacyFaulted = 0;
       for (Bucket b : ring) {
         if (b.second > now - ring.length && b.second <= now) {
           legacy.add(b.legacy);
           newer.add(b.newer);
           compared += b.compared;
           consistent += b.consistent;
+          legacyFaulted += b.legacyFaulted;
         }
       }
-      return new Stats(api, legacy.health(), newer.health(), compared, consistent, ring.length);
+      return new Stats(
+          api, legacy.health(), newer.health(), compared, consistent, legacyFaulted, ring.length);
     }
   }
 
@@ -180,6 +214,7 @@ public final class HealthWindow implements OutcomeSink, DiffListener {
     long second = Long.MIN_VALUE;
     long compared;
     long consistent;
+    long legacyFaulted;
     final Side legacy = new Side();
     final Side newer = new Side();
 
@@ -187,6 +222,7 @@ public final class HealthWindow implements OutcomeSink, DiffListener {
       second = s;
       compared = 0;
       consistent = 0;
+      legacyFaulted = 0;
       legacy.reset();
       newer.reset();
     }
@@ -197,6 +233,7 @@ public final class HealthWindow implements OutcomeSink, DiffListener {
     long calls;
     long errors;
     long timeouts;
+    long dropped;
     long[] latencies; // allocated at the first latency: an idle bucket holds none
 
     void record(Outcome o) {
@@ -218,7 +255,7 @@ public final class HealthWindow implements OutcomeSink, DiffListener {
           // A timeout is at least this slow: counting it keeps a slow backend's p99 honest.
           latency(t.after());
         }
-        case Outcome.Dropped d -> {}
+        case Outcome.Dropped d -> dropped++;
         case Outcome.NotCalled n -> {}
       }
     }
@@ -234,6 +271,7 @@ public final class HealthWindow implements OutcomeSink, DiffListener {
       calls += o.calls;
       errors += o.errors;
       timeouts += o.timeouts;
+      dropped += o.dropped;
       if (o.latencies != null) {
         if (latencies == null) {
           latencies = new long[LATENCY_BUCKETS];
@@ -248,6 +286,7 @@ public final class HealthWindow implements OutcomeSink, DiffListener {
       calls = 0;
       errors = 0;
       timeouts = 0;
+      dropped = 0;
       if (latencies != null) {
         java.util.Arrays.fill(latencies, 0);
       }
@@ -255,7 +294,12 @@ public final class HealthWindow implements OutcomeSink, DiffListener {
 
     BackendHealth health() {
       return new BackendHealth(
-          calls, errors, timeouts, calls == 0 ? null : (errors + timeouts) * 100.0 / calls, p99());
+          calls,
+          errors,
+          timeouts,
+          dropped,
+          calls == 0 ? null : (errors + timeouts) * 100.0 / calls,
+          p99());
     }
 
     private Double p99() {

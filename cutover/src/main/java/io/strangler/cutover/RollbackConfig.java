@@ -19,6 +19,10 @@ import java.util.Objects;
  * @param minConsistencyPercent consistency of the calls the diff pipeline compared in the window
  *     (counted only with {@code minCalls} compared)
  * @param consecutiveChecks checks in a row that must find a threshold crossed
+ * @param maxTargetErrorPercent legacy's own error rate (errors and timeouts of its calls) in the
+ *     window above which a due rollback is held: authority is never moved onto a failing backend. A
+ *     legacy with no call in the window but calls dropped before they were sent is held for too
+ *     (nothing shows it answers).
  */
 public record RollbackConfig(
     Duration window,
@@ -28,7 +32,8 @@ public record RollbackConfig(
     double maxP99Ratio,
     double minP99ExcessMs,
     double minConsistencyPercent,
-    int consecutiveChecks) {
+    int consecutiveChecks,
+    double maxTargetErrorPercent) {
   public RollbackConfig {
     Objects.requireNonNull(window, "window");
     Objects.requireNonNull(checkPeriod, "checkPeriod");
@@ -46,11 +51,40 @@ public record RollbackConfig(
               + " and "
               + consecutiveChecks);
     }
+    if (!(maxTargetErrorPercent >= 0 && maxTargetErrorPercent <= 100)) {
+      throw new IllegalArgumentException(
+          "maxTargetErrorPercent must be 0..100, got " + maxTargetErrorPercent);
+    }
   }
+
+  /** The thresholds with the default hold ({@value #DEFAULT_MAX_TARGET_ERROR_PERCENT}%). */
+  public RollbackConfig(
+      Duration window,
+      Duration checkPeriod,
+      long minCalls,
+      double maxErrorExcessPoints,
+      double maxP99Ratio,
+      double minP99ExcessMs,
+      double minConsistencyPercent,
+      int consecutiveChecks) {
+    this(
+        window,
+        checkPeriod,
+        minCalls,
+        maxErrorExcessPoints,
+        maxP99Ratio,
+        minP99ExcessMs,
+        minConsistencyPercent,
+        consecutiveChecks,
+        DEFAULT_MAX_TARGET_ERROR_PERCENT);
+  }
+
+  /** Legacy's error rate above which a rollback onto it is held, by default. */
+  public static final double DEFAULT_MAX_TARGET_ERROR_PERCENT = 5.0;
 
   /**
    * A 60 s window checked every second; 1 point of extra errors, 1.5x (and 50 ms) p99, 99%
-   * consistency; 3 checks in a row.
+   * consistency; 3 checks in a row; held while legacy fails more than 5% of its calls.
    */
   public static RollbackConfig defaults() {
     return new RollbackConfig(
@@ -67,6 +101,7 @@ public record RollbackConfig(
         maxP99Ratio,
         minP99ExcessMs,
         minConsistencyPercent,
-        consecutiveChecks);
+        consecutiveChecks,
+        maxTargetErrorPercent);
   }
 }

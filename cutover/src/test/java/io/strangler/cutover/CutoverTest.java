@@ -1,11 +1,18 @@
 package io.strangler.cutover;
 
+import static io.strangler.cutover.Exchanges.compared;
 import static io.strangler.cutover.Exchanges.newPrimary;
 import static io.strangler.cutover.Exchanges.notFound;
 import static io.strangler.cutover.Exchanges.ok;
 import static io.strangler.cutover.Exchanges.unavailable;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.strangler.diff.Observed;
+import io.strangler.diff.Verdict;
+import io.strangler.diff.report.Telemetry;
+import io.strangler.dispatch.Outcome;
 import io.strangler.flags.ApiFlag;
 import io.strangler.flags.FileFlags;
 import io.strangler.flags.Mode;
@@ -24,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The cut-over over a real flags file, an injected clock and a health window fed by hand. */
 class CutoverTest {
   private static final String API = "GetRepl";
+  private static final ObjectNode EMPTY = JsonNodeFactory.instance.objectNode();
 
   @TempDir Path dir;
   private final TestClock clock = new TestClock(Instant.parse("2026-12-03T10:00:00Z"));
@@ -136,6 +144,119 @@ class CutoverTest {
     assertThat(cutover.status(API).orElseThrow().lastRollback()).isEqualTo(e);
   }
 
+  /**
+   * One second of calls where legacy, the shadow, fails {@code legacyErrors} of {@code calls} (the
+   * pipeline calls those SHADOW_ERROR) and the new backend fails {@code newErrors}.
+   */
+  private void secondWithLegacyFailing(int calls, int legacyErrors, int newErrors) {
+    for (int i = 0; i < calls; i++) {
+      boolean legacyFails = i < legacyErrors;
+      cutover
+          .window()
+          .accept(
+              newPrimary(
+                  API,
+                  i >= calls - newErrors ? unavailable(5) : ok(5),
+                  legacyFails ? new Outcome.TimedOut(Duration.ofMillis(500)) : ok(5)));
+      cutover
+          .window()
+          .onResult(
+              legacyFails
+                  ? compared(API, Verdict.SHADOW_ERROR, new Observed.Failure("UNAVAILABLE", "x"))
+                  : compared(API, Verdict.MATCH, new Observed.Answer(EMPTY)));
+    }
+  }
+
+  @Test
+  void check_legacyShadowFrozen_isNotTheNewBackendsFault_noRollback() throws IOException {
+    open(
+        "\"GetRepl\": {\"mode\": \"NEW_PRIMARY\"}",
+        RollbackConfig.defaults().withWindow(Duration.ofSeconds(5)));
+
+    // Every legacy shadow call fails: every compared call is inconsistent, none by the new side.
+    for (int s = 0; s < 20; s++) {
+      secondWithLegacyFailing(100, 100, 0);
+      tick();
+    }
+
+    assertThat(flag().configured()).isEqualTo(Mode.NEW_PRIMARY);
+    assertThat(cutover.audit(10)).isEmpty();
+    assertThat(cutover.window().stats(API))
+        .extracting(HealthWindow.Stats::compared, HealthWindow.Stats::legacyFaulted)
+        .containsExactly(0L, 400L);
+    assertThat(cutover.status(API).orElseThrow().breachStreak()).isZero();
+  }
+
+  @Test
+  void
+      check_newFailingWhileLegacyFailingToo_holdsTheRollbackOnceAudited_thenRollsBackWhenLegacyHeals()
+          throws IOException {
+    Telemetry telemetry = Telemetry.create();
+    Path file = dir.resolve("flags.json");
+    Files.writeString(
+        file, "{\"apis\": {\"GetRepl\": {\"mode\": \"NEW_PRIMARY\", \"rolloutPercent\": 10}}}");
+    flags =
+        OverridingFlags.wrap(
+            FileFlags.builder(file).knownOperations(List.of(API)).clock(clock).build());
+    cutover =
+        Cutover.builder(flags)
+            .config(
+                CutoverConfig.defaults()
+                    .withRollback(RollbackConfig.defaults().withWindow(Duration.ofSeconds(5)))
+                    .withClock(clock))
+            .inputs(CutoverTest::unknown)
+            .meterProvider(telemetry.meterProvider())
+            .build();
+
+    // New fails 40%, legacy 20%: the error threshold is crossed (20 points over legacy), but legacy
+    // fails far more than the 5% a rollback may move authority onto.
+    for (int s = 0; s < 10; s++) {
+      secondWithLegacyFailing(100, 20, 40);
+      tick();
+    }
+
+    assertThat(flag().configured()).isEqualTo(Mode.NEW_PRIMARY);
+    List<CutoverEvent> audit = cutover.audit(10);
+    assertThat(audit).hasSize(1);
+    CutoverEvent held = audit.getFirst();
+    assertThat(held)
+        .extracting(
+            CutoverEvent::action,
+            CutoverEvent::from,
+            CutoverEvent::to,
+            CutoverEvent::who,
+            CutoverEvent::via)
+        .containsExactly(
+            CutoverEvent.ROLLBACK_HELD,
+            "NEW_PRIMARY 10%",
+            "NEW_PRIMARY 10%",
+            "auto-rollback",
+            "none");
+    assertThat(held.why())
+        .contains(
+            "new error rate 40%",
+            "held: legacy error rate 20% (0 errors, 60 timeouts of 300 calls in 5 s) is above 5%");
+    assertThat(cutover.status(API).orElseThrow().rollbackHeld()).isEqualTo(held);
+    assertThat(telemetry.scrape())
+        .contains("strangler_cutover_rollbacks_held_total{api=\"GetRepl\"} 1");
+
+    // Legacy heals, the new backend still fails: once legacy's failures leave the window, back.
+    int checks = 0;
+    while (flag().configured() == Mode.NEW_PRIMARY && checks < 20) {
+      secondWithLegacyFailing(100, 0, 40);
+      tick();
+      checks++;
+    }
+
+    assertThat(flag().configured()).isEqualTo(Mode.SHADOW);
+    assertThat(checks).as("checks after legacy healed").isBetween(2, 5);
+    assertThat(cutover.audit(1).getFirst().action()).isEqualTo(CutoverEvent.AUTO_ROLLBACK);
+    assertThat(cutover.status(API).orElseThrow().rollbackHeld()).isNull();
+    assertThat(telemetry.scrape())
+        .contains("strangler_cutover_rollbacks_held_total{api=\"GetRepl\"} 1");
+    telemetry.close();
+  }
+
   @Test
   void check_newBackend300MsSlower_stepsBackToShadow() throws IOException {
     openAtTenPercent();
@@ -147,6 +268,22 @@ class CutoverTest {
 
     assertThat(flag().configured()).isEqualTo(Mode.SHADOW);
     assertThat(cutover.audit(1).getFirst().why()).contains("new p99", "exceeds 1.5 x legacy p99");
+  }
+
+  @Test
+  void check_aFewSlowCallsAmongFewerThanAHundred_doNotRollBack() throws IOException {
+    openAtTenPercent();
+
+    // 5 calls a second, one of them 300 ms slow: the window's p99 is that one call.
+    for (int s = 0; s < 10; s++) {
+      second(4, 0, 5, 5);
+      second(1, 0, 305, 5);
+      tick();
+    }
+
+    assertThat(cutover.window().stats(API).newer().p99Ms()).isGreaterThan(300);
+    assertThat(flag().configured()).isEqualTo(Mode.NEW_PRIMARY);
+    assertThat(cutover.audit(10)).isEmpty();
   }
 
   @Test

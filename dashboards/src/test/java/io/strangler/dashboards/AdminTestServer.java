@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.strangler.api.ControlApiJson;
+import io.strangler.cutover.CutoverRoutes;
 import io.strangler.diff.report.DiffAdmin;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -22,7 +23,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The admin routes the page reads, as the server serves them, over the real diff reporter and
  * flags: {@code GET /dashboard} without a token, {@code /admin/flags}, {@code /admin/readiness},
- * {@code /admin/mismatches}, {@code /admin/diff} and {@code /metrics} with a bearer token.
+ * {@code /admin/mismatches}, {@code /admin/diff}, {@code /admin/cutover}, {@code /admin/repairs}
+ * and {@code /metrics} with a bearer token.
  */
 final class AdminTestServer implements AutoCloseable {
   private final HttpServer server;
@@ -112,6 +114,8 @@ final class AdminTestServer implements AutoCloseable {
                     Optional.ofNullable(query.get("api")).filter(a -> !a.isEmpty()),
                     Integer.parseInt(query.getOrDefault("limit", "" + DiffAdmin.DEFAULT_LIMIT))));
         case "/admin/diff" -> sendJson(exchange, 200, admin.diff());
+        case "/admin/cutover" -> sendJson(exchange, 200, CutoverRoutes.status(reporter.cutover));
+        case "/admin/repairs" -> sendJson(exchange, 200, reporter.repairs());
         case "/metrics" ->
             send(
                 exchange,

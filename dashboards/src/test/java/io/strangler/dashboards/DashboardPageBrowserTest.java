@@ -3,11 +3,17 @@ package io.strangler.dashboards;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.strangler.dispatch.ApiSpec;
+import io.strangler.dispatch.Exchange;
+import io.strangler.dispatch.Outcome;
+import io.strangler.flags.Mode;
 import io.strangler.servers.RealServers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.logging.Level;
 import org.junit.jupiter.api.AfterAll;
@@ -242,6 +248,81 @@ class DashboardPageBrowserTest {
     assertThat(browser.executeScript("return window.notReloaded === true;")).isEqualTo(true);
     assertThat(text("status")).startsWith("Last updated").isNotEqualTo(firstUpdate);
     assertThat(row("ListMachines")).contains("2 inconsistent");
+  }
+
+  @Test
+  @Order(9)
+  void page_showsEachApisLadderPositionGatesLastRollbackAndRepairs() {
+    // ListContainers (NEW_PRIMARY): the new backend fails 60% of calls, legacy none: rolled back.
+    // ResolveCluster (NEW_PRIMARY): the new backend fails 60%, legacy 20%: the rollback is held.
+    for (int i = 0; i < 100; i++) {
+      reporter.cutover.window().accept(newPrimary("ListContainers", i < 60, false));
+      reporter.cutover.window().accept(newPrimary("ResolveCluster", i < 60, i >= 80));
+    }
+    for (int check = 0; check < 3; check++) {
+      reporter.cutover.check();
+    }
+
+    // Reading the browser's log empties it: what the earlier tests left (their 401s) goes.
+    browser.manage().logs().get(LogType.BROWSER);
+    open(TOKEN);
+    WebElement held = waitFor(By.cssSelector("#cutover tbody tr[data-api='ResolveCluster']"));
+
+    assertThat(held.getText())
+        .contains("NEW_PRIMARY", "step 6 of 7", "NEW_ONLY", "NOT READY", "ROLLBACK HELD")
+        .contains("legacy error rate 20% (0 errors, 20 timeouts of 100 calls")
+        .contains("compared calls", "620", "needs >= 10000")
+        .contains("consistency", "100%", "needs >= 99.99%")
+        .contains("pending repairs", "unknown")
+        .contains("0 pending");
+    assertThat(gate(held, "compared calls")).isEqualTo("FAIL");
+    assertThat(gate(held, "consistency")).isEqualTo("pass");
+    assertThat(gate(held, "drift scan")).isEqualTo("FAIL");
+    String rolledBack = cutoverRow("ListContainers");
+    assertThat(rolledBack)
+        .contains("SHADOW", "step 2 of 7", "NEW_PRIMARY 1%", "AUTO-ROLLBACK")
+        .contains("NEW_PRIMARY → SHADOW by auto-rollback: new error rate 60%");
+    assertThat(cutoverRow("StopContainer"))
+        .contains("LEGACY_ONLY", "step 1 of 7", "SHADOW", "READY")
+        .contains("none (legacy stays authoritative)")
+        .contains("none");
+    assertThat(text("co-hint"))
+        .contains("LEGACY_ONLY → SHADOW → NEW_PRIMARY 1%")
+        .contains("rollback window 60 s")
+        .contains("repairs: 0 pending, 0 repaired, 0 failed");
+    assertThat(text("problems"))
+        .contains("Automatic rollback of ResolveCluster is held")
+        .contains("ListContainers was rolled back automatically");
+    List<LogEntry> problems =
+        browser.manage().logs().get(LogType.BROWSER).getAll().stream()
+            .filter(e -> e.getLevel().intValue() >= Level.WARNING.intValue())
+            .toList();
+    assertThat(problems).isEmpty();
+  }
+
+  /** One NEW_PRIMARY call as the proxy's sink sees it, each backend failing as told. */
+  private static Exchange newPrimary(String api, boolean newFails, boolean legacyTimesOut) {
+    Outcome ok = new Outcome.Answer(JsonNodeFactory.instance.objectNode(), Duration.ofMillis(5));
+    return new Exchange(
+        api,
+        ApiSpec.Kind.READ,
+        Mode.NEW_PRIMARY,
+        JsonNodeFactory.instance.objectNode(),
+        "r",
+        Instant.now(),
+        newFails ? new Outcome.Failure("UNAVAILABLE", 503, "down", Duration.ofMillis(5)) : ok,
+        legacyTimesOut ? new Outcome.TimedOut(Duration.ofMillis(500)) : ok);
+  }
+
+  /** The pass/FAIL badge of one gate in an API's cut-over row. */
+  private static String gate(WebElement row, String name) {
+    return row.findElement(By.cssSelector(".gates .badge[data-gate='" + name + "']")).getText();
+  }
+
+  private String cutoverRow(String api) {
+    return browser
+        .findElement(By.cssSelector("#cutover tbody tr[data-api='" + api + "']"))
+        .getText();
   }
 
   /** A fresh load: the same address again would only be a fragment navigation, keeping state. */

@@ -131,6 +131,7 @@ final class ReporterFixture implements AutoCloseable {
     // The proxy's cut-over exports its rollback counter on the same telemetry.
     cutover =
         io.strangler.cutover.Cutover.builder(io.strangler.flags.OverridingFlags.wrap(flags))
+            .readiness(pipeline.readiness()::of)
             .meterProvider(telemetry.meterProvider())
             .build();
     // And its repair journal and repairer their figures (an empty journal here).
@@ -161,6 +162,19 @@ final class ReporterFixture implements AutoCloseable {
             Clock.systemUTC(),
             io.strangler.diff.report.FleetCounters.Options.defaults());
     fleetCounters.registerMetrics(telemetry.meterProvider());
+  }
+
+  /** {@code GET /admin/repairs} as the proxy answers it: the figures the page reads. */
+  JsonNode repairs() {
+    io.strangler.dispatch.repair.RepairJournal.Stats j = journal.stats();
+    io.strangler.dispatch.repair.Repairer.Stats r = repairer.stats();
+    com.fasterxml.jackson.databind.node.ObjectNode out = JSON.createObjectNode();
+    out.put("pending", j.pending());
+    out.set("pendingByApi", JSON.valueToTree(j.pendingByOperation()));
+    out.put("repaired", r.repaired());
+    out.put("failed", r.failed());
+    out.set("needsDriftScan", JSON.valueToTree(j.needsScan()));
+    return out;
   }
 
   /** Each API's mode for a routing key in its rollout, as the metrics and readiness show it. */

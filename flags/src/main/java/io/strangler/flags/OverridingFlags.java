@@ -12,7 +12,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * Any {@link FlagSource} with a layer of per-API overrides the proxy holds on top: an override
  * outranks what the source says for that API until it is cleared. This is how a proxy steps an API
  * back (or through a cut-over) on a source it cannot write, such as Unleash. Overrides live in this
- * proxy's memory only: a restart, or another proxy, sees the source's flags.
+ * proxy's memory, unless shared ({@link SharedOverrides}: every instance of a fleet on one
+ * PostgreSQL holds the same ones).
  *
  * <p>Kill switches still come last: they are read from the source and override an override, as they
  * override every flag. Writes ({@link #set}) go to the source; an override for the same API keeps
@@ -25,6 +26,17 @@ public final class OverridingFlags implements FlagSource {
   private final FlagSource source;
   private final ConcurrentHashMap<String, FlagOverride> overrides = new ConcurrentHashMap<>();
   private volatile KillState kills = new KillState(false, false, Long.MIN_VALUE);
+  private volatile Listener listener;
+
+  /** Hears this proxy's own changes of an override (not those applied by {@link #applyShared}). */
+  @FunctionalInterface
+  public interface Listener {
+    /**
+     * @param operation the API
+     * @param now the override now held, or null when it was cleared
+     */
+    void changed(String operation, FlagOverride now);
+  }
 
   private record KillState(boolean legacy, boolean newer, long readAtNanos) {}
 
@@ -46,11 +58,39 @@ public final class OverridingFlags implements FlagSource {
   public void override(FlagOverride override) {
     Objects.requireNonNull(override, "override");
     overrides.put(override.operation(), override);
+    Listener l = listener;
+    if (l != null) {
+      l.changed(override.operation(), override);
+    }
   }
 
   /** Drops the override of {@code operation}: the source decides again. Returns what was held. */
   public Optional<FlagOverride> clear(String operation) {
-    return Optional.ofNullable(overrides.remove(operation));
+    FlagOverride was = overrides.remove(operation);
+    Listener l = listener;
+    if (was != null && l != null) {
+      l.changed(operation, null);
+    }
+    return Optional.ofNullable(was);
+  }
+
+  /** Sets the one listener of this proxy's own override changes (null: none). */
+  public void listen(Listener l) {
+    this.listener = l;
+  }
+
+  /**
+   * Makes the overrides held those of {@code shared} (the fleet's), except for the APIs in {@code
+   * local}, whose own change is not shared yet. The listener does not hear these.
+   */
+  public void applyShared(Map<String, FlagOverride> shared, java.util.Set<String> local) {
+    overrides.keySet().removeIf(op -> !shared.containsKey(op) && !local.contains(op));
+    shared.forEach(
+        (op, o) -> {
+          if (!local.contains(op)) {
+            overrides.put(op, o);
+          }
+        });
   }
 
   /** The override of {@code operation}, if one is held. */

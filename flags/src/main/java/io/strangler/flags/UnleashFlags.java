@@ -456,6 +456,21 @@ public final class UnleashFlags implements FlagSource {
     }
   }
 
+  /**
+   * The backup file of the Unleash client of {@code appName} on instance {@code instanceId} when
+   * none is configured: in the temporary directory, one per instance.
+   */
+  public static Path defaultBackupFile(String appName, String instanceId) {
+    return Path.of(
+        System.getProperty("java.io.tmpdir"),
+        "unleash-" + appName + "-" + fileSafe(instanceId) + "-repo.json");
+  }
+
+  /** {@code s} with every character but letters, digits, '.' and '-' replaced by '_'. */
+  public static String fileSafe(String s) {
+    return s.replaceAll("[^A-Za-z0-9.-]", "_");
+  }
+
   /** Where the flags come from and how they are refreshed; {@link #build()} validates. */
   public static final class Builder {
     private URI api;
@@ -506,7 +521,11 @@ public final class UnleashFlags implements FlagSource {
 
     /**
      * Where the client keeps the last flags it fetched, read at startup when Unleash is
-     * unreachable. Defaults to Unleash's own ({@code <tmpdir>/unleash-<appName>-repo.json}).
+     * unreachable. Defaults to one of this instance's own, {@code
+     * <tmpdir>/unleash-<appName>-<instanceId>-repo.json} (the id's characters other than letters,
+     * digits, '.' and '-' as '_'), when an {@link #instanceId} is given: two proxies on one host
+     * never start from each other's flags. Without either, Unleash's own default ({@code
+     * <tmpdir>/unleash-<appName>-repo.json}, shared by every client of that app name).
      */
     public Builder backupFile(Path file) {
       this.backupFile = Objects.requireNonNull(file, "backupFile");
@@ -634,8 +653,12 @@ public final class UnleashFlags implements FlagSource {
               };
             });
       }
-      if (backupFile != null) {
-        c.backupFile(backupFile.toString());
+      Path backup =
+          backupFile != null
+              ? backupFile
+              : instanceId != null ? defaultBackupFile(appName, instanceId) : null;
+      if (backup != null) {
+        c.backupFile(backup.toString());
       }
       if (bootstrapFile != null) {
         ToggleBootstrapFileProvider file =

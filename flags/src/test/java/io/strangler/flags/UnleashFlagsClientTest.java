@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
@@ -171,6 +173,73 @@ class UnleashFlagsClientTest {
             }
           });
     }
+  }
+
+  /**
+   * Two proxies on one host, neither given a backup file: the one that fetched from Unleash keeps
+   * its own backup (and starts from it again), the other, started while Unleash is down, does not
+   * start from the first one's flags.
+   */
+  @Test
+  void twoInstancesOnOneHost_eachKeepsItsOwnDefaultBackupFile() throws Exception {
+    String run = Long.toString(System.nanoTime());
+    String a = "host-" + run + ":8080";
+    String b = "host-" + run + ":8081";
+    Path backupA = UnleashFlags.defaultBackupFile("strangler", a);
+    Path backupB = UnleashFlags.defaultBackupFile("strangler", b);
+    assertThat(backupA).isNotEqualTo(backupB);
+    byte[] features = Files.readAllBytes(resource("rollout-30.json"));
+    HttpServer unleash = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 8);
+    unleash.createContext(
+        "/",
+        exchange -> {
+          try (exchange) {
+            byte[] body =
+                exchange.getRequestURI().getPath().endsWith("/client/features")
+                    ? features
+                    : new byte[0];
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, body.length == 0 ? -1 : body.length);
+            if (body.length > 0) {
+              exchange.getResponseBody().write(body);
+            }
+          }
+        });
+    unleash.start();
+    try {
+      flags = connect(unleash.getAddress().getPort(), a);
+      await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(backupA));
+      assertThat(flags.decide("CreateRepl", "r1")).isEqualTo(new Decision(Mode.SHADOW, "unleash"));
+      flags.close();
+      unleash.stop(0);
+      int down;
+      try (ServerSocket s = new ServerSocket(0)) {
+        down = s.getLocalPort();
+      }
+
+      flags = connect(down, b);
+      assertThat(flags.decide("CreateRepl", "r1"))
+          .as("the second proxy, Unleash down, starts from defaults, not the first one's flags")
+          .isEqualTo(new Decision(Mode.LEGACY_ONLY, "default"));
+      flags.close();
+      flags = connect(down, a);
+      assertThat(flags.decide("CreateRepl", "r1"))
+          .as("the first proxy, restarted, starts from its own backup")
+          .isEqualTo(new Decision(Mode.SHADOW, "unleash"));
+    } finally {
+      unleash.stop(0);
+      Files.deleteIfExists(backupA);
+      Files.deleteIfExists(backupB);
+    }
+  }
+
+  private UnleashFlags connect(int port, String instanceId) {
+    return UnleashFlags.builder()
+        .api(URI.create("http://127.0.0.1:" + port + "/api/"), "*:development.token")
+        .instanceId(instanceId)
+        .fetchInterval(Duration.ofSeconds(1))
+        .knownOperations(List.of("GetRepl", "CreateRepl"))
+        .build();
   }
 
   @Test

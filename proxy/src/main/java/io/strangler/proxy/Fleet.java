@@ -19,6 +19,7 @@ import io.strangler.flags.FlagSource;
 import io.strangler.flags.FlagVersions;
 import io.strangler.flags.OverridingFlags;
 import io.strangler.flags.PostgresFlags;
+import io.strangler.flags.SharedOverrides;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -32,8 +33,9 @@ import org.slf4j.LoggerFactory;
 /**
  * This instance's part in a fleet of proxies that share one PostgreSQL: its diff counters written
  * per minute for everyone's readiness ({@link FleetCounters}), the fleet's readiness read back
- * ({@link FleetReadiness}) for {@code /admin/readiness} and the cut-over gates, and which flags it
- * applies ({@link FlagVersions}) for {@code /admin/flags}. One small connection pool for the three.
+ * ({@link FleetReadiness}) for {@code /admin/readiness} and the cut-over gates, which flags it
+ * applies ({@link FlagVersions}) for {@code /admin/flags}, and the flag overrides every instance
+ * holds ({@link SharedOverrides}). One small connection pool for the four.
  */
 final class Fleet implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Fleet.class);
@@ -45,6 +47,7 @@ final class Fleet implements AutoCloseable {
   private final FleetCounters counters;
   private final FleetReadiness readiness;
   private final FlagVersions flagVersions;
+  private final SharedOverrides overrides;
   private final AtomicLong gateReadFailures = new AtomicLong();
 
   private Fleet(
@@ -52,12 +55,14 @@ final class Fleet implements AutoCloseable {
       HikariDataSource pool,
       FleetCounters counters,
       FleetReadiness readiness,
-      FlagVersions flagVersions) {
+      FlagVersions flagVersions,
+      SharedOverrides overrides) {
     this.instance = instance;
     this.pool = pool;
     this.counters = counters;
     this.readiness = readiness;
     this.flagVersions = flagVersions;
+    this.overrides = overrides;
   }
 
   /** Joins the fleet on {@code store} as {@code instance}; on failure closes what it opened. */
@@ -96,12 +101,20 @@ final class Fleet implements AutoCloseable {
               () -> shared.map(p -> OptionalLong.of(p.version())).orElse(OptionalLong.empty()),
               clock,
               FLAG_CHECK);
+      // Overrides held over a source the proxies cannot write (Unleash): every instance's.
+      SharedOverrides overrides;
+      try {
+        overrides = SharedOverrides.start(pool, flags, instance, FLAG_CHECK);
+      } catch (RuntimeException e) {
+        versions.close();
+        throw e;
+      }
       log.info(
-          "in the fleet as {}: counters every {}, flags {}",
+          "in the fleet as {}: counters every {}, flags {}, overrides shared",
           instance,
           setup.flushInterval(),
           shared.isPresent() ? "shared" : "this instance's own");
-      return new Fleet(instance, pool, counters, readiness, versions);
+      return new Fleet(instance, pool, counters, readiness, versions, overrides);
     } catch (RuntimeException e) {
       if (counters != null) {
         counters.close();
@@ -226,6 +239,7 @@ final class Fleet implements AutoCloseable {
   @Override
   public void close() {
     try {
+      overrides.close();
       flagVersions.close();
     } finally {
       try {

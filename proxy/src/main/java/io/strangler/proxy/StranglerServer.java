@@ -302,6 +302,8 @@ public final class StranglerServer implements AutoCloseable {
               .config(cutoverConfig)
               .window(health)
               .readiness(gateReadiness)
+              // In a fleet the error-rate and p99 gates read every instance's calls too.
+              .backendsFromReadiness(fleet != null)
               .meterProvider(telemetry.meterProvider());
       if (repairs != null) {
         cutoverBuilder
