@@ -69,6 +69,8 @@ class FleetHaproxyTest {
   private static final int FALL = 3;
   // Above /readyz's own probe timeout (2 s): a slow store makes a slow check, not a failed one.
   private static final Duration CHECK_TIMEOUT = Duration.ofMillis(2500);
+  // The repairer lease: a dead holder is replaced within 4 s (3 s + a renewal).
+  private static final Duration REPAIR_LEASE = Duration.ofSeconds(3);
 
   private final RedisDb redis;
   private final PostgresDb pg;
@@ -83,6 +85,8 @@ class FleetHaproxyTest {
   private int haproxyPort;
   private int statsPort;
   private Path dir;
+  // Chosen by the kill step (the repairer's holder) and the drain step (a survivor).
+  private Instance killed;
 
   FleetHaproxyTest(RedisDb redis, PostgresDb pg) {
     this.redis = redis;
@@ -205,6 +209,10 @@ class FleetHaproxyTest {
             "--shared-flags",
             "--instance-id",
             id,
+            "--state-dir",
+            dir.resolve("state-" + id).toString(),
+            "--repair-lease",
+            REPAIR_LEASE.toString(),
             "--fleet-flush",
             "PT0.5S",
             "--drain-delay",
@@ -531,35 +539,71 @@ class FleetHaproxyTest {
             });
   }
 
+  /** The instance holding the fleet's repairer role, as each instance's /admin/repairs says. */
+  private List<Instance> repairerHolders(List<Instance> among) {
+    List<Instance> out = new ArrayList<>();
+    for (Instance i : among) {
+      try {
+        if (adminJson(i, "/admin/repairs").path("fleet").path("holdsRepairerRole").asBoolean()) {
+          out.add(i);
+        }
+      } catch (UncheckedIOException e) {
+        // not answering: not a holder that can repair
+      }
+    }
+    return out;
+  }
+
   @Test
   @Order(3)
-  void anInstanceKilledMidLoad_losesNoAcknowledgedWrite_andHaproxyRoutesAroundIt()
-      throws Exception {
-    Instance victim = instances.get(1);
+  void
+      theRepairersInstanceKilledMidLoad_losesNoAcknowledgedWrite_haproxyRoutesAroundIt_andTheRoleMoves()
+          throws Exception {
+    await().atMost(Duration.ofSeconds(20)).until(() -> repairerHolders(instances).size() == 1);
+    Instance victim = repairerHolders(instances).getFirst();
+    killed = victim;
+    List<Instance> survivors = instances.stream().filter(i -> i != victim).toList();
     Load load = new Load("c", Duration.ofSeconds(9));
     load.start();
     await().atMost(Duration.ofSeconds(10)).until(() -> load.ok.sum() > 200);
     long killedAt = System.nanoTime();
-    victim.process().destroyForcibly(); // SIGKILL: no drain, no last flush
+    victim.process().destroyForcibly(); // SIGKILL: no drain, no last flush, no lease released
     victim.process().waitFor(10, TimeUnit.SECONDS);
     await()
         .atMost(Duration.ofSeconds(5))
         .pollInterval(Duration.ofMillis(50))
         .until(() -> "DOWN".equals(serverStates().get(victim.id())));
     long downAfterMs = (System.nanoTime() - killedAt) / 1_000_000;
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () -> {
+              int holding = repairerHolders(survivors).size();
+              assertThat(holding).as("repairer holders at once").isLessThanOrEqualTo(1);
+              return holding == 1;
+            });
+    long roleMovedAfterMs = (System.nanoTime() - killedAt) / 1_000_000;
     long failedAtDown = load.failed.sum();
     long okAtDown = load.ok.sum();
     load.runToEnd();
 
     System.out.printf(
-        "killed %s mid-load: HAProxy marked it DOWN after %d ms; %d calls failed (not acknowledged) of %d; %d served after, %d failed after%n",
+        "killed %s (the repairer) mid-load: HAProxy marked it DOWN after %d ms, the repairer role"
+            + " moved to %s after %d ms; %d calls failed (not acknowledged) of %d; %d served after,"
+            + " %d failed after%n",
         victim.id(),
         downAfterMs,
+        repairerHolders(survivors).stream().map(Instance::id).toList(),
+        roleMovedAfterMs,
         load.failed.sum(),
         load.ok.sum() + load.failed.sum(),
         load.ok.sum() - okAtDown,
         load.failed.sum() - failedAtDown);
     assertThat(downAfterMs).isLessThan(3000);
+    assertThat(roleMovedAfterMs)
+        .as("within the lease and a renewal, plus the admin polls")
+        .isLessThan(REPAIR_LEASE.plus(REPAIR_LEASE.dividedBy(3)).plusSeconds(2).toMillis());
     assertThat(load.failed.sum() - failedAtDown)
         .as("once it is DOWN, every call is served: " + load.failures)
         .isZero();
@@ -572,7 +616,9 @@ class FleetHaproxyTest {
   @Test
   @Order(4)
   void aDrainedInstance_stopsGettingCallsBeforeItStops_soNoCallFails() throws Exception {
-    Instance drained = instances.get(2);
+    List<Instance> survivors = instances.stream().filter(i -> i != killed).toList();
+    Instance drained = survivors.get(1);
+    Instance last = survivors.get(0);
     Load load = new Load("d", Duration.ofSeconds(8));
     load.start();
     await().atMost(Duration.ofSeconds(10)).until(() -> load.ok.sum() > 200);
@@ -604,7 +650,7 @@ class FleetHaproxyTest {
     assertEveryAcknowledgedWriteIsThere();
 
     // Its last counters were written at shutdown: the fleet lists it stopped, the survivor live.
-    JsonNode fleet = adminJson(instances.get(0), "/admin/readiness");
+    JsonNode fleet = adminJson(last, "/admin/readiness");
     Map<String, Boolean> live = new TreeMap<>();
     Set<String> stopped = new HashSet<>();
     for (JsonNode i : fleet.path("instances")) {
@@ -613,11 +659,12 @@ class FleetHaproxyTest {
         stopped.add(i.path("instance").asText());
       }
     }
-    assertThat(live).containsEntry("i1", true).containsEntry("i3", false);
+    assertThat(live).containsEntry(last.id(), true).containsEntry(drained.id(), false);
     assertThat(stopped)
         .as("SIGTERM closes cleanly, SIGKILL cannot")
-        .contains("i3")
-        .doesNotContain("i2");
+        .contains(drained.id())
+        .doesNotContain(killed.id());
+    await().atMost(Duration.ofSeconds(10)).until(() -> repairerHolders(List.of(last)).size() == 1);
   }
 
   /**
