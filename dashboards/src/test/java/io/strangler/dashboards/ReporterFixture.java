@@ -80,8 +80,10 @@ final class ReporterFixture implements AutoCloseable {
   final Telemetry telemetry;
   final io.strangler.cutover.Cutover cutover;
   private final io.strangler.dispatch.repair.RepairJournal journal;
-  private final io.strangler.dispatch.repair.Repairer repairer;
+  private final com.zaxxer.hikari.HikariDataSource repairPool;
+  private final io.strangler.dispatch.repair.FleetRepairs repairs;
   private final io.strangler.dispatch.repair.RepairMetrics repairMetrics;
+  private final AutoCloseable fleetRepairMetrics;
   final MismatchStore store;
   final DiffPipeline pipeline;
 
@@ -132,24 +134,37 @@ final class ReporterFixture implements AutoCloseable {
         io.strangler.cutover.Cutover.builder(io.strangler.flags.OverridingFlags.wrap(flags))
             .meterProvider(telemetry.meterProvider())
             .build();
-    // And its repair journal and repairer their figures (an empty journal here).
+    // And its repair journal and repairer their figures (an empty journal here), as `serve`
+    // has them: shared by a fleet (of one) on the PostgreSQL.
     journal =
         new io.strangler.dispatch.repair.RepairJournal(
             io.strangler.dispatch.repair.RepairJournal.Config.in(dir.resolve("repairs")),
             (op, request, answer) -> List.of(),
             Clock.systemUTC());
-    repairer =
-        new io.strangler.dispatch.repair.Repairer(
+    com.zaxxer.hikari.HikariConfig hikari = new com.zaxxer.hikari.HikariConfig();
+    hikari.setJdbcUrl(db.jdbcUrl());
+    hikari.setUsername(db.user());
+    hikari.setPassword(db.password());
+    hikari.setMaximumPoolSize(3);
+    repairPool = new com.zaxxer.hikari.HikariDataSource(hikari);
+    repairs =
+        io.strangler.dispatch.repair.FleetRepairs.start(
+            repairPool,
             journal,
             (key, from) -> io.strangler.dispatch.repair.RepairResult.ALREADY_EQUAL,
             io.strangler.dispatch.repair.Repairer.Config.defaults(),
+            "fixture",
+            io.strangler.dispatch.repair.FleetRepairs.Options.defaults(),
             Clock.systemUTC());
     repairMetrics =
         io.strangler.dispatch.repair.RepairMetrics.register(
             telemetry.meterProvider(),
             journal,
-            repairer,
+            repairs.repairer(),
             Operation.ALL.stream().filter(Operation::isWrite).map(Operation::name).toList());
+    fleetRepairMetrics = repairs.registerMetrics(telemetry.meterProvider());
+    // The fleet's pending count is exported once the shared queue has been read.
+    await().atMost(Duration.ofSeconds(10)).until(() -> repairs.fleetPending().isPresent());
   }
 
   /** Each API's mode for a routing key in its rollout, as the metrics and readiness show it. */
@@ -466,7 +481,13 @@ final class ReporterFixture implements AutoCloseable {
   public void close() {
     release.countDown();
     repairMetrics.close();
-    repairer.close();
+    try {
+      fleetRepairMetrics.close();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+    repairs.close();
+    repairPool.close();
     journal.close();
     cutover.close();
     pipeline.close(Duration.ofSeconds(5));

@@ -50,7 +50,9 @@ import org.slf4j.LoggerFactory;
  * write touched (the control API's ordering keys), and a {@link Repairer} that copies each entity
  * from the authoritative store to the other one through the convergence module's {@link
  * EntitySync}, on connections of its own. Also the journal's admin route, metrics, readiness fields
- * and cut-over gate input.
+ * and cut-over gate input. In a fleet ({@link Setup#fleet()}) the journal is forwarded into the
+ * fleet's shared queue and the repairer works only while this instance holds the repairer lease
+ * ({@link RepairRole}, chosen once here).
  *
  * <p>An entry is repaired from the side that was authoritative for its write, whatever the API's
  * mode is by the time it is repaired: that store answered the client, so it holds what the client

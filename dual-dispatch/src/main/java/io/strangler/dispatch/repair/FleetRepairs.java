@@ -173,10 +173,22 @@ public final class FleetRepairs implements AutoCloseable {
     Lease lease = Lease.start(dataSource, LEASE, holder, options.lease());
     Repairer repairer;
     try {
-      // The settle is the queue's: a claimed row is settled already.
+      // The settle is the queue's: a claimed row is settled already. The lease is checked before
+      // each entity too, not only before each claim: a holder that lost it mid-claim (a stall
+      // longer than the lease) stops at once instead of syncing the rest of its claim beside the
+      // new holder.
+      EntityRepair whileHeld =
+          (key, from) ->
+              lease.held()
+                  ? repair.repair(key, from)
+                  : new RepairResult.Retry("this instance no longer holds the repairer lease");
       repairer =
           new Repairer(
-              queue.source(lease, clock), repair, config.withSettle(Duration.ZERO), clock, lease);
+              queue.source(lease, clock),
+              whileHeld,
+              config.withSettle(Duration.ZERO),
+              clock,
+              lease);
     } catch (RuntimeException e) {
       lease.close();
       throw e;
