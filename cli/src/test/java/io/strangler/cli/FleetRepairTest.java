@@ -55,7 +55,7 @@ import org.junit.jupiter.api.io.TempDir;
  * lease and repairs for all. The holder is killed (SIGKILL) with repairs still waiting: another
  * instance takes the role over within seconds and repairs the rest, the dead one's forwarded
  * entries included; a drift scan then finds 0 differences, and every entity was written by a repair
- * once.
+ * once. The killed instance then restarts on its own state directory and rejoins as a forwarder.
  */
 @ExtendWith(RealServers.class)
 class FleetRepairTest {
@@ -290,6 +290,18 @@ class FleetRepairTest {
         assertThat(admin(i, "/metrics").body()).contains("strangler_repairs_leader 0");
       }
     }
+
+    // The killed instance restarts on its own state directory (its lock died with it): it rejoins
+    // as a forwarder, its journal empty, and the role stays where it is.
+    Instance restarted = start(holder.id(), classpath, seed);
+    instances.add(restarted);
+    awaitReady(restarted);
+    JsonNode back = repairs(restarted);
+    assertThat(back.path("pending").asLong()).as("nothing left in its journal").isZero();
+    await()
+        .during(Duration.ofSeconds(3))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> !holdsRole(restarted) && holdsRole(successor));
   }
 
   private static String id(int n) {
