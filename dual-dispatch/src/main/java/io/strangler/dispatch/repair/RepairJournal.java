@@ -189,12 +189,15 @@ public final class RepairJournal implements OutcomeSink, RepairSource, AutoClose
       }
       lockChannel = lockFile;
       dirLock = taken;
-      id = readOrMakeId(config.dir().resolve("journal.id"));
       data =
           FileChannel.open(
               file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
       channel = data;
-      recover();
+      boolean numbersKnown = recover();
+      // Numbers that cannot be continued (the offset file lost after the journal was emptied)
+      // start again from 1 under a new id, never under one whose numbers were used.
+      id = readOrMakeId(config.dir().resolve("journal.id"), !numbersKnown);
+      writeOffset(committed, committedSeq);
     } catch (IOException | RuntimeException e) {
       closeQuietly(data);
       closeQuietly(lockFile);
@@ -243,8 +246,8 @@ public final class RepairJournal implements OutcomeSink, RepairSource, AutoClose
             });
   }
 
-  private static String readOrMakeId(Path idFile) throws IOException {
-    if (Files.exists(idFile)) {
+  private static String readOrMakeId(Path idFile, boolean makeNew) throws IOException {
+    if (!makeNew && Files.exists(idFile)) {
       String text = Files.readString(idFile, StandardCharsets.UTF_8).trim();
       if (!text.isEmpty()) {
         return text;
@@ -267,8 +270,13 @@ public final class RepairJournal implements OutcomeSink, RepairSource, AutoClose
     }
   }
 
-  /** Reads back what a previous run left: the offset, the entries after it, the marked APIs. */
-  private void recover() throws IOException {
+  /**
+   * Reads back what a previous run left: the offset, the entries after it, the marked APIs. True
+   * when the entry numbers can be continued (the offset file had the last committed number, or an
+   * entry after the offset has one).
+   */
+  private boolean recover() throws IOException {
+    boolean numbersKnown = false;
     long size = channel.size();
     long offset = 0;
     if (Files.exists(offsetFile)) {
@@ -278,6 +286,7 @@ public final class RepairJournal implements OutcomeSink, RepairSource, AutoClose
         String[] parts = text.split("\\s+");
         offset = Math.min(size, Math.max(0, Long.parseLong(parts[0])));
         committedSeq = parts.length > 1 ? Math.max(0, Long.parseLong(parts[1])) : 0;
+        numbersKnown = parts.length > 1;
       } catch (NumberFormatException e) {
         log.warn(
             "repair journal offset file {} is unreadable ({}); repairing from the start",
@@ -300,6 +309,7 @@ public final class RepairJournal implements OutcomeSink, RepairSource, AutoClose
       pendingByOperation.merge(e.operation(), 1L, Long::sum);
     }
     nextSeq = lastSeq + 1;
+    numbersKnown |= lastSeq > 0;
     if (Files.exists(scanFile)) {
       for (String line : Files.readAllLines(scanFile, StandardCharsets.UTF_8)) {
         if (!line.isBlank()) {
@@ -317,6 +327,7 @@ public final class RepairJournal implements OutcomeSink, RepairSource, AutoClose
     if (lines > 0) {
       log.info("repair journal {}: {} entries still to repair", file, lines);
     }
+    return numbersKnown;
   }
 
   private long lastNewline(long size) throws IOException {

@@ -84,6 +84,30 @@ class RepairJournalNumberingTest {
   }
 
   @Test
+  void numbersThatCannotBeContinued_startAgainUnderANewId() throws Exception {
+    String id;
+    try (RepairJournal journal = open()) {
+      id = journal.id();
+      record(journal, "a");
+      List<RepairJournal.Entry> first = next(journal, 1);
+      journal.commit(first.getLast().end(), first.size());
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> Files.size(dir.resolve("repairs.jsonl")) == 0);
+    }
+    // The offset file, which kept the last number of an emptied journal, is lost.
+    Files.delete(dir.resolve("repairs.offset"));
+
+    try (RepairJournal journal = open()) {
+      record(journal, "b");
+      assertThat(next(journal, 1)).extracting(RepairJournal.Entry::seq).containsExactly(1L);
+      assertThat(journal.id())
+          .as("number 1 again, so not under the id whose 1 was forwarded already")
+          .isNotEqualTo(id);
+    }
+  }
+
+  @Test
   void aSecondJournalOnOneDirectory_isRefused_sayingWhatToDo() {
     try (RepairJournal first = open()) {
       assertThatThrownBy(this::open)
