@@ -1,6 +1,8 @@
 package io.strangler.cli;
 
 import io.strangler.api.Operation;
+import io.strangler.dispatch.repair.FleetRepairs;
+import io.strangler.dispatch.repair.Lease;
 import io.strangler.endpoints.PostgresEndpoint;
 import io.strangler.flags.FlagAudit;
 import io.strangler.flags.FlagSource;
@@ -8,6 +10,7 @@ import io.strangler.flags.FlagsFile;
 import io.strangler.flags.Mode;
 import io.strangler.flags.PostgresFlags;
 import io.strangler.proxy.FleetSetup;
+import io.strangler.proxy.RepairWiring;
 import io.strangler.proxy.StranglerServer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,7 +27,7 @@ import picocli.CommandLine.Spec;
 /**
  * {@code serve}'s options for running several instances behind a load balancer
  * (docs/operations.md): the instance's id, how often its counters reach the fleet's numbers, flags
- * shared in PostgreSQL, and the drain on SIGTERM.
+ * shared in PostgreSQL, the repairer lease, and the drain on SIGTERM.
  */
 final class FleetOptions {
   private static final Logger log = LoggerFactory.getLogger(FleetOptions.class);
@@ -61,6 +64,14 @@ final class FleetOptions {
           "On SIGTERM, answer /readyz 503 for this long while still serving, so the load balancer stops sending calls before the proxy stops taking them, ISO-8601; behind a load balancer at least its check interval x fall count (default ${DEFAULT-VALUE}).")
   Duration drainDelay;
 
+  @Option(
+      names = "--repair-lease",
+      paramLabel = "DURATION",
+      defaultValue = "PT6S",
+      description =
+          "How long the fleet's repairer lease lasts after its holder's last renewal (renewed every third of it): the longest another instance waits to take over the repairs of one that died, ISO-8601, 1.5 s .. 5 min (default ${DEFAULT-VALUE}).")
+  Duration repairLease;
+
   /** Checks the options before any store starts. */
   void check(boolean unleash) {
     if (sharedFlags && unleash) {
@@ -70,6 +81,11 @@ final class FleetOptions {
     if (flush.compareTo(Duration.ofMillis(100)) < 0 || flush.compareTo(Duration.ofMinutes(1)) > 0) {
       throw new ParameterException(
           spec.commandLine(), "--fleet-flush must be within PT0.1S .. PT1M, got " + flush);
+    }
+    if (repairLease.compareTo(Duration.ofMillis(1500)) < 0
+        || repairLease.compareTo(Duration.ofMinutes(5)) > 0) {
+      throw new ParameterException(
+          spec.commandLine(), "--repair-lease must be within PT1.5S .. PT5M, got " + repairLease);
     }
     if (drainDelay.isNegative() || drainDelay.compareTo(Duration.ofMinutes(5)) > 0) {
       throw new ParameterException(
@@ -87,6 +103,16 @@ final class FleetOptions {
   /** The diff setup, counting in the fleet's numbers. */
   StranglerServer.DiffSetup diff(StranglerServer.DiffSetup base) {
     return base.withFleet(new FleetSetup(flush));
+  }
+
+  /**
+   * The repairs shared by the fleet: the journal forwarded into the queue in PostgreSQL, one
+   * instance at a time repairing under the lease.
+   */
+  RepairWiring.Setup repairs(RepairWiring.Setup base, String instance) {
+    Lease.Options lease = new Lease.Options(repairLease, repairLease.dividedBy(3));
+    return base.withFleet(
+        new RepairWiring.SharedRepairs(instance, FleetRepairs.Options.defaults().withLease(lease)));
   }
 
   /** The shared flags in {@code postgres}, seeded from {@code seedFile} (when given) if empty. */

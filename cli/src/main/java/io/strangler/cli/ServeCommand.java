@@ -231,14 +231,16 @@ final class ServeCommand implements Callable<Integer> {
     Path journalDir = RepairWiring.journalDir(stateDir);
     RepairJournal.Config journal = RepairJournal.Config.in(journalDir);
     RepairWiring.Setup repairs =
-        RepairWiring.Setup.of(journalDir, stores.redisUri(), stores.postgres())
-            .withJournal(
-                new RepairJournal.Config(
-                    journalDir,
-                    journal.queueCapacity(),
-                    (long) repairJournalMaxMb << 20,
-                    journal.compactBytes()))
-            .withRepairer(repairerConfig(repairRate));
+        fleet.repairs(
+            RepairWiring.Setup.of(journalDir, stores.redisUri(), stores.postgres())
+                .withJournal(
+                    new RepairJournal.Config(
+                        journalDir,
+                        journal.queueCapacity(),
+                        (long) repairJournalMaxMb << 20,
+                        journal.compactBytes()))
+                .withRepairer(repairerConfig(repairRate)),
+            config.instanceId());
     ControlPlane legacy =
         LegacyRedisControlPlane.create(stores.redisUri(), config.authoritativeConnections());
     ControlPlane controlPlane =

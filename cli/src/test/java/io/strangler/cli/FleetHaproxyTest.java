@@ -64,6 +64,8 @@ class FleetHaproxyTest {
   private static final int CLIENTS = 8;
   private static final Duration CHECK_INTER = Duration.ofMillis(300);
   private static final int FALL = 3;
+  // The repairer lease: a dead holder is replaced within 4 s (3 s + a renewal).
+  private static final Duration REPAIR_LEASE = Duration.ofSeconds(3);
 
   private final RedisDb redis;
   private final PostgresDb pg;
@@ -77,6 +79,8 @@ class FleetHaproxyTest {
   private LocalFleet fleet;
   private Process haproxy;
   private int haproxyPort;
+  // Chosen by the kill step (the repairer's holder) and the drain step (a survivor).
+  private LocalFleet.Instance killed;
 
   FleetHaproxyTest(RedisDb redis, PostgresDb pg) {
     this.redis = redis;
@@ -105,7 +109,7 @@ class FleetHaproxyTest {
             seed,
             "hdr(X-Routing-Key)",
             new LocalFleet.Options(
-                CHECK_INTER, FALL, Duration.ofSeconds(2), Duration.ofMillis(500)));
+                CHECK_INTER, FALL, Duration.ofSeconds(2), Duration.ofMillis(500), REPAIR_LEASE));
     instances.addAll(fleet.instances());
     haproxy = fleet.haproxy();
     haproxyPort = fleet.port();
@@ -348,16 +352,35 @@ class FleetHaproxyTest {
             });
   }
 
+  /** The instances holding the fleet's repairer role, as each one's /admin/repairs says. */
+  private List<LocalFleet.Instance> repairerHolders(List<LocalFleet.Instance> among) {
+    List<LocalFleet.Instance> out = new ArrayList<>();
+    for (LocalFleet.Instance i : among) {
+      try {
+        if (adminJson(i, "/admin/repairs").path("fleet").path("holdsRepairerRole").asBoolean()) {
+          out.add(i);
+        }
+      } catch (UncheckedIOException e) {
+        // not answering: not a holder that can repair
+      }
+    }
+    return out;
+  }
+
   @Test
   @Order(3)
-  void anInstanceKilledMidLoad_losesNoAcknowledgedWrite_andHaproxyRoutesAroundIt()
-      throws Exception {
-    LocalFleet.Instance victim = instances.get(1);
+  void
+      theRepairersInstanceKilledMidLoad_losesNoAcknowledgedWrite_haproxyRoutesAroundIt_andTheRoleMoves()
+          throws Exception {
+    await().atMost(Duration.ofSeconds(20)).until(() -> repairerHolders(instances).size() == 1);
+    LocalFleet.Instance victim = repairerHolders(instances).getFirst();
+    killed = victim;
+    List<LocalFleet.Instance> survivors = instances.stream().filter(i -> i != victim).toList();
     Load load = new Load("c", Duration.ofSeconds(9));
     load.start();
     await().atMost(Duration.ofSeconds(10)).until(() -> load.ok.sum() > 200);
     long killedAt = System.nanoTime();
-    victim.process().destroyForcibly(); // SIGKILL: no drain, no last flush
+    victim.process().destroyForcibly(); // SIGKILL: no drain, no last flush, no lease released
     victim.process().waitFor(10, TimeUnit.SECONDS);
     await()
         .atMost(Duration.ofSeconds(5))
@@ -366,17 +389,35 @@ class FleetHaproxyTest {
     long downAfterMs = (System.nanoTime() - killedAt) / 1_000_000;
     long failedAtDown = load.failed.sum();
     long okAtDown = load.ok.sum();
+    // The load goes on meanwhile: the role moves when the dead holder's lease runs out.
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () -> {
+              int holding = repairerHolders(survivors).size();
+              assertThat(holding).as("repairer holders at once").isLessThanOrEqualTo(1);
+              return holding == 1;
+            });
+    long roleMovedAfterMs = (System.nanoTime() - killedAt) / 1_000_000;
     load.runToEnd();
 
     System.out.printf(
-        "killed %s mid-load: HAProxy marked it DOWN after %d ms; %d calls failed (not acknowledged) of %d; %d served after, %d failed after%n",
+        "killed %s (the repairer) mid-load: HAProxy marked it DOWN after %d ms, the repairer role"
+            + " moved to %s after %d ms; %d calls failed (not acknowledged) of %d; %d served after,"
+            + " %d failed after%n",
         victim.id(),
         downAfterMs,
+        repairerHolders(survivors).stream().map(LocalFleet.Instance::id).toList(),
+        roleMovedAfterMs,
         load.failed.sum(),
         load.ok.sum() + load.failed.sum(),
         load.ok.sum() - okAtDown,
         load.failed.sum() - failedAtDown);
     assertThat(downAfterMs).isLessThan(3000);
+    assertThat(roleMovedAfterMs)
+        .as("within the lease and a renewal, plus the admin polls")
+        .isLessThan(REPAIR_LEASE.plus(REPAIR_LEASE.dividedBy(3)).plusSeconds(2).toMillis());
     assertThat(load.failed.sum() - failedAtDown)
         .as("once it is DOWN, every call is served: " + load.failures)
         .isZero();
@@ -389,7 +430,9 @@ class FleetHaproxyTest {
   @Test
   @Order(4)
   void aDrainedInstance_stopsGettingCallsBeforeItStops_soNoCallFails() throws Exception {
-    LocalFleet.Instance drained = instances.get(2);
+    List<LocalFleet.Instance> survivors = instances.stream().filter(i -> i != killed).toList();
+    LocalFleet.Instance drained = survivors.get(1);
+    LocalFleet.Instance last = survivors.get(0);
     Load load = new Load("d", Duration.ofSeconds(8));
     load.start();
     await().atMost(Duration.ofSeconds(10)).until(() -> load.ok.sum() > 200);
@@ -421,7 +464,7 @@ class FleetHaproxyTest {
     assertEveryAcknowledgedWriteIsThere();
 
     // Its last counters were written at shutdown: the fleet lists it stopped, the survivor live.
-    JsonNode fleet = adminJson(instances.get(0), "/admin/readiness");
+    JsonNode fleet = adminJson(last, "/admin/readiness");
     Map<String, Boolean> live = new TreeMap<>();
     Set<String> stopped = new HashSet<>();
     for (JsonNode i : fleet.path("instances")) {
@@ -430,11 +473,12 @@ class FleetHaproxyTest {
         stopped.add(i.path("instance").asText());
       }
     }
-    assertThat(live).containsEntry("i1", true).containsEntry("i3", false);
+    assertThat(live).containsEntry(last.id(), true).containsEntry(drained.id(), false);
     assertThat(stopped)
         .as("SIGTERM closes cleanly, SIGKILL cannot")
-        .contains("i3")
-        .doesNotContain("i2");
+        .contains(drained.id())
+        .doesNotContain(killed.id());
+    await().atMost(Duration.ofSeconds(10)).until(() -> repairerHolders(List.of(last)).size() == 1);
   }
 
   /**

@@ -28,13 +28,22 @@ final class LocalFleet implements AutoCloseable {
 
   /**
    * How the fleet runs: HAProxy's health check ({@code inter}, {@code fall}, {@code timeout check}
-   * above /readyz's own 2 s probe) and each instance's {@code --drain-delay} and {@code
-   * --fleet-flush}.
+   * above /readyz's own 2 s probe) and each instance's {@code --drain-delay}, {@code --fleet-flush}
+   * and {@code --repair-lease}.
    */
-  record Options(Duration checkInter, int fall, Duration drainDelay, Duration fleetFlush) {
-    /** Checks every 300 ms, down after 3; no drain delay; counters flushed every 2 s. */
+  record Options(
+      Duration checkInter,
+      int fall,
+      Duration drainDelay,
+      Duration fleetFlush,
+      Duration repairLease) {
+    /**
+     * Checks every 300 ms, down after 3; no drain delay; counters flushed every 2 s; the repairer
+     * lease of 6 s.
+     */
     static Options defaults() {
-      return new Options(Duration.ofMillis(300), 3, Duration.ZERO, Duration.ofSeconds(2));
+      return new Options(
+          Duration.ofMillis(300), 3, Duration.ZERO, Duration.ofSeconds(2), Duration.ofSeconds(6));
     }
   }
 
@@ -185,6 +194,11 @@ final class LocalFleet implements AutoCloseable {
             options.drainDelay().toString(),
             "--fleet-flush",
             options.fleetFlush().toString(),
+            // Each instance its own repair journal: a second process on one refuses to start.
+            "--state-dir",
+            dir.resolve("state-" + id).toString(),
+            "--repair-lease",
+            options.repairLease().toString(),
             "--pool-size",
             "8",
             "--shadow-pool-size",

@@ -80,9 +80,11 @@ final class ReporterFixture implements AutoCloseable {
   final Telemetry telemetry;
   final io.strangler.cutover.Cutover cutover;
   private final io.strangler.dispatch.repair.RepairJournal journal;
-  private final io.strangler.dispatch.repair.Repairer repairer;
+  private final com.zaxxer.hikari.HikariDataSource repairPool;
+  private final io.strangler.dispatch.repair.FleetRepairs repairs;
   private final io.strangler.dispatch.repair.RepairMetrics repairMetrics;
   private final io.strangler.diff.report.FleetCounters fleetCounters;
+  private final AutoCloseable fleetRepairMetrics;
   final MismatchStore store;
   final DiffPipeline pipeline;
 
@@ -134,24 +136,37 @@ final class ReporterFixture implements AutoCloseable {
             .readiness(pipeline.readiness()::of)
             .meterProvider(telemetry.meterProvider())
             .build();
-    // And its repair journal and repairer their figures (an empty journal here).
+    // And its repair journal and repairer their figures (an empty journal here), as `serve`
+    // has them: shared by a fleet (of one) on the PostgreSQL.
     journal =
         new io.strangler.dispatch.repair.RepairJournal(
             io.strangler.dispatch.repair.RepairJournal.Config.in(dir.resolve("repairs")),
             (op, request, answer) -> List.of(),
             Clock.systemUTC());
-    repairer =
-        new io.strangler.dispatch.repair.Repairer(
+    com.zaxxer.hikari.HikariConfig hikari = new com.zaxxer.hikari.HikariConfig();
+    hikari.setJdbcUrl(db.jdbcUrl());
+    hikari.setUsername(db.user());
+    hikari.setPassword(db.password());
+    hikari.setMaximumPoolSize(3);
+    repairPool = new com.zaxxer.hikari.HikariDataSource(hikari);
+    repairs =
+        io.strangler.dispatch.repair.FleetRepairs.start(
+            repairPool,
             journal,
             (key, from) -> io.strangler.dispatch.repair.RepairResult.ALREADY_EQUAL,
             io.strangler.dispatch.repair.Repairer.Config.defaults(),
+            "fixture",
+            io.strangler.dispatch.repair.FleetRepairs.Options.defaults(),
             Clock.systemUTC());
     repairMetrics =
         io.strangler.dispatch.repair.RepairMetrics.register(
             telemetry.meterProvider(),
             journal,
-            repairer,
+            repairs.repairer(),
             Operation.ALL.stream().filter(Operation::isWrite).map(Operation::name).toList());
+    fleetRepairMetrics = repairs.registerMetrics(telemetry.meterProvider());
+    // The fleet's pending count is exported once the shared queue has been read.
+    await().atMost(Duration.ofSeconds(10)).until(() -> repairs.fleetPending().isPresent());
     // And the fleet counters' writer its own (serve with a shared PostgreSQL).
     fleetCounters =
         io.strangler.diff.report.FleetCounters.open(
@@ -167,7 +182,7 @@ final class ReporterFixture implements AutoCloseable {
   /** {@code GET /admin/repairs} as the proxy answers it: the figures the page reads. */
   JsonNode repairs() {
     io.strangler.dispatch.repair.RepairJournal.Stats j = journal.stats();
-    io.strangler.dispatch.repair.Repairer.Stats r = repairer.stats();
+    io.strangler.dispatch.repair.Repairer.Stats r = repairs.repairer().stats();
     com.fasterxml.jackson.databind.node.ObjectNode out = JSON.createObjectNode();
     out.put("pending", j.pending());
     out.set("pendingByApi", JSON.valueToTree(j.pendingByOperation()));
@@ -492,7 +507,13 @@ final class ReporterFixture implements AutoCloseable {
     release.countDown();
     repairMetrics.close();
     fleetCounters.close();
-    repairer.close();
+    try {
+      fleetRepairMetrics.close();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+    repairs.close();
+    repairPool.close();
     journal.close();
     cutover.close();
     pipeline.close(Duration.ofSeconds(5));

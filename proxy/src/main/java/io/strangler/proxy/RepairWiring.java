@@ -20,6 +20,7 @@ import io.strangler.dispatch.AdminRoutes;
 import io.strangler.dispatch.ApiRegistry;
 import io.strangler.dispatch.ApiSpec;
 import io.strangler.dispatch.OutcomeSink;
+import io.strangler.dispatch.repair.FleetRepairs;
 import io.strangler.dispatch.repair.RepairJournal;
 import io.strangler.dispatch.repair.RepairMetrics;
 import io.strangler.dispatch.repair.RepairResult;
@@ -49,7 +50,9 @@ import org.slf4j.LoggerFactory;
  * write touched (the control API's ordering keys), and a {@link Repairer} that copies each entity
  * from the authoritative store to the other one through the convergence module's {@link
  * EntitySync}, on connections of its own. Also the journal's admin route, metrics, readiness fields
- * and cut-over gate input.
+ * and cut-over gate input. In a fleet ({@link Setup#fleet()}) the journal is forwarded into the
+ * fleet's shared queue and the repairer works only while this instance holds the repairer lease
+ * ({@link RepairRole}, chosen once here).
  *
  * <p>An entry is repaired from the side that was authoritative for its write, whatever the API's
  * mode is by the time it is repaired: that store answered the client, so it holds what the client
@@ -74,19 +77,38 @@ public final class RepairWiring implements AutoCloseable {
    * @param postgres the control plane's PostgreSQL
    * @param timeout every wait of the repairer on a store (whole seconds, at least 1): a store that
    *     stops answering costs a repair that long, then the repair is tried again later
+   * @param fleet null for an instance that repairs its own journal; else the fleet it shares the
+   *     repairs with, through a queue and a lease in {@code postgres}
    */
   public record Setup(
       RepairJournal.Config journal,
       Repairer.Config repairer,
       String redisUrl,
       PostgresEndpoint postgres,
-      Duration timeout) {
+      Duration timeout,
+      SharedRepairs fleet) {
     public Setup {
       Objects.requireNonNull(journal, "journal");
       Objects.requireNonNull(repairer, "repairer");
       Objects.requireNonNull(redisUrl, "redisUrl");
       Objects.requireNonNull(postgres, "postgres");
       Objects.requireNonNull(timeout, "timeout");
+    }
+
+    /** The same, without a fleet. */
+    public Setup(
+        RepairJournal.Config journal,
+        Repairer.Config repairer,
+        String redisUrl,
+        PostgresEndpoint postgres,
+        Duration timeout) {
+      this(journal, repairer, redisUrl, postgres, timeout, null);
+    }
+
+    /** This setup, sharing the repairs with a fleet on {@code postgres}. */
+    public Setup withFleet(SharedRepairs f) {
+      return new Setup(
+          journal, repairer, redisUrl, postgres, timeout, Objects.requireNonNull(f, "fleet"));
     }
 
     /** The journal in {@code dir} and the repairer with their defaults, 5 s waits. */
@@ -100,16 +122,29 @@ public final class RepairWiring implements AutoCloseable {
     }
 
     public Setup withRepairer(Repairer.Config c) {
-      return new Setup(journal, c, redisUrl, postgres, timeout);
+      return new Setup(journal, c, redisUrl, postgres, timeout, fleet);
     }
 
     public Setup withJournal(RepairJournal.Config c) {
-      return new Setup(c, repairer, redisUrl, postgres, timeout);
+      return new Setup(c, repairer, redisUrl, postgres, timeout, fleet);
     }
 
     /** Connections of each store for the repairer's pools: two for each of its threads. */
     int connections() {
       return 2 * repairer.threads();
+    }
+  }
+
+  /**
+   * How an instance of a fleet shares the repairs (docs/convergence.md, "Repairs in a fleet").
+   *
+   * @param instance this instance's id in the fleet
+   * @param options the repairer lease, the shared queue's bound, the forwarding
+   */
+  public record SharedRepairs(String instance, FleetRepairs.Options options) {
+    public SharedRepairs {
+      Objects.requireNonNull(instance, "instance");
+      Objects.requireNonNull(options, "options");
     }
   }
 
@@ -138,8 +173,10 @@ public final class RepairWiring implements AutoCloseable {
   private final List<String> writes;
   private final Stores stores;
   private final RepairJournal journal;
+  private final RepairRole role;
   private final Repairer repairer;
   private RepairMetrics metrics;
+  private AutoCloseable roleMetrics;
   private final AtomicBoolean scanning = new AtomicBoolean();
   private volatile Thread scanThread;
   private volatile ScanRun lastScan;
@@ -158,8 +195,15 @@ public final class RepairWiring implements AutoCloseable {
     try {
       j = new RepairJournal(setup.journal(), touched(TouchedEntities.orderingKeys(apis)), clock);
       EntitySync sync = stores.sync();
-      this.repairer =
-          new Repairer(j, (key, from) -> repair(sync, key, from), setup.repairer(), clock);
+      this.role =
+          RepairRole.start(
+              setup.fleet(),
+              setup.postgres(),
+              j,
+              (key, from) -> repair(sync, key, from),
+              setup.repairer(),
+              clock);
+      this.repairer = role.repairer();
     } catch (RuntimeException e) {
       if (j != null) {
         j.close();
@@ -182,6 +226,7 @@ public final class RepairWiring implements AutoCloseable {
     RepairWiring w = new RepairWiring(Objects.requireNonNull(setup, "setup"), apis, flags, clock);
     try {
       w.metrics = RepairMetrics.register(meters, w.journal, w.repairer, w.writes);
+      w.roleMetrics = w.role.registerMetrics(meters);
     } catch (RuntimeException e) {
       w.close();
       throw e;
@@ -295,7 +340,7 @@ public final class RepairWiring implements AutoCloseable {
    */
   public OptionalLong pendingRepairs(String api) {
     RepairJournal.Stats s = journal.stats();
-    return s.needsScan().isEmpty() ? OptionalLong.of(s.pending()) : OptionalLong.empty();
+    return s.needsScan().isEmpty() ? role.pending(s) : OptionalLong.empty();
   }
 
   /** The last drift scan the proxy ran, for the NEW_ONLY gate: its remaining differences. */
@@ -321,6 +366,7 @@ public final class RepairWiring implements AutoCloseable {
     repairs.put("pending", s.pending());
     repairs.set("needsDriftScan", JSON.valueToTree(s.needsScan()));
     repairs.set("lastDriftScan", JSON.valueToTree(lastScan));
+    role.describe(repairs);
     return out;
   }
 
@@ -386,6 +432,7 @@ public final class RepairWiring implements AutoCloseable {
     ObjectNode scan = out.putObject("driftScan");
     scan.put("running", scanning.get());
     scan.set("last", JSON.valueToTree(lastScan));
+    role.describe(out);
     return out;
   }
 
@@ -488,7 +535,14 @@ public final class RepairWiring implements AutoCloseable {
     if (metrics != null) {
       metrics.close();
     }
-    repairer.close();
+    if (roleMetrics != null) {
+      try {
+        roleMetrics.close();
+      } catch (Exception e) {
+        log.debug("closing the repair role's metrics", e);
+      }
+    }
+    role.close();
     Thread scan = scanThread;
     if (scan != null) {
       scan.interrupt();

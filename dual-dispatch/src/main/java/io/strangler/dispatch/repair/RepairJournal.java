@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,10 +47,13 @@ import org.slf4j.LoggerFactory;
  * as needing a drift scan (kept in a file beside the journal), so no loss goes unnoticed.
  *
  * <p>Files in {@link Config#dir()}: {@code repairs.jsonl} (the entries), {@code repairs.offset}
- * (how far the repairer has got, replaced atomically) and {@code needs-scan.txt} (the APIs that
- * lost entries).
+ * (how far the repairer has got and the sequence number of the last entry it committed, replaced
+ * atomically), {@code needs-scan.txt} (the APIs that lost entries), {@code journal.id} (a random id
+ * made when the directory is first used: with an entry's sequence number it names the entry across
+ * restarts, so that a consumer forwarding entries elsewhere can tell one it forwarded before) and
+ * {@code repairs.lock} (held while the journal is open: one process per directory).
  */
-public final class RepairJournal implements OutcomeSink, AutoCloseable {
+public final class RepairJournal implements OutcomeSink, RepairSource, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RepairJournal.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int FORCE_EVERY = 256;
@@ -88,6 +92,8 @@ public final class RepairJournal implements OutcomeSink, AutoCloseable {
    *
    * @param end the journal offset just past this entry's line (what {@link #commit} takes)
    * @param from the backend that was authoritative for the write: the state to copy
+   * @param seq the entry's number in this journal ({@link #id()}), from 1, growing by one per entry
+   *     across restarts and compactions; 0 for an entry written before journals numbered theirs
    */
   public record Entry(
       long end,
@@ -95,7 +101,8 @@ public final class RepairJournal implements OutcomeSink, AutoCloseable {
       String operation,
       Mode.Backend from,
       String reason,
-      List<String> keys) {}
+      List<String> keys,
+      long seq) {}
 
   /**
    * What the journal holds and has lost.
@@ -123,6 +130,9 @@ public final class RepairJournal implements OutcomeSink, AutoCloseable {
   private final Path file;
   private final Path offsetFile;
   private final Path scanFile;
+  private final String id;
+  private final FileChannel lockChannel;
+  private final FileLock dirLock;
   private final QueueDrain<Pending> writer;
   private final Object lock = new Object();
 
@@ -138,10 +148,13 @@ public final class RepairJournal implements OutcomeSink, AutoCloseable {
   private long committed;
   private long committedLines;
   private long recorded;
+  private long committedSeq;
   private final Set<String> needsScan = new TreeSet<>();
   private final Map<String, Long> pendingByOperation = new TreeMap<>();
 
-  // Writer thread only: what is written but not yet forced to disk.
+  // Writer thread only (set by recover before it starts): the next entry's sequence number, and
+  // what is written but not yet forced to disk.
+  private long nextSeq;
   private long writtenEnd;
   private long writtenLines;
   private final List<String> writtenOperations = new ArrayList<>();
@@ -153,19 +166,50 @@ public final class RepairJournal implements OutcomeSink, AutoCloseable {
     this.file = config.dir().resolve("repairs.jsonl");
     this.offsetFile = config.dir().resolve("repairs.offset");
     this.scanFile = config.dir().resolve("needs-scan.txt");
+    FileChannel lockFile = null;
+    FileChannel data = null;
     try {
       Files.createDirectories(config.dir());
-      channel =
+      lockFile =
+          FileChannel.open(
+              config.dir().resolve("repairs.lock"),
+              StandardOpenOption.CREATE,
+              StandardOpenOption.WRITE);
+      FileLock taken;
+      try {
+        taken = lockFile.tryLock();
+      } catch (java.nio.channels.OverlappingFileLockException e) {
+        taken = null;
+      }
+      if (taken == null) {
+        throw new IllegalStateException(
+            "the repair journal in "
+                + config.dir().toAbsolutePath()
+                + " is open in another process (or twice in this one): give each instance its own state directory");
+      }
+      lockChannel = lockFile;
+      dirLock = taken;
+      data =
           FileChannel.open(
               file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-      recover();
-    } catch (IOException e) {
+      channel = data;
+      boolean numbersKnown = recover();
+      // Numbers that cannot be continued (the offset file lost after the journal was emptied)
+      // start again from 1 under a new id, never under one whose numbers were used.
+      id = readOrMakeId(config.dir().resolve("journal.id"), !numbersKnown);
+      writeOffset(committed, committedSeq);
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(data);
+      closeQuietly(lockFile);
+      if (e instanceof RuntimeException r) {
+        throw r;
+      }
       throw new UncheckedIOException(
           "cannot open the repair journal in "
               + config.dir().toAbsolutePath()
               + ": "
               + e.getMessage(),
-          e);
+          (IOException) e);
     }
     this.writer =
         QueueDrain.start(
@@ -202,14 +246,47 @@ public final class RepairJournal implements OutcomeSink, AutoCloseable {
             });
   }
 
-  /** Reads back what a previous run left: the offset, the entries after it, the marked APIs. */
-  private void recover() throws IOException {
+  private static String readOrMakeId(Path idFile, boolean makeNew) throws IOException {
+    if (!makeNew && Files.exists(idFile)) {
+      String text = Files.readString(idFile, StandardCharsets.UTF_8).trim();
+      if (!text.isEmpty()) {
+        return text;
+      }
+    }
+    String made = java.util.UUID.randomUUID().toString();
+    Path tmp = idFile.resolveSibling("journal.id.tmp");
+    Files.writeString(tmp, made, StandardCharsets.UTF_8);
+    Files.move(tmp, idFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    return made;
+  }
+
+  private static void closeQuietly(FileChannel c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (IOException e) {
+        log.debug("closing", e);
+      }
+    }
+  }
+
+  /**
+   * Reads back what a previous run left: the offset, the entries after it, the marked APIs. True
+   * when the entry numbers can be continued (the offset file had the last committed number, or an
+   * entry after the offset has one).
+   */
+  private boolean recover() throws IOException {
+    boolean numbersKnown = false;
     long size = channel.size();
     long offset = 0;
     if (Files.exists(offsetFile)) {
       String text = Files.readString(offsetFile, StandardCharsets.UTF_8).trim();
       try {
-        offset = Math.min(size, Math.max(0, Long.parseLong(text)));
+        // "<offset>" or "<offset> <sequence number of the last committed entry>"
+        String[] parts = text.split("\\s+");
+        offset = Math.min(size, Math.max(0, Long.parseLong(parts[0])));
+        committedSeq = parts.length > 1 ? Math.max(0, Long.parseLong(parts[1])) : 0;
+        numbersKnown = parts.length > 1;
       } catch (NumberFormatException e) {
         log.warn(
             "repair journal offset file {} is unreadable ({}); repairing from the start",
@@ -225,10 +302,14 @@ public final class RepairJournal implements OutcomeSink, AutoCloseable {
     }
     offset = Math.min(offset, end);
     long lines = 0;
+    long lastSeq = committedSeq;
     for (Entry e : readRange(offset, end, Integer.MAX_VALUE)) {
       lines++;
+      lastSeq = Math.max(lastSeq, e.seq());
       pendingByOperation.merge(e.operation(), 1L, Long::sum);
     }
+    nextSeq = lastSeq + 1;
+    numbersKnown |= lastSeq > 0;
     if (Files.exists(scanFile)) {
       for (String line : Files.readAllLines(scanFile, StandardCharsets.UTF_8)) {
         if (!line.isBlank()) {
@@ -246,6 +327,7 @@ public final class RepairJournal implements OutcomeSink, AutoCloseable {
     if (lines > 0) {
       log.info("repair journal {}: {} entries still to repair", file, lines);
     }
+    return numbersKnown;
   }
 
   private long lastNewline(long size) throws IOException {
@@ -322,6 +404,7 @@ public final class RepairJournal implements OutcomeSink, AutoCloseable {
     line.put("from", e.mode().authoritative().name());
     line.put("reason", p.reason());
     line.put("requestId", e.requestId());
+    line.put("seq", nextSeq);
     ArrayNode k = line.putArray("keys");
     keys.forEach(k::add);
     byte[] data;
@@ -344,6 +427,7 @@ public final class RepairJournal implements OutcomeSink, AutoCloseable {
       }
       writtenEnd += data.length;
       writtenLines++;
+      nextSeq++;
       writtenOperations.add(e.operation());
     } catch (IOException ex) {
       writeFailures.increment();
@@ -397,7 +481,7 @@ public final class RepairJournal implements OutcomeSink, AutoCloseable {
         writtenEnd = 0;
         writtenLines = 0;
         pendingByOperation.clear();
-        writeOffset(0);
+        writeOffset(0, committedSeq);
       } catch (IOException ex) {
         log.warn("cannot compact the repair journal {}", file, ex);
       }
@@ -408,6 +492,7 @@ public final class RepairJournal implements OutcomeSink, AutoCloseable {
    * The next entries after what the repairer has committed, at most {@code max}; waits up to {@code
    * wait} for one when there is none.
    */
+  @Override
   public List<Entry> next(int max, java.time.Duration wait) throws InterruptedException {
     long deadline = System.nanoTime() + wait.toNanos();
     synchronized (lock) {
@@ -465,12 +550,14 @@ public final class RepairJournal implements OutcomeSink, AutoCloseable {
         n.path("op").asText(),
         Mode.Backend.valueOf(n.path("from").asText()),
         n.path("reason").asText(),
-        List.copyOf(keys));
+        List.copyOf(keys),
+        n.path("seq").asLong(0));
   }
 
   /**
    * The repairer is done with every entry up to {@code end} ({@link Entry#end} of the last one).
    */
+  @Override
   public void commit(long end, int entries) {
     synchronized (lock) {
       if (end <= committed || end > durableEnd) {
@@ -481,6 +568,7 @@ public final class RepairJournal implements OutcomeSink, AutoCloseable {
       try {
         for (Entry e : readRange(committed, end, entries)) {
           pendingByOperation.computeIfPresent(e.operation(), (op, n) -> n <= 1 ? null : n - 1);
+          committedSeq = Math.max(committedSeq, e.seq());
         }
       } catch (IOException e) {
         log.warn("cannot read back the repair journal {} to count what was repaired", file, e);
@@ -488,7 +576,7 @@ public final class RepairJournal implements OutcomeSink, AutoCloseable {
       committed = end;
       committedLines += entries;
       try {
-        writeOffset(end);
+        writeOffset(end, committedSeq);
       } catch (IOException e) {
         // The entries will be repaired again after a restart: repairs are idempotent.
         log.warn("cannot save the repair journal offset in {}", offsetFile, e);
@@ -496,9 +584,9 @@ public final class RepairJournal implements OutcomeSink, AutoCloseable {
     }
   }
 
-  private void writeOffset(long end) throws IOException {
+  private void writeOffset(long end, long lastSeq) throws IOException {
     Path tmp = offsetFile.resolveSibling("repairs.offset.tmp");
-    Files.writeString(tmp, Long.toString(end), StandardCharsets.UTF_8);
+    Files.writeString(tmp, end + " " + lastSeq, StandardCharsets.UTF_8);
     Files.move(
         tmp, offsetFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
@@ -556,6 +644,14 @@ public final class RepairJournal implements OutcomeSink, AutoCloseable {
     return config.dir();
   }
 
+  /**
+   * The journal's id, made when its directory was first used and kept across restarts: with {@link
+   * Entry#seq()} it names an entry uniquely.
+   */
+  public String id() {
+    return id;
+  }
+
   public Stats stats() {
     synchronized (lock) {
       return new Stats(
@@ -588,5 +684,11 @@ public final class RepairJournal implements OutcomeSink, AutoCloseable {
     } catch (IOException e) {
       log.warn("cannot close the repair journal {}", file, e);
     }
+    try {
+      dirLock.release();
+    } catch (IOException e) {
+      log.debug("releasing the journal's lock", e);
+    }
+    closeQuietly(lockChannel);
   }
 }

@@ -25,13 +25,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Works through the {@link RepairJournal}: for each batch of entries, copies every entity they name
- * (once, however many entries name it) from the backend that was authoritative for the write to the
- * other one, then commits the batch. When a store cannot be reached the batch is kept and tried
- * again after a back-off that doubles up to a bound, so repairs resume by themselves when the store
- * returns; the entities of the batch already repaired are not repaired again. Rate-limited; one
- * thread reads the journal, and the entities of a batch are repaired by a fixed number of threads
- * of the repairer's own (one entity at a time each).
+ * Works through a {@link RepairSource} (the {@link RepairJournal}, or a fleet's shared queue): for
+ * each batch of entries, copies every entity they name (once, however many entries name it) from
+ * the backend that was authoritative for the write to the other one, then commits the batch. When a
+ * store cannot be reached the batch is kept and tried again after a back-off that doubles up to a
+ * bound, so repairs resume by themselves when the store returns; the entities of the batch already
+ * repaired are not repaired again. Rate-limited; one thread reads the journal, and the entities of
+ * a batch are repaired by a fixed number of threads of the repairer's own (one entity at a time
+ * each).
  */
 public final class Repairer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Repairer.class);
@@ -89,6 +90,10 @@ public final class Repairer implements AutoCloseable {
     public Config withPerSecond(double n) {
       return new Config(batch, n, settle, minBackoff, maxBackoff, threads);
     }
+
+    public Config withSettle(Duration d) {
+      return new Config(batch, perSecond, d, minBackoff, maxBackoff, threads);
+    }
   }
 
   /** What the repairer has done since it started. */
@@ -100,7 +105,7 @@ public final class Repairer implements AutoCloseable {
       String lastProblem,
       Instant lastRepairAt) {}
 
-  private final RepairJournal journal;
+  private final RepairSource journal;
   private final EntityRepair repair;
   private final Config config;
   private final Clock clock;
@@ -131,7 +136,7 @@ public final class Repairer implements AutoCloseable {
    * {@link Lease} that one instance of a fleet holds at a time.
    */
   public Repairer(
-      RepairJournal journal,
+      RepairSource journal,
       EntityRepair repair,
       Config config,
       Clock clock,
