@@ -341,6 +341,9 @@ public final class StranglerServer implements AutoCloseable {
               .sink(sink)
               .admin(admin)
               .start();
+      if (repairs != null) {
+        repairs.awaitShadowWrites(server.pendingShadowWrites(), config.shadowDeadline());
+      }
       return new StranglerServer(server, counts, pipeline, recorder, repairs, owned);
     } catch (RuntimeException e) {
       closeAll(owned, e);
