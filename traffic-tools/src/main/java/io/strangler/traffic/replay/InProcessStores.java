@@ -15,12 +15,15 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /** Opens both backends in this process, on the stores named, for an in-process target. */
 public final class InProcessStores {
+  private static final Duration SHADOW_WAIT = Duration.ofSeconds(5);
+
   private InProcessStores() {}
 
   /**
@@ -79,14 +82,19 @@ public final class InProcessStores {
       controlPlane.close();
       throw new ReplayException("cannot start the repairs: " + e.getMessage(), e);
     }
-    return new InProcessTarget(
-        legacy,
-        controlPlane,
-        clock,
-        "in process: legacy " + redis + ", new " + pg.jdbcUrl(),
-        repairs.wiring().journal(),
-        repairs,
-        sides);
+    InProcessTarget target =
+        new InProcessTarget(
+            legacy,
+            controlPlane,
+            clock,
+            "in process: legacy " + redis + ", new " + pg.jdbcUrl(),
+            repairs.wiring().journal(),
+            repairs,
+            sides);
+    // As serve's repairs wait for the proxy's lanes: at most the proxy's default shadow deadline.
+    ShadowOrder order = target.order();
+    repairs.wiring().awaitShadowWrites((key, backend) -> order.pending(key), SHADOW_WAIT);
+    return target;
   }
 
   /**

@@ -29,6 +29,8 @@ import io.strangler.proxy.ControlApiBinding;
 import io.strangler.proxy.DiffWiring;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -39,9 +41,10 @@ import java.util.function.Supplier;
  * recorded request id and time, so one call gives both the same ids and times it had when
  * recorded), compared with the diff reporter's {@link Classifier} and bundled rules. As the proxy
  * does: the side the recorded mode made authoritative goes first, and a write it refuses is not
- * sent to the other side; a call that differs is read again from both, as the proxy's diff reporter
- * does (a RACE check: up to {@link #RECHECK_ATTEMPTS} times, the k-th after {@code 10 ms ×
- * 2^(k-1)}; a write through its read back, when it has one).
+ * sent to the other side; shadow calls are ordered by the entities they touch ({@link
+ * ShadowOrder}); a call that differs is read again from both, as the proxy's diff reporter does (a
+ * RACE check: up to {@link #RECHECK_ATTEMPTS} times, the k-th after {@code 10 ms × 2^(k-1)}; a
+ * write through its read back, when it has one).
  *
  * <p>Repairs as {@code serve} does (docs/convergence.md, "Repairs in the proxy"), when opened with
  * a {@link RepairWiring}: a write whose shadow failed or answered otherwise is journaled with the
@@ -67,6 +70,7 @@ public final class InProcessTarget implements Target {
   private final OutcomeSink journal;
   private final AutoCloseable repairs;
   private final SidesSeen sides;
+  private final ShadowOrder order = new ShadowOrder();
 
   /** Takes ownership of both planes; {@code clock} stamps calls that have no recorded time. */
   public InProcessTarget(ControlPlane legacy, ControlPlane newer, Clock clock, String description) {
@@ -122,6 +126,11 @@ public final class InProcessTarget implements Target {
     this.rereader = DiffWiring.rereader(APIS, this.legacy, this.newer, clock);
   }
 
+  /** The order of this target's shadow calls. */
+  ShadowOrder order() {
+    return order;
+  }
+
   /** What repairs for this target, closed with it. */
   AutoCloseable repairs() {
     return repairs;
@@ -163,14 +172,25 @@ public final class InProcessTarget implements Target {
     Backend primary = side == Side.LEGACY ? legacy : newer;
     Backend shadow = side == Side.LEGACY ? newer : legacy;
     Timed first = ask(primary, call.operation(), ready.prepared(), stamp);
-    Timed second =
-        write && !(first.observed() instanceof Observed.Answer)
-            ? new Timed(new Observed.Dropped(), null, null, Outcome.NOT_CALLED)
-            : ask(
+    Timed second;
+    if (write && !(first.observed() instanceof Observed.Answer)) {
+      second = new Timed(new Observed.Dropped(), null, null, Outcome.NOT_CALLED);
+    } else {
+      ShadowOrder.Place place =
+          write
+              ? order.write(orderingKeys(call.operation(), ready.prepared(), first))
+              : order.read(ready.prepared().entityKey());
+      try {
+        second =
+            ask(
                 shadow,
                 call.operation(),
                 shadowRequest(write, call.operation(), ready.prepared(), first),
                 stamp);
+      } finally {
+        order.leave(place);
+      }
+    }
     Duration latency = Duration.ofNanos(System.nanoTime() - start);
     if (write) {
       sides.saw(side);
@@ -227,6 +247,21 @@ public final class InProcessTarget implements Target {
       }
     }
     return c;
+  }
+
+  /** What a write's shadow call is ordered by, as the proxy names it (ApiSpec.orderingKeys). */
+  private static Collection<String> orderingKeys(
+      String operation, Prepared prepared, Timed authoritative) {
+    if (!(authoritative.observed() instanceof Observed.Answer a)) {
+      return List.of(prepared.entityKey());
+    }
+    try {
+      Collection<String> keys =
+          APIS.find(operation).map(spec -> spec.orderingKeys(prepared, a.body())).orElse(List.of());
+      return keys.isEmpty() ? List.of(prepared.entityKey()) : keys;
+    } catch (RuntimeException e) {
+      return List.of(prepared.entityKey());
+    }
   }
 
   /** As the proxy derives it: a write's shadow may carry the authoritative decision (ApiSpec). */
