@@ -21,6 +21,7 @@ import io.strangler.dispatch.BadRequest;
 import io.strangler.dispatch.Exchange;
 import io.strangler.dispatch.Outcome;
 import io.strangler.dispatch.OutcomeSink;
+import io.strangler.dispatch.PendingShadowWrites;
 import io.strangler.dispatch.Prepared;
 import io.strangler.dispatch.Reply;
 import io.strangler.dispatch.Stamp;
@@ -123,7 +124,8 @@ public final class InProcessTarget implements Target {
     this.classifier = new Classifier(DiffRules.load(DiffRulesFile.url()));
     this.clock = clock;
     this.description = description;
-    this.rereader = DiffWiring.rereader(APIS, this.legacy, this.newer, clock);
+    PendingShadowWrites placed = (key, backend) -> order.pending(key);
+    this.rereader = DiffWiring.rereader(APIS, this.legacy, this.newer, clock, () -> placed);
   }
 
   /** The order of this target's shadow calls. */
