@@ -14,6 +14,7 @@ import io.strangler.cutover.CutoverConfig;
 import io.strangler.cutover.RollbackConfig;
 import io.strangler.dispatch.ProxyConfig;
 import io.strangler.dispatch.TrafficRecorder;
+import io.strangler.dispatch.repair.RepairJournal;
 import io.strangler.dispatch.repair.Repairer;
 import io.strangler.endpoints.PostgresEndpoint;
 import io.strangler.flags.FlagsFile;
@@ -79,6 +80,21 @@ final class RepairHarness implements AutoCloseable {
       UnaryOperator<ProxyConfig.Builder> proxy,
       Repairer.Config repairer)
       throws Exception {
+    return start(redisUrl, store, audit, dir, mode, topology, proxy, repairer, j -> j);
+  }
+
+  /** As above, with the repair journal's bounds changed by {@code journal}. */
+  static RepairHarness start(
+      String redisUrl,
+      PostgresEndpoint store,
+      PostgresEndpoint audit,
+      Path dir,
+      Mode mode,
+      Topology topology,
+      UnaryOperator<ProxyConfig.Builder> proxy,
+      Repairer.Config repairer,
+      UnaryOperator<RepairJournal.Config> journal)
+      throws Exception {
     try (var j = new redis.clients.jedis.Jedis(URI.create(redisUrl))) {
       j.flushDB();
     }
@@ -124,6 +140,7 @@ final class RepairHarness implements AutoCloseable {
         FlagsFile.allIn(mode, Operation.ALL.stream().map(Operation::name).toList()).toJson());
     RepairWiring.Setup repairs =
         RepairWiring.Setup.of(RepairWiring.journalDir(dir), redisUrl, store).withRepairer(repairer);
+    repairs = repairs.withJournal(journal.apply(repairs.journal()));
     StranglerServer server =
         StranglerServer.start(
             config,

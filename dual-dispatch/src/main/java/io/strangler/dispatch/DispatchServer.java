@@ -216,6 +216,14 @@ public final class DispatchServer implements AutoCloseable {
     return adminAddress().getPort();
   }
 
+  /**
+   * The shadow calls this server holds per entity, queued or running, for a repairer to wait for
+   * (docs/convergence.md, "Queued shadow writes").
+   */
+  public PendingShadowWrites pendingShadowWrites() {
+    return dispatcher::pendingInLane;
+  }
+
   public DispatchStats stats() {
     return dispatcher.stats(
         new DispatchStats.Connections(

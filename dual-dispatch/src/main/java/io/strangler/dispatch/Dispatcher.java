@@ -384,6 +384,11 @@ final class Dispatcher {
     }
   }
 
+  /** Whether a call of {@code key} to {@code target} waits in its lane or runs. */
+  boolean pendingInLane(String key, Mode.Backend target) {
+    return lanes.pendingFor(key, target);
+  }
+
   /** Waits until no authoritative and no shadow call is running or queued. */
   boolean awaitIdle(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();

@@ -158,6 +158,24 @@ final class SerialLanes {
     return queued[0];
   }
 
+  /**
+   * Whether the key's lane holds a call to {@code target}, queued or running. The lane is read
+   * under its key's lock, as every change of it is made (the asker pays for it, not the calls).
+   */
+  boolean pendingFor(String key, Mode.Backend target) {
+    if (!lanes.containsKey(key)) {
+      return false;
+    }
+    boolean[] pending = {false};
+    lanes.computeIfPresent(
+        key,
+        (k, lane) -> {
+          pending[0] = lane.pendingFor(target);
+          return lane;
+        });
+    return pending[0];
+  }
+
   /** Entities with calls queued or running. */
   int busyLanes() {
     return lanes.size();

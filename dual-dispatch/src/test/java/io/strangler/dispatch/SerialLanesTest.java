@@ -89,6 +89,35 @@ class SerialLanesTest {
   }
 
   @Test
+  void pendingFor_isTrueWhileACallOfTheKeyToThatBackendRunsOrWaits_forEveryKeyItJoined()
+      throws InterruptedException {
+    CountDownLatch started = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    lanes.submit(
+        List.of("repl:r", "machine:m"),
+        Mode.Backend.NEW,
+        () -> {
+          started.countDown();
+          try {
+            release.await(10, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+    lanes.submit("repl:r", Mode.Backend.NEW, () -> {});
+    assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+
+    assertThat(lanes.pendingFor("repl:r", Mode.Backend.NEW)).as("running").isTrue();
+    assertThat(lanes.pendingFor("machine:m", Mode.Backend.NEW)).isTrue();
+    assertThat(lanes.pendingFor("repl:r", Mode.Backend.LEGACY)).as("other backend").isFalse();
+    assertThat(lanes.pendingFor("repl:other", Mode.Backend.NEW)).isFalse();
+
+    release.countDown();
+    await().until(() -> !lanes.pendingFor("repl:r", Mode.Backend.NEW));
+    assertThat(lanes.pendingFor("machine:m", Mode.Backend.NEW)).isFalse();
+  }
+
+  @Test
   void aThrowingTask_doesNotStallItsLane() {
     List<String> ran = new CopyOnWriteArrayList<>();
     Thread.UncaughtExceptionHandler quiet = (t, e) -> ran.add("reported " + e.getMessage());

@@ -14,6 +14,7 @@ import io.strangler.dispatch.BadRequest;
 import io.strangler.dispatch.Exchange;
 import io.strangler.dispatch.Outcome;
 import io.strangler.dispatch.OutcomeSink;
+import io.strangler.dispatch.PendingShadowWrites;
 import io.strangler.dispatch.Prepared;
 import io.strangler.dispatch.Reply;
 import io.strangler.dispatch.Stamp;
@@ -22,6 +23,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -101,6 +104,25 @@ public final class DiffWiring {
    */
   public static io.strangler.diff.report.Rereader rereader(
       ApiRegistry apis, Backend legacy, Backend newer, Clock clock) {
+    return rereader(apis, legacy, newer, clock, () -> PendingShadowWrites.NONE);
+  }
+
+  /** The longest a second read waits for the shadow calls of its entity still in the proxy. */
+  static final Duration QUIET_WAIT = Duration.ofMillis(100);
+
+  /**
+   * As above, and each second read waits (at most {@link #QUIET_WAIT}) until the proxy holds no
+   * shadow call of the read's entity, to either backend: a read of a busy entity (a cluster's
+   * machines) otherwise compares the authoritative store with a shadow store still applying the
+   * writes queued for it, and the rechecks run out before the two meet. {@code lanes} is read at
+   * each recheck, since the proxy that answers it starts after the pipeline.
+   */
+  public static io.strangler.diff.report.Rereader rereader(
+      ApiRegistry apis,
+      Backend legacy,
+      Backend newer,
+      Clock clock,
+      Supplier<PendingShadowWrites> lanes) {
     AtomicLong seq = new AtomicLong();
     return new io.strangler.diff.report.Rereader() {
       @Override
@@ -134,6 +156,7 @@ public final class DiffWiring {
         } catch (BadRequest e) {
           return Optional.empty();
         }
+        awaitQuiet(lanes.get(), prepared.entityKey());
         Stamp stamp = new Stamp("recheck-" + seq.incrementAndGet(), clock.instant());
         return Optional.of(
             new Observations(
@@ -142,6 +165,16 @@ public final class DiffWiring {
       }
     };
   }
+
+  private static void awaitQuiet(PendingShadowWrites lanes, String key) {
+    long until = System.nanoTime() + QUIET_WAIT.toNanos();
+    while ((lanes.pending(key, Mode.Backend.LEGACY) || lanes.pending(key, Mode.Backend.NEW))
+        && System.nanoTime() - until < 0) {
+      LockSupport.parkNanos(QUIET_POLL_NANOS);
+    }
+  }
+
+  private static final long QUIET_POLL_NANOS = 2_000_000L;
 
   private static Observed projected(Observed o, UnaryOperator<JsonNode> project) {
     if (!(o instanceof Observed.Answer a)) {

@@ -20,6 +20,7 @@ import io.strangler.dispatch.AdminRoutes;
 import io.strangler.dispatch.ApiRegistry;
 import io.strangler.dispatch.ApiSpec;
 import io.strangler.dispatch.OutcomeSink;
+import io.strangler.dispatch.PendingShadowWrites;
 import io.strangler.dispatch.repair.FleetRepairs;
 import io.strangler.dispatch.repair.RepairJournal;
 import io.strangler.dispatch.repair.RepairMetrics;
@@ -34,13 +35,15 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -151,24 +154,33 @@ public final class RepairWiring implements AutoCloseable {
   /**
    * What the last drift scan run by the proxy found, once it finished.
    *
+   * @param automatic started by the proxy itself (an API needed a drift scan), not by {@code POST
+   *     /admin/repairs/scan}
    * @param found differences the scan found
-   * @param synced entities the repair copied
-   * @param unrepaired entities whose sync failed or kept meeting newer writes
-   * @param remaining differences a second scan still found (0 without one when none were found)
+   * @param synced entities the repair copied (both passes)
+   * @param unrepaired entities of the first pass whose sync failed or kept meeting newer writes
+   * @param remaining differences the second pass (made when the first found some) found and could
+   *     not repair; 0 without one when the first found none
+   * @param types what the last pass saw of each entity type, by the type's name
    * @param error why the scan itself failed, or null
    */
   public record ScanRun(
       Instant startedAt,
       Instant finishedAt,
       Side from,
+      boolean automatic,
       long found,
       long synced,
       long unrepaired,
       long remaining,
+      Map<String, TypeScan> types,
       String error) {}
 
+  /** One entity type in a scan: entities compared, and those that differed. */
+  public record TypeScan(long scanned, long different, long onlyInLegacy, long onlyInNew) {}
+
   private final Setup setup;
-  private final FlagSource flags;
+  private final Supplier<Side> authoritativeForAll;
   private final Clock clock;
   private final List<String> writes;
   private final Stores stores;
@@ -177,14 +189,16 @@ public final class RepairWiring implements AutoCloseable {
   private final Repairer repairer;
   private RepairMetrics metrics;
   private AutoCloseable roleMetrics;
+  private AutoDriftScan autoScan;
   private final AtomicBoolean scanning = new AtomicBoolean();
   private volatile Thread scanThread;
   private volatile ScanRun lastScan;
   private volatile boolean closed;
 
-  private RepairWiring(Setup setup, ApiRegistry apis, FlagSource flags, Clock clock) {
+  private RepairWiring(
+      Setup setup, ApiRegistry apis, Supplier<Side> authoritativeForAll, Clock clock) {
     this.setup = setup;
-    this.flags = flags;
+    this.authoritativeForAll = Objects.requireNonNull(authoritativeForAll, "authoritativeForAll");
     this.clock = clock;
     this.writes =
         apis.all().stream().filter(s -> s.kind() == ApiSpec.Kind.WRITE).map(ApiSpec::name).toList();
@@ -223,10 +237,29 @@ public final class RepairWiring implements AutoCloseable {
    */
   public static RepairWiring start(
       Setup setup, ApiRegistry apis, FlagSource flags, MeterProvider meters, Clock clock) {
-    RepairWiring w = new RepairWiring(Objects.requireNonNull(setup, "setup"), apis, flags, clock);
+    Objects.requireNonNull(flags, "flags");
+    return start(setup, apis, () -> authoritativeForAll(flags), meters, clock);
+  }
+
+  /**
+   * As {@link #start(Setup, ApiRegistry, FlagSource, MeterProvider, Clock)}, for a run with no
+   * flags (the in-process target).
+   *
+   * @param authoritativeForAll the side authoritative for every API now, or null when they differ:
+   *     where a drift scan started without a side copies from
+   */
+  public static RepairWiring start(
+      Setup setup,
+      ApiRegistry apis,
+      Supplier<Side> authoritativeForAll,
+      MeterProvider meters,
+      Clock clock) {
+    RepairWiring w =
+        new RepairWiring(Objects.requireNonNull(setup, "setup"), apis, authoritativeForAll, clock);
     try {
       w.metrics = RepairMetrics.register(meters, w.journal, w.repairer, w.writes);
       w.roleMetrics = w.role.registerMetrics(meters);
+      w.autoScan = AutoDriftScan.start(w, AutoDriftScan.Config.defaults());
     } catch (RuntimeException e) {
       w.close();
       throw e;
@@ -316,6 +349,22 @@ public final class RepairWiring implements AutoCloseable {
       case SyncResult.Failed f -> new RepairResult.Failed(f.ref() + ": " + f.reason());
       case SyncResult.WouldSync w -> new RepairResult.Failed(w.ref() + ": the sync only planned");
     };
+  }
+
+  // ------------------------------------------------------------------ queued shadow writes
+
+  /** The longest a repair waits for the shadow writes of its entity that the proxy holds. */
+  static final Duration MAX_QUIET_WAIT = Duration.ofSeconds(5);
+
+  /**
+   * Makes each repair wait until the proxy holds no shadow write of its entity (queued or running)
+   * to the store it writes, at most {@code shadowDeadline} (the longest a shadow write may wait in
+   * its lane) and never more than {@link #MAX_QUIET_WAIT}. Called once the proxy is up: the
+   * repairer starts before it, to repair what a previous run left.
+   */
+  public void awaitShadowWrites(PendingShadowWrites pending, Duration shadowDeadline) {
+    repairer.awaitShadowWrites(
+        pending, shadowDeadline.compareTo(MAX_QUIET_WAIT) < 0 ? shadowDeadline : MAX_QUIET_WAIT);
   }
 
   // ------------------------------------------------------------------ what the proxy reads
@@ -420,6 +469,9 @@ public final class RepairWiring implements AutoCloseable {
     out.put("alreadyEqual", r.alreadyEqual());
     out.put("retried", r.retries());
     out.put("failed", r.failed());
+    Repairer.Deferrals d = repairer.deferrals();
+    out.put("deferred", d.deferred());
+    out.put("repairedWhileQueued", d.repairedWhileQueued());
     ObjectNode lost = out.putObject("lost");
     lost.put("queueFull", j.lostQueueFull());
     lost.put("fileFull", j.lostFileFull());
@@ -431,6 +483,8 @@ public final class RepairWiring implements AutoCloseable {
     out.put("perSecond", setup.repairer().perSecond());
     ObjectNode scan = out.putObject("driftScan");
     scan.put("running", scanning.get());
+    scan.put("automaticStarted", autoScan == null ? 0 : autoScan.started());
+    scan.put("waiting", autoScan == null ? null : autoScan.waiting());
     scan.set("last", JSON.valueToTree(lastScan));
     role.describe(out);
     return out;
@@ -438,8 +492,13 @@ public final class RepairWiring implements AutoCloseable {
 
   // ------------------------------------------------------------------ drift scan on demand
 
-  /** The side authoritative for every API now, or null when they differ (or some is split). */
-  private Side authoritativeForAll() {
+  /** The side authoritative for every API now, or null when they differ. */
+  Side authoritativeForAll() {
+    return authoritativeForAll.get();
+  }
+
+  /** The side authoritative for every API of {@code flags}, or null when they differ. */
+  private static Side authoritativeForAll(FlagSource flags) {
     Mode.Backend side = null;
     for (ApiFlag f : flags.snapshot().apis()) {
       if (f.inRollout() == null || f.outsideRollout() == null) {
@@ -458,14 +517,14 @@ public final class RepairWiring implements AutoCloseable {
 
   /**
    * Starts a drift scan and repair of every entity from {@code from}, rate-limited like the
-   * repairer, on a thread and connections of its own; when a second scan afterwards finds no
-   * difference, the APIs that had lost entries no longer need one. False when one is running.
+   * repairer, on a thread and connections of its own; when it leaves no difference unrepaired, the
+   * APIs that had lost entries before it started no longer need one. False when one is running.
    */
   boolean startScan(Side from) {
     if (closed || !scanning.compareAndSet(false, true)) {
       return false;
     }
-    Set<String> marked = journal.needsScan();
+    RepairJournal.Marks marks = journal.marks();
     scanThread =
         Thread.ofPlatform()
             .name("repair-drift-scan")
@@ -473,7 +532,7 @@ public final class RepairWiring implements AutoCloseable {
             .start(
                 () -> {
                   try {
-                    lastScan = scan(from, marked);
+                    lastScan = scan(from, marks, false);
                   } finally {
                     scanning.set(false);
                   }
@@ -481,57 +540,111 @@ public final class RepairWiring implements AutoCloseable {
     return true;
   }
 
-  private ScanRun scan(Side from, Set<String> marked) {
+  /**
+   * Runs a drift scan and repair on the caller's thread (the automatic scan's); null when one is
+   * running already or the wiring is closing.
+   */
+  ScanRun runScan(Side from) {
+    if (closed || !scanning.compareAndSet(false, true)) {
+      return null;
+    }
+    try {
+      ScanRun run = scan(from, journal.marks(), true);
+      lastScan = run;
+      return run;
+    } finally {
+      scanning.set(false);
+    }
+  }
+
+  /** What needs a drift scan now: the APIs that lost journal entries. */
+  RepairJournal.Marks marks() {
+    return journal.marks();
+  }
+
+  /**
+   * Scans and repairs from {@code from}; when that found differences, a second pass (scan and
+   * repair again) checks what is left: under load a scan also sees writes whose shadow is still on
+   * its way, which the second pass finds already equal or copies again. What neither pass could
+   * repair remains.
+   */
+  private ScanRun scan(Side from, RepairJournal.Marks marked, boolean automatic) {
     Instant started = clock.instant();
     DriftScanner.Options all = DriftScanner.Options.all();
     DriftScanner.Options options =
         new DriftScanner.Options(
             all.types(), 0, setup.repairer().perSecond(), all.batch(), all.examples());
+    DriftRepair.Options repair = new DriftRepair.Options(options, from, false, 0);
     // A connection of each store for the scan's stream, others for the syncs it makes meanwhile.
     try (Stores own = Stores.open(setup.redisUrl(), setup.postgres(), 4, clock, setup.timeout())) {
-      DriftRepair.Report repaired =
-          own.repair()
-              .repair(new DriftRepair.Options(options, from, false, 0), DriftScanner.Progress.NONE);
-      long found = repaired.scan().drifted();
-      long remaining = found;
+      DriftRepair.Report first = own.repair().repair(repair, DriftScanner.Progress.NONE);
+      long found = first.scan().drifted();
+      long synced = first.count(DriftRepair.Outcome.SYNCED);
+      long unrepaired = unrepaired(first);
+      DriftRepair.Report last = first;
+      long remaining = unrepaired;
       if (found > 0) {
-        DriftReport again = own.scanner().scan(options);
-        remaining = again.drifted();
+        last = own.repair().repair(repair, DriftScanner.Progress.NONE);
+        synced += last.count(DriftRepair.Outcome.SYNCED);
+        remaining = unrepaired(last);
       }
       if (remaining == 0) {
         journal.scanned(marked);
       }
-      long unrepaired =
-          repaired.count(DriftRepair.Outcome.FAILED) + repaired.count(DriftRepair.Outcome.CONFLICT);
       log.info(
-          "drift scan from {}: {} differences found, {} synced, {} not repaired, {} remain",
+          "drift scan from {}{}: {} differences found, {} synced, {} not repaired, {} remain",
           from,
+          automatic ? " (automatic)" : "",
           found,
-          repaired.count(DriftRepair.Outcome.SYNCED),
+          synced,
           unrepaired,
           remaining);
-      if (unrepaired > 0) {
-        log.warn("drift repair from {}:\n{}", from, repaired.toText());
+      if (remaining > 0) {
+        log.warn("drift repair from {}:\n{}", from, last.toText());
       }
       return new ScanRun(
           started,
           clock.instant(),
           from,
+          automatic,
           found,
-          repaired.count(DriftRepair.Outcome.SYNCED),
+          synced,
           unrepaired,
           remaining,
+          types(last.scan()),
           null);
     } catch (Exception e) {
-      log.warn("drift scan from {} failed", from, e);
-      return new ScanRun(started, clock.instant(), from, 0, 0, 0, 0, String.valueOf(e));
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      log.warn("drift scan from {} failed: {}", from, String.valueOf(e));
+      return new ScanRun(
+          started, clock.instant(), from, automatic, 0, 0, 0, 0, Map.of(), String.valueOf(e));
     }
+  }
+
+  private static long unrepaired(DriftRepair.Report r) {
+    return r.count(DriftRepair.Outcome.FAILED) + r.count(DriftRepair.Outcome.CONFLICT);
+  }
+
+  private static Map<String, TypeScan> types(DriftReport scan) {
+    Map<String, TypeScan> out = new LinkedHashMap<>();
+    scan.types()
+        .forEach(
+            (type, r) ->
+                out.put(
+                    type.cliName(),
+                    new TypeScan(r.scanned(), r.different(), r.onlyInLegacy(), r.onlyInNew())));
+    return out;
   }
 
   /** Stops the repairer and any drift scan, then closes the journal and the repairer's pools. */
   @Override
   public void close() {
     closed = true;
+    if (autoScan != null) {
+      autoScan.close();
+    }
     if (metrics != null) {
       metrics.close();
     }

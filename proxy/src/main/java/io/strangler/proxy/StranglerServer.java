@@ -27,6 +27,7 @@ import io.strangler.dispatch.Backend;
 import io.strangler.dispatch.CountingSink;
 import io.strangler.dispatch.DispatchServer;
 import io.strangler.dispatch.OutcomeSink;
+import io.strangler.dispatch.PendingShadowWrites;
 import io.strangler.dispatch.ProxyConfig;
 import io.strangler.dispatch.TrafficRecorder;
 import io.strangler.endpoints.PostgresEndpoint;
@@ -45,6 +46,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 /**
@@ -243,6 +245,8 @@ public final class StranglerServer implements AutoCloseable {
               : ControlApiBinding.backend(controlPlaneShadow);
       Telemetry telemetry = Telemetry.create();
       owned.add(telemetry);
+      // The proxy's lanes, for repairs and rechecks to wait for: set once the proxy is up.
+      AtomicReference<PendingShadowWrites> lanes = new AtomicReference<>(PendingShadowWrites.NONE);
       RepairWiring repairs =
           repairSetup == null
               ? null
@@ -285,7 +289,8 @@ public final class StranglerServer implements AutoCloseable {
           DiffPipeline.builder(diff.config())
               .clock(diff.clock())
               .rereader(
-                  DiffWiring.rereader(apis, legacyShadowBackend, newShadowBackend, diff.clock()))
+                  DiffWiring.rereader(
+                      apis, legacyShadowBackend, newShadowBackend, diff.clock(), lanes::get))
               .meterProvider(telemetry.meterProvider())
               .modes(() -> modes(flags))
               .samples(samples)
@@ -344,6 +349,10 @@ public final class StranglerServer implements AutoCloseable {
               .sink(sink)
               .admin(admin)
               .start();
+      lanes.set(server.pendingShadowWrites());
+      if (repairs != null) {
+        repairs.awaitShadowWrites(server.pendingShadowWrites(), config.shadowDeadline());
+      }
       return new StranglerServer(server, counts, pipeline, recorder, repairs, owned);
     } catch (RuntimeException e) {
       closeAll(owned, e);

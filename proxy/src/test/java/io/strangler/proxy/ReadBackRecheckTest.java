@@ -1,6 +1,7 @@
 package io.strangler.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.strangler.api.CallContext;
@@ -113,6 +114,43 @@ class ReadBackRecheckTest {
             new Observations(new Observed.Answer(answer), new Observed.Answer(stale)),
             () -> again)
         .verdict();
+  }
+
+  @Test
+  void aSecondRead_waitsWhileTheProxyHoldsAShadowCallOfItsEntity_andReadsWhatItWrote()
+      throws Exception {
+    java.util.concurrent.atomic.AtomicBoolean queued =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
+    io.strangler.dispatch.PendingShadowWrites lanes =
+        (key, backend) -> queued.get() && key.equals("cluster:us-1");
+    Rereader waiting =
+        DiffWiring.rereader(
+            ControlApiBinding.registry(),
+            ControlApiBinding.backend(legacy),
+            ControlApiBinding.backend(controlPlane),
+            Clock.fixed(NOW, ZoneOffset.UTC),
+            () -> lanes);
+    legacy.heartbeat(new HeartbeatRequest("m-1", 40.0), ctx("beat-2"));
+    // The shadow heartbeat is "in the lane" and lands while the recheck waits for it.
+    Thread shadow =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  await()
+                      .pollDelay(java.time.Duration.ofMillis(30))
+                      .atMost(java.time.Duration.ofSeconds(5))
+                      .until(() -> true);
+                  controlPlane.heartbeat(new HeartbeatRequest("m-1", 40.0), ctx("beat-2"));
+                  queued.set(false);
+                });
+    long start = System.nanoTime();
+    Optional<Observations> again =
+        waiting.reread("ListMachines", json(Map.of("cluster", "us-1")), null);
+    shadow.join(java.time.Duration.ofSeconds(10));
+
+    assertThat(System.nanoTime() - start).as("waited for the lane").isGreaterThan(20_000_000L);
+    assertThat(again).isPresent();
+    assertThat(again.get().legacySide()).isEqualTo(again.get().newSide());
   }
 
   @Test

@@ -23,6 +23,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -150,6 +151,10 @@ public final class RepairJournal implements OutcomeSink, RepairSource, AutoClose
   private long recorded;
   private long committedSeq;
   private final Set<String> needsScan = new TreeSet<>();
+  // Guarded by lock: how many entries were lost so far (in this run), and the count at each marked
+  // operation's last loss, so that a scan clears only the marks it started after.
+  private long losses;
+  private final Map<String, Long> lastLoss = new HashMap<>();
   private final Map<String, Long> pendingByOperation = new TreeMap<>();
 
   // Writer thread only (set by recover before it starts): the next entry's sequence number, and
@@ -593,6 +598,7 @@ public final class RepairJournal implements OutcomeSink, RepairSource, AutoClose
 
   private void markNeedsScan(String operation) {
     synchronized (lock) {
+      lastLoss.put(operation, ++losses);
       if (!needsScan.add(operation)) {
         return;
       }
@@ -609,6 +615,58 @@ public final class RepairJournal implements OutcomeSink, RepairSource, AutoClose
   public void scanned(Set<String> operations) {
     synchronized (lock) {
       if (needsScan.removeAll(operations)) {
+        try {
+          Files.write(scanFile, needsScan, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+          log.warn("cannot save {}", scanFile, e);
+        }
+      }
+    }
+  }
+
+  /**
+   * The operations that need a drift scan now, and how far their losses had got: what {@link
+   * #scanned(Marks)} clears once a scan that started after this has found the stores equal.
+   */
+  public record Marks(Map<String, Long> lastLoss) {
+    public Marks {
+      lastLoss = Map.copyOf(lastLoss);
+    }
+
+    public Set<String> operations() {
+      return lastLoss.keySet();
+    }
+
+    public boolean isEmpty() {
+      return lastLoss.isEmpty();
+    }
+  }
+
+  /** The marks a drift scan starting now would clear. */
+  public Marks marks() {
+    synchronized (lock) {
+      Map<String, Long> m = new HashMap<>();
+      for (String op : needsScan) {
+        m.put(op, lastLoss.getOrDefault(op, 0L));
+      }
+      return new Marks(m);
+    }
+  }
+
+  /**
+   * A drift scan and repair that started when {@code before} was taken found the stores equal: its
+   * operations no longer need one, unless they lost another entry since (the scan may have passed
+   * that entry's entities already).
+   */
+  public void scanned(Marks before) {
+    synchronized (lock) {
+      boolean changed = false;
+      for (Map.Entry<String, Long> e : before.lastLoss().entrySet()) {
+        if (lastLoss.getOrDefault(e.getKey(), 0L).equals(e.getValue())) {
+          changed |= needsScan.remove(e.getKey());
+        }
+      }
+      if (changed) {
         try {
           Files.write(scanFile, needsScan, StandardCharsets.UTF_8);
         } catch (IOException e) {

@@ -1,5 +1,6 @@
 package io.strangler.dispatch.repair;
 
+import io.strangler.dispatch.PendingShadowWrites;
 import io.strangler.flags.Mode;
 import java.time.Clock;
 import java.time.Duration;
@@ -8,8 +9,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -37,6 +40,8 @@ import org.slf4j.LoggerFactory;
 public final class Repairer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Repairer.class);
   private static final Duration GATE_WAIT = Duration.ofMillis(200);
+  private static final long QUIET_POLL_MS = 10;
+  private static final Duration QUIET_POLL = Duration.ofMillis(QUIET_POLL_MS);
 
   /**
    * How fast and how patient.
@@ -114,6 +119,10 @@ public final class Repairer implements AutoCloseable {
   private final ExecutorService workers;
   private final long intervalNanos;
   private volatile boolean closing;
+  private volatile PendingShadowWrites waitFor = PendingShadowWrites.NONE;
+  private volatile long quietWaitNanos;
+  private final LongAdder deferred = new LongAdder();
+  private final LongAdder repairedWhileQueued = new LongAdder();
 
   private final LongAdder repaired = new LongAdder();
   private final LongAdder alreadyEqual = new LongAdder();
@@ -204,7 +213,11 @@ public final class Repairer implements AutoCloseable {
     return !closing;
   }
 
-  /** Repairs every entity the batch names; false when one must be tried again later. */
+  /**
+   * Repairs every entity the batch names; false when one must be tried again later. An entity whose
+   * shadow writes the proxy still holds is put off until they are done (see {@link
+   * #awaitShadowWrites}), while the others go ahead; past the wait's bound it is repaired anyway.
+   */
   private boolean repairAll(List<RepairJournal.Entry> entries) {
     if (entries.getFirst().end() != batchStart) {
       batchStart = entries.getFirst().end();
@@ -218,13 +231,48 @@ public final class Repairer implements AutoCloseable {
     }
     distinct.removeAll(done);
     List<Target> targets = List.copyOf(distinct);
+    long waitUntil = System.nanoTime() + quietWaitNanos;
+    while (true) {
+      boolean waitForQuiet = System.nanoTime() - waitUntil < 0;
+      List<Target> round = repairRound(targets, waitForQuiet);
+      if (round == null) {
+        return false;
+      }
+      if (round.isEmpty()) {
+        return true;
+      }
+      targets = round;
+      pause(QUIET_POLL);
+      if (closing) {
+        return false;
+      }
+    }
+  }
+
+  /**
+   * One pass over {@code targets} by the repair threads. With {@code waitForQuiet}, a target whose
+   * shadow writes are still queued or running is left for the next round. Returns the targets put
+   * off; null when one must be tried again later (or closing).
+   */
+  private List<Target> repairRound(List<Target> targets, boolean waitForQuiet) {
+    PendingShadowWrites pending = waitFor;
+    Queue<Target> putOff = new ConcurrentLinkedQueue<>();
     AtomicInteger next = new AtomicInteger();
     AtomicBoolean postponed = new AtomicBoolean();
     Runnable work =
         () -> {
           int i;
           while (!closing && !postponed.get() && (i = next.getAndIncrement()) < targets.size()) {
-            if (!repairOne(targets.get(i))) {
+            Target t = targets.get(i);
+            if (pending.pending(t.key(), other(t.from()))) {
+              if (waitForQuiet) {
+                deferred.increment();
+                putOff.add(t);
+                continue;
+              }
+              repairedWhileQueued.increment();
+            }
+            if (!repairOne(t)) {
               postponed.set(true);
             }
           }
@@ -241,14 +289,49 @@ public final class Repairer implements AutoCloseable {
           f.get();
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          return false;
+          return null;
         } catch (ExecutionException e) {
           problem("a repair thread failed: " + e.getCause());
           postponed.set(true);
         }
       }
     }
-    return !closing && !postponed.get() && next.get() >= targets.size();
+    return closing || postponed.get() || next.get() < targets.size() ? null : List.copyOf(putOff);
+  }
+
+  private static Mode.Backend other(Mode.Backend b) {
+    return b == Mode.Backend.LEGACY ? Mode.Backend.NEW : Mode.Backend.LEGACY;
+  }
+
+  /**
+   * Makes each repair wait until the proxy holds no shadow write of its entity to the store it
+   * writes, queued or running: a repair copies the authoritative state of now, and an older shadow
+   * write landing after it would show the older state again until the newer ones land. The entities
+   * of a batch that are quiet go first; the others are looked at again every {@value
+   * #QUIET_POLL_MS} ms, and repaired anyway once {@code atMost} has passed since the batch began
+   * (an entity written without pause must not hold the journal back; counted in {@link
+   * Deferrals#repairedWhileQueued}). Set once the proxy is up, since the repairer starts before it.
+   */
+  public void awaitShadowWrites(PendingShadowWrites pending, Duration atMost) {
+    Objects.requireNonNull(pending, "pending");
+    if (atMost.isNegative()) {
+      throw new IllegalArgumentException("atMost must not be negative, got " + atMost);
+    }
+    this.quietWaitNanos = atMost.toNanos();
+    this.waitFor = pending;
+  }
+
+  /**
+   * How often repairs waited for queued shadow writes.
+   *
+   * @param deferred times an entity was put off because a shadow write of it was queued or running
+   * @param repairedWhileQueued entities repaired with shadow writes still queued, once the wait's
+   *     bound had passed
+   */
+  public record Deferrals(long deferred, long repairedWhileQueued) {}
+
+  public Deferrals deferrals() {
+    return new Deferrals(deferred.sum(), repairedWhileQueued.sum());
   }
 
   /** One entity; false when it must be tried again later. */

@@ -207,6 +207,97 @@ class RepairJournalTest {
   }
 
   @Test
+  void aScanClearsOnlyTheMarksSetBeforeItBegan_notAnEntryLostWhileItRan() throws Exception {
+    RepairJournal.Config tiny = new RepairJournal.Config(dir, 1_000, 1024, 0);
+    try (RepairJournal journal = open(tiny)) {
+      for (int i = 0; i < 50; i++) {
+        journal.accept(write("e" + i, Mode.SHADOW, OK, new Outcome.TimedOut(Duration.ZERO)));
+      }
+      await().atMost(WAIT).until(() -> !journal.marks().isEmpty());
+      RepairJournal.Marks atScanStart = journal.marks();
+      assertThat(atScanStart.operations()).containsExactly("Put");
+      long lost = journal.stats().lostFileFull();
+
+      journal.accept(write("late", Mode.SHADOW, OK, new Outcome.TimedOut(Duration.ZERO)));
+      await().atMost(WAIT).until(() -> journal.stats().lostFileFull() > lost);
+      journal.scanned(atScanStart);
+      assertThat(journal.needsScan()).as("an entry was lost after the scan began").contains("Put");
+
+      journal.scanned(journal.marks());
+      assertThat(journal.needsScan()).isEmpty();
+      assertThat(journal.marks().isEmpty()).isTrue();
+    }
+  }
+
+  @Test
+  void repairer_putsOffAnEntityWhoseShadowWritesAreQueued_repairsTheOthersMeanwhile()
+      throws Exception {
+    Set<String> busy = ConcurrentHashMap.newKeySet();
+    List<String> order = java.util.Collections.synchronizedList(new ArrayList<>());
+    EntityRepair repair =
+        (key, from) -> {
+          order.add(key);
+          return RepairResult.REPAIRED;
+        };
+    Repairer.Config fast =
+        new Repairer.Config(
+            64, 10_000, Duration.ZERO, Duration.ofMillis(10), Duration.ofMillis(50), 2);
+    AtomicBoolean go = new AtomicBoolean();
+    try (RepairJournal journal = open(new RepairJournal.Config(dir, 1_000, 1L << 20, 1));
+        Repairer repairer = new Repairer(journal, repair, fast, Clock.systemUTC(), go::get)) {
+      // The queued writes are the shadow's: to NEW for a write made in SHADOW.
+      repairer.awaitShadowWrites(
+          (key, target) -> target == Mode.Backend.NEW && busy.contains(key), WAIT.multipliedBy(3));
+      busy.add("k:hot");
+      journal.accept(write("hot", Mode.SHADOW, OK, new Outcome.TimedOut(Duration.ZERO)));
+      journal.accept(write("cold", Mode.SHADOW, OK, new Outcome.TimedOut(Duration.ZERO)));
+      await().atMost(WAIT).until(() -> journal.pending() == 2);
+      go.set(true); // one batch of both
+
+      await().atMost(WAIT).until(() -> order.contains("k:cold"));
+      await().atMost(WAIT).until(() -> repairer.deferrals().deferred() >= 3);
+      assertThat(order)
+          .as("not repaired while its shadow writes are queued")
+          .doesNotContain("k:hot");
+      assertThat(journal.pending()).as("the batch waits for it").isEqualTo(2);
+
+      busy.remove("k:hot");
+
+      await().atMost(WAIT).until(() -> journal.pending() == 0);
+      assertThat(order).containsExactly("k:cold", "k:hot");
+      assertThat(repairer.deferrals().repairedWhileQueued()).isZero();
+    }
+  }
+
+  @Test
+  void repairer_repairsAnEntityWhoseShadowWritesNeverStop_onceTheWaitsBoundHasPassed()
+      throws Exception {
+    List<String> repaired = java.util.Collections.synchronizedList(new ArrayList<>());
+    EntityRepair repair =
+        (key, from) -> {
+          repaired.add(key);
+          return RepairResult.REPAIRED;
+        };
+    Repairer.Config fast =
+        new Repairer.Config(
+            64, 10_000, Duration.ZERO, Duration.ofMillis(10), Duration.ofMillis(50), 1);
+    try (RepairJournal journal = open(new RepairJournal.Config(dir, 1_000, 1L << 20, 1));
+        Repairer repairer = new Repairer(journal, repair, fast, Clock.systemUTC())) {
+      repairer.awaitShadowWrites((key, target) -> true, Duration.ofMillis(300));
+      long start = System.nanoTime();
+      journal.accept(write("always", Mode.NEW_PRIMARY, OK, new Outcome.TimedOut(Duration.ZERO)));
+
+      await().atMost(WAIT).until(() -> journal.pending() == 0);
+      assertThat(System.nanoTime() - start)
+          .as("waited for the bound")
+          .isGreaterThanOrEqualTo(Duration.ofMillis(300).toNanos());
+      assertThat(repaired).containsExactly("k:always");
+      assertThat(repairer.deferrals().deferred()).isPositive();
+      assertThat(repairer.deferrals().repairedWhileQueued()).isEqualTo(1);
+    }
+  }
+
+  @Test
   void eightConcurrentWriters_loseNoEntry() throws Exception {
     int threads = 8;
     int each = 500;

@@ -1,17 +1,29 @@
 package io.strangler.traffic.replay;
 
+import io.opentelemetry.api.metrics.MeterProvider;
 import io.strangler.api.ControlPlane;
 import io.strangler.api.model.Topology;
 import io.strangler.controlplane.PostgresControlPlane;
+import io.strangler.convergence.Side;
 import io.strangler.endpoints.PostgresEndpoint;
 import io.strangler.legacy.LegacyRedisControlPlane;
+import io.strangler.proxy.ControlApiBinding;
+import io.strangler.proxy.RepairWiring;
 import io.strangler.proxy.Topologies;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 /** Opens both backends in this process, on the stores named, for an in-process target. */
 public final class InProcessStores {
+  private static final Duration SHADOW_WAIT = Duration.ofSeconds(5);
+
   private InProcessStores() {}
 
   /**
@@ -61,8 +73,76 @@ public final class InProcessStores {
       controlPlane.close();
       throw e;
     }
-    return new InProcessTarget(
-        legacy, controlPlane, clock, "in process: legacy " + redis + ", new " + pg.jdbcUrl());
+    InProcessTarget.SidesSeen sides = new InProcessTarget.SidesSeen();
+    Repairs repairs;
+    try {
+      repairs = Repairs.start(redis, pg, sides, clock);
+    } catch (RuntimeException e) {
+      legacy.close();
+      controlPlane.close();
+      throw new ReplayException("cannot start the repairs: " + e.getMessage(), e);
+    }
+    InProcessTarget target =
+        new InProcessTarget(
+            legacy,
+            controlPlane,
+            clock,
+            "in process: legacy " + redis + ", new " + pg.jdbcUrl(),
+            repairs.wiring().journal(),
+            repairs,
+            sides);
+    // As serve's repairs wait for the proxy's lanes: at most the proxy's default shadow deadline.
+    ShadowOrder order = target.order();
+    repairs.wiring().awaitShadowWrites((key, backend) -> order.pending(key), SHADOW_WAIT);
+    return target;
+  }
+
+  /**
+   * The repair journal and repairer of an in-process run, as {@code serve} wires them, with the
+   * journal in a directory of its own that is deleted when they are closed.
+   */
+  record Repairs(RepairWiring wiring, Path dir) implements AutoCloseable {
+    static Repairs start(
+        String redis, PostgresEndpoint pg, Supplier<Side> authoritativeForAll, Clock clock) {
+      Path dir;
+      try {
+        dir = Files.createTempDirectory("strangler-inprocess-");
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot create a directory for the repair journal", e);
+      }
+      try {
+        RepairWiring wiring =
+            RepairWiring.start(
+                RepairWiring.Setup.of(RepairWiring.journalDir(dir), redis, pg),
+                ControlApiBinding.registry(),
+                authoritativeForAll,
+                MeterProvider.noop(),
+                clock);
+        return new Repairs(wiring, dir);
+      } catch (RuntimeException e) {
+        delete(dir);
+        throw e;
+      }
+    }
+
+    @Override
+    public void close() {
+      try {
+        wiring.close();
+      } finally {
+        delete(dir);
+      }
+    }
+
+    private static void delete(Path dir) {
+      try (Stream<Path> all = Files.walk(dir)) {
+        for (Path p : (Iterable<Path>) all.sorted(Comparator.reverseOrder())::iterator) {
+          Files.deleteIfExists(p);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot delete " + dir, e);
+      }
+    }
   }
 
   private static Topology readTopology(Path file) {

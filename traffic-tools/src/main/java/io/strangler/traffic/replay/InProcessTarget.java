@@ -15,8 +15,13 @@ import io.strangler.diff.Verdict;
 import io.strangler.diff.report.CallKind;
 import io.strangler.diff.report.Rereader;
 import io.strangler.dispatch.ApiRegistry;
+import io.strangler.dispatch.ApiSpec;
 import io.strangler.dispatch.Backend;
 import io.strangler.dispatch.BadRequest;
+import io.strangler.dispatch.Exchange;
+import io.strangler.dispatch.Outcome;
+import io.strangler.dispatch.OutcomeSink;
+import io.strangler.dispatch.PendingShadowWrites;
 import io.strangler.dispatch.Prepared;
 import io.strangler.dispatch.Reply;
 import io.strangler.dispatch.Stamp;
@@ -25,17 +30,28 @@ import io.strangler.proxy.ControlApiBinding;
 import io.strangler.proxy.DiffWiring;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 
 /**
  * Both backends in this process, each call applied to both with the same {@link Stamp} (the
  * recorded request id and time, so one call gives both the same ids and times it had when
  * recorded), compared with the diff reporter's {@link Classifier} and bundled rules. As the proxy
  * does: the side the recorded mode made authoritative goes first, and a write it refuses is not
- * sent to the other side; a call that differs is read again from both, as the proxy's diff reporter
- * does (a RACE check: up to {@link #RECHECK_ATTEMPTS} times, the k-th after {@code 10 ms ×
- * 2^(k-1)}; a write through its read back, when it has one).
+ * sent to the other side; shadow calls are ordered by the entities they touch ({@link
+ * ShadowOrder}); a call that differs is read again from both, as the proxy's diff reporter does (a
+ * RACE check: up to {@link #RECHECK_ATTEMPTS} times, the k-th after {@code 10 ms × 2^(k-1)}; a
+ * write through its read back, when it has one).
+ *
+ * <p>Repairs as {@code serve} does (docs/convergence.md, "Repairs in the proxy"), when opened with
+ * a {@link RepairWiring}: a write whose shadow failed or answered otherwise is journaled with the
+ * entities it touched, and the repairer copies them from the authoritative store; an API whose
+ * journal lost entries gets its automatic drift scan. So in-process and proxy runs converge the
+ * same way.
  */
 public final class InProcessTarget implements Target {
   private static final ApiRegistry APIS = ControlApiBinding.registry();
@@ -52,9 +68,55 @@ public final class InProcessTarget implements Target {
   private final Rereader rereader;
   private final Clock clock;
   private final String description;
+  private final OutcomeSink journal;
+  private final AutoCloseable repairs;
+  private final SidesSeen sides;
+  private final ShadowOrder order = new ShadowOrder();
 
   /** Takes ownership of both planes; {@code clock} stamps calls that have no recorded time. */
   public InProcessTarget(ControlPlane legacy, ControlPlane newer, Clock clock, String description) {
+    this(legacy, newer, clock, description, OutcomeSink.noop(), () -> {}, new SidesSeen());
+  }
+
+  /**
+   * The side every write so far made authoritative, for a drift scan to copy from: legacy before
+   * any, null once writes of both sides were seen.
+   */
+  static final class SidesSeen implements Supplier<io.strangler.convergence.Side> {
+    private final AtomicInteger seen = new AtomicInteger();
+
+    void saw(Side side) {
+      int bit = side == Side.LEGACY ? 1 : 2;
+      if ((seen.get() & bit) == 0) {
+        seen.getAndUpdate(v -> v | bit);
+      }
+    }
+
+    @Override
+    public io.strangler.convergence.Side get() {
+      return switch (seen.get()) {
+        case 0, 1 -> io.strangler.convergence.Side.LEGACY;
+        case 2 -> io.strangler.convergence.Side.NEW;
+        default -> null;
+      };
+    }
+  }
+
+  /**
+   * As above, with the writes to repair given to {@code journal}; {@code repairs} is closed last
+   * (after both planes), with what it owns.
+   */
+  InProcessTarget(
+      ControlPlane legacy,
+      ControlPlane newer,
+      Clock clock,
+      String description,
+      OutcomeSink journal,
+      AutoCloseable repairs,
+      SidesSeen sides) {
+    this.sides = sides;
+    this.journal = journal;
+    this.repairs = repairs;
     this.legacyPlane = legacy;
     this.newPlane = newer;
     this.legacy = ControlApiBinding.backend(legacy);
@@ -62,7 +124,18 @@ public final class InProcessTarget implements Target {
     this.classifier = new Classifier(DiffRules.load(DiffRulesFile.url()));
     this.clock = clock;
     this.description = description;
-    this.rereader = DiffWiring.rereader(APIS, this.legacy, this.newer, clock);
+    PendingShadowWrites placed = (key, backend) -> order.pending(key);
+    this.rereader = DiffWiring.rereader(APIS, this.legacy, this.newer, clock, () -> placed);
+  }
+
+  /** The order of this target's shadow calls. */
+  ShadowOrder order() {
+    return order;
+  }
+
+  /** What repairs for this target, closed with it. */
+  AutoCloseable repairs() {
+    return repairs;
   }
 
   @Override
@@ -82,7 +155,7 @@ public final class InProcessTarget implements Target {
     }
   }
 
-  private record Timed(Observed observed, Answer answer, Duration latency) {}
+  private record Timed(Observed observed, Answer answer, Duration latency, Outcome outcome) {}
 
   @Override
   public CallResult call(ReadyCall ready) {
@@ -101,15 +174,30 @@ public final class InProcessTarget implements Target {
     Backend primary = side == Side.LEGACY ? legacy : newer;
     Backend shadow = side == Side.LEGACY ? newer : legacy;
     Timed first = ask(primary, call.operation(), ready.prepared(), stamp);
-    Timed second =
-        write && !(first.observed() instanceof Observed.Answer)
-            ? new Timed(new Observed.Dropped(), null, null)
-            : ask(
+    Timed second;
+    if (write && !(first.observed() instanceof Observed.Answer)) {
+      second = new Timed(new Observed.Dropped(), null, null, Outcome.NOT_CALLED);
+    } else {
+      ShadowOrder.Place place =
+          write
+              ? order.write(orderingKeys(call.operation(), ready.prepared(), first))
+              : order.read(ready.prepared().entityKey());
+      try {
+        second =
+            ask(
                 shadow,
                 call.operation(),
                 shadowRequest(write, call.operation(), ready.prepared(), first),
                 stamp);
+      } finally {
+        order.leave(place);
+      }
+    }
     Duration latency = Duration.ofNanos(System.nanoTime() - start);
+    if (write) {
+      sides.saw(side);
+      journal(call.operation(), side, ready, stamp, first, second);
+    }
     Timed l = side == Side.LEGACY ? first : second;
     Timed n = side == Side.LEGACY ? second : first;
     Observations observed = new Observations(l.observed(), n.observed());
@@ -120,6 +208,21 @@ public final class InProcessTarget implements Target {
     }
     return new CallResult(
         first.answer(), latency, new CallResult.Compared(c, l.latency(), n.latency()));
+  }
+
+  /** Offers the write to the repair journal, as the proxy's outcome sink does. */
+  private void journal(
+      String operation, Side side, ReadyCall ready, Stamp stamp, Timed first, Timed second) {
+    journal.accept(
+        new Exchange(
+            operation,
+            ApiSpec.Kind.WRITE,
+            side == Side.LEGACY ? Mode.SHADOW : Mode.NEW_PRIMARY,
+            ready.prepared().body(),
+            stamp.requestId(),
+            stamp.now(),
+            first.outcome(),
+            second.outcome()));
   }
 
   /**
@@ -148,6 +251,21 @@ public final class InProcessTarget implements Target {
     return c;
   }
 
+  /** What a write's shadow call is ordered by, as the proxy names it (ApiSpec.orderingKeys). */
+  private static Collection<String> orderingKeys(
+      String operation, Prepared prepared, Timed authoritative) {
+    if (!(authoritative.observed() instanceof Observed.Answer a)) {
+      return List.of(prepared.entityKey());
+    }
+    try {
+      Collection<String> keys =
+          APIS.find(operation).map(spec -> spec.orderingKeys(prepared, a.body())).orElse(List.of());
+      return keys.isEmpty() ? List.of(prepared.entityKey()) : keys;
+    } catch (RuntimeException e) {
+      return List.of(prepared.entityKey());
+    }
+  }
+
   /** As the proxy derives it: a write's shadow may carry the authoritative decision (ApiSpec). */
   private static Prepared shadowRequest(
       boolean write, String operation, Prepared prepared, Timed authoritative) {
@@ -170,18 +288,31 @@ public final class InProcessTarget implements Target {
     Duration latency = Duration.ofNanos(System.nanoTime() - start);
     return switch (reply) {
       case Reply.Ok ok ->
-          new Timed(new Observed.Answer(ok.body()), new Answer.Ok(ok.body()), latency);
+          new Timed(
+              new Observed.Answer(ok.body()),
+              new Answer.Ok(ok.body()),
+              latency,
+              new Outcome.Answer(ok, latency));
       case Reply.Failed f ->
           new Timed(
               new Observed.Failure(f.code(), f.message()),
               new Answer.Failed(f.httpStatus(), f.code(), f.message()),
-              latency);
+              latency,
+              new Outcome.Failure(f.code(), f.httpStatus(), f.message(), latency));
     };
   }
 
   @Override
   public void close() {
-    legacyPlane.close();
-    newPlane.close();
+    try {
+      legacyPlane.close();
+      newPlane.close();
+    } finally {
+      try {
+        repairs.close();
+      } catch (Exception e) {
+        throw new ReplayException("cannot close the in-process repairs: " + e.getMessage(), e);
+      }
+    }
   }
 }

@@ -25,7 +25,9 @@ public final class OrderedWorkers implements AutoCloseable {
   private final PriorityQueue<Task> ready =
       new PriorityQueue<>((a, b) -> Long.compare(a.seq, b.seq));
   private final Map<String, ArrayDeque<Task>> waiting = new HashMap<>();
-  private final Set<String> running = new HashSet<>();
+  // Entities with a call ready or running: a later call of one waits in its lane. (Counting only
+  // running calls let a second call of an entity go ready beside one not yet taken, and both ran.)
+  private final Set<String> busy = new HashSet<>();
   private final List<Thread> threads = new ArrayList<>();
   private long next;
   private boolean closed;
@@ -44,9 +46,10 @@ public final class OrderedWorkers implements AutoCloseable {
     try {
       Task t = new Task(next++, entity, body);
       ArrayDeque<Task> lane = waiting.get(entity);
-      if (running.contains(entity) || lane != null) {
+      if (busy.contains(entity) || lane != null) {
         waiting.computeIfAbsent(entity, k -> new ArrayDeque<>()).addLast(t);
       } else {
+        busy.add(entity);
         ready.add(t);
         work.signal();
       }
@@ -67,7 +70,6 @@ public final class OrderedWorkers implements AutoCloseable {
           return;
         }
         t = ready.poll();
-        running.add(t.entity);
       } finally {
         lock.unlock();
       }
@@ -79,14 +81,15 @@ public final class OrderedWorkers implements AutoCloseable {
       } finally {
         lock.lock();
         try {
-          running.remove(t.entity);
           ArrayDeque<Task> lane = waiting.get(t.entity);
           if (lane != null) {
-            ready.add(lane.pollFirst());
+            ready.add(lane.pollFirst()); // the entity stays busy
             if (lane.isEmpty()) {
               waiting.remove(t.entity);
             }
             work.signal();
+          } else {
+            busy.remove(t.entity);
           }
         } finally {
           lock.unlock();
