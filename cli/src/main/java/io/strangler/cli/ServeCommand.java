@@ -5,6 +5,7 @@ import io.strangler.api.Operation;
 import io.strangler.api.model.Topology;
 import io.strangler.controlplane.PostgresControlPlane;
 import io.strangler.cutover.CutoverConfig;
+import io.strangler.cutover.RollbackConfig;
 import io.strangler.dispatch.ProxyConfig;
 import io.strangler.dispatch.repair.RepairJournal;
 import io.strangler.dispatch.repair.Repairer;
@@ -196,6 +197,12 @@ final class ServeCommand implements Callable<Integer> {
           "Largest repair journal in MiB; past it an API is marked as needing a drift scan (default ${DEFAULT-VALUE}).")
   int repairJournalMaxMb;
 
+  @Option(
+      names = "--no-auto-rollback",
+      description =
+          "Never step an API back from NEW_PRIMARY by itself (the gates still show the new backend's health); for load tests that must hold their modes, or cut-overs stepped back by hand only.")
+  boolean noAutoRollback;
+
   @Mixin RecordOptions record = new RecordOptions();
 
   @Mixin FleetOptions fleet = new FleetOptions();
@@ -266,7 +273,9 @@ final class ServeCommand implements Callable<Integer> {
             OverridingFlags.wrap(new ClosingFlags(flags, audit)),
             fleet.diff(StranglerServer.DiffSetup.defaults(stores.postgres())),
             record.start(),
-            CutoverConfig.defaults(),
+            noAutoRollback
+                ? CutoverConfig.defaults().withRollback(RollbackConfig.off())
+                : CutoverConfig.defaults(),
             repairs);
     printUrls(server, token, adminToken == null && System.getenv(AdminTokens.ENV) == null);
     CountDownLatch stopped = new CountDownLatch(1);

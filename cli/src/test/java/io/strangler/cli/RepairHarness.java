@@ -153,17 +153,7 @@ final class RepairHarness implements AutoCloseable {
             TrafficRecorder.disabled(),
             // No automatic rollback: these tests hold the mode to watch the repairs in it (a shadow
             // store that is down makes calls inconsistent, which would step the API back).
-            CutoverConfig.defaults()
-                .withRollback(
-                    new RollbackConfig(
-                        Duration.ofSeconds(60),
-                        Duration.ofSeconds(1),
-                        Long.MAX_VALUE,
-                        1.0,
-                        1.5,
-                        50,
-                        99.0,
-                        3)),
+            CutoverConfig.defaults().withRollback(RollbackConfig.off()),
             repairs);
     return new RepairHarness(
         server,

@@ -91,6 +91,21 @@ public record RollbackConfig(
         Duration.ofSeconds(60), Duration.ofSeconds(1), 20, 1.0, 1.5, 50, 99.0, 3);
   }
 
+  /**
+   * No automatic rollback: the window is kept (the gates and the page read it), but no threshold
+   * ever counts, as none is reached before {@code Long.MAX_VALUE} calls. For a load test that must
+   * hold its modes, or an operator who steps back by hand only.
+   */
+  public static RollbackConfig off() {
+    return new RollbackConfig(
+        Duration.ofSeconds(60), Duration.ofSeconds(1), Long.MAX_VALUE, 1.0, 1.5, 50, 99.0, 3);
+  }
+
+  /** Whether this configuration can roll anything back ({@link #off()} cannot). */
+  public boolean enabled() {
+    return minCalls != Long.MAX_VALUE;
+  }
+
   /** The same with another window (tests use a few seconds). */
   public RollbackConfig withWindow(Duration w) {
     return new RollbackConfig(

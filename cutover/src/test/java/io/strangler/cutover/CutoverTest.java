@@ -144,6 +144,23 @@ class CutoverTest {
     assertThat(cutover.status(API).orElseThrow().lastRollback()).isEqualTo(e);
   }
 
+  @Test
+  void check_rollbackOff_keepsNewPrimaryWhileTheNewBackendFails() throws IOException {
+    open("\"GetRepl\": {\"mode\": \"NEW_PRIMARY\", \"rolloutPercent\": 10}", RollbackConfig.off());
+    assertThat(RollbackConfig.off().enabled()).isFalse();
+    assertThat(RollbackConfig.defaults().enabled()).isTrue();
+
+    // The failure that rolls back with the defaults (above), for a minute of checks.
+    for (int s = 0; s < 60; s++) {
+      second(100, 20, 5, 5);
+      tick();
+    }
+
+    assertThat(flag().configured()).isEqualTo(Mode.NEW_PRIMARY);
+    assertThat(flag().rolloutPercent()).isEqualTo(10);
+    assertThat(cutover.audit(10)).isEmpty();
+  }
+
   /**
    * One second of calls where legacy, the shadow, fails {@code legacyErrors} of {@code calls} (the
    * pipeline calls those SHADOW_ERROR) and the new backend fails {@code newErrors}.
