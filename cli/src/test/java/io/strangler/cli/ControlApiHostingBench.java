@@ -264,6 +264,8 @@ public final class ControlApiHostingBench {
     return sorted[Math.min(sorted.length - 1, (int) Math.ceil(sorted.length * p) - 1)];
   }
 
+  private static final AtomicLong FAILURES_SHOWN = new AtomicLong();
+
   private static Caller direct(ApiSpec spec, Backend backend, AtomicLong ids) {
     com.fasterxml.jackson.databind.ObjectMapper json =
         new com.fasterxml.jackson.databind.ObjectMapper();
@@ -272,7 +274,14 @@ public final class ControlApiHostingBench {
       Stamp stamp = new Stamp("hosting-" + ids.incrementAndGet(), Instant.now());
       return switch (backend.call(OP, p, stamp)) {
         case Reply.Ok ok -> ok.bytes().length == 0;
-        case Reply.Failed f -> true;
+        case Reply.Failed f -> {
+          // A failed call is counted; the first few say why.
+          if (FAILURES_SHOWN.getAndIncrement() < 5) {
+            System.out.printf(
+                Locale.ROOT, "  failed call: %s %d %s%n", f.code(), f.httpStatus(), f.message());
+          }
+          yield true;
+        }
       };
     };
   }
