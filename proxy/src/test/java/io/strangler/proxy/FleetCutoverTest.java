@@ -17,8 +17,6 @@ import io.strangler.legacy.LegacyRedisControlPlane;
 import io.strangler.servers.RealServers;
 import io.strangler.servers.RealServers.PostgresDb;
 import io.strangler.servers.RealServers.RedisDb;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.net.URI;
@@ -269,16 +267,7 @@ class FleetCutoverTest {
   }
 
   private HttpResponse<String> admin(StranglerServer s, String method, String path, String body) {
-    return send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.adminPort() + path))
-            .header("Authorization", "Bearer " + TOKEN)
-            .header("Content-Type", "application/json")
-            .method(
-                method,
-                body == null
-                    ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofString(body))
-            .build());
+    return TestStrangler.admin(http, s.adminPort(), method, path, body);
   }
 
   private JsonNode adminJson(StranglerServer s, String path) {
@@ -288,13 +277,6 @@ class FleetCutoverTest {
   }
 
   private HttpResponse<String> send(HttpRequest r) {
-    try {
-      return http.send(r, HttpResponse.BodyHandlers.ofString());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return TestStrangler.send(http, r);
   }
 }

@@ -17,8 +17,6 @@ import io.strangler.legacy.LegacyRedisControlPlane;
 import io.strangler.servers.RealServers;
 import io.strangler.servers.RealServers.PostgresDb;
 import io.strangler.servers.RealServers.RedisDb;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -107,15 +105,7 @@ class FleetEndToEndTest {
   }
 
   private HttpResponse<String> admin(StranglerServer s, String method, String path, String body) {
-    return send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.adminPort() + path))
-            .header("Authorization", "Bearer " + TOKEN)
-            .method(
-                method,
-                body == null
-                    ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofString(body))
-            .build());
+    return TestStrangler.admin(http, s.adminPort(), method, path, body);
   }
 
   private JsonNode adminJson(StranglerServer s, String path) {
@@ -125,14 +115,7 @@ class FleetEndToEndTest {
   }
 
   private HttpResponse<String> send(HttpRequest r) {
-    try {
-      return http.send(r, HttpResponse.BodyHandlers.ofString());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return TestStrangler.send(http, r);
   }
 
   private static long compared(JsonNode readiness, String api) {

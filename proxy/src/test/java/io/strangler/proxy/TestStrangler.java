@@ -175,6 +175,11 @@ public final class TestStrangler implements AutoCloseable {
   }
 
   private HttpResponse<String> send(HttpRequest r) {
+    return send(http, r);
+  }
+
+  /** {@code r} through {@code http}, its body as a string. */
+  public static HttpResponse<String> send(HttpClient http, HttpRequest r) {
     try {
       return http.send(r, HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
@@ -183,6 +188,25 @@ public final class TestStrangler implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * An admin call to the server on {@code adminPort} with {@link #TOKEN}; {@code body} null for
+   * none.
+   */
+  public static HttpResponse<String> admin(
+      HttpClient http, int adminPort, String method, String path, String body) {
+    return send(
+        http,
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path))
+            .header("Authorization", "Bearer " + TOKEN)
+            .header("Content-Type", "application/json")
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body))
+            .build());
   }
 
   public static JsonNode json(String s) {
