@@ -9,9 +9,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -54,6 +52,7 @@ public final class DispatchServer implements AutoCloseable {
   private final AdminFront admin;
   private final EventLoopGroup acceptors;
   private final EventLoopGroup workers;
+  private final NetTransport transport = NetTransport.best();
   private final ChannelGroup connections =
       new DefaultChannelGroup("dispatch-connections", GlobalEventExecutor.INSTANCE);
   private final AtomicInteger openConnections = new AtomicInteger();
@@ -105,10 +104,10 @@ public final class DispatchServer implements AutoCloseable {
     this.admin = new AdminFront(adminRoutes, config.adminToken(), config.adminConcurrency());
     this.acceptors =
         new MultiThreadIoEventLoopGroup(
-            1, new DefaultThreadFactory("dispatch-accept"), NioIoHandler.newFactory());
+            1, new DefaultThreadFactory("dispatch-accept"), transport.ioHandlers());
     this.workers =
         new MultiThreadIoEventLoopGroup(
-            config.ioThreads(), new DefaultThreadFactory("dispatch-io"), NioIoHandler.newFactory());
+            config.ioThreads(), new DefaultThreadFactory("dispatch-io"), transport.ioHandlers());
   }
 
   public static Builder builder(ProxyConfig config) {
@@ -131,17 +130,18 @@ public final class DispatchServer implements AutoCloseable {
             config.adminPort(),
             new Initializer(64 * 1024, idleSeconds, Integer.MAX_VALUE, admin::newHandler));
     log.info(
-        "proxy serving on {}, admin on {} ({})",
+        "proxy serving on {}, admin on {} ({}, {} transport)",
         apiChannel.localAddress(),
         adminChannel.localAddress(),
-        config);
+        config,
+        transport);
   }
 
   private Channel bind(String what, String host, int port, ChannelInitializer<SocketChannel> init) {
     ServerBootstrap b =
         new ServerBootstrap()
             .group(acceptors, workers)
-            .channel(NioServerSocketChannel.class)
+            .channel(transport.serverChannel())
             .option(ChannelOption.SO_BACKLOG, 1024)
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childHandler(init);

@@ -6,6 +6,7 @@ import io.strangler.dispatch.ApiSpec;
 import io.strangler.dispatch.Backend;
 import io.strangler.dispatch.BadRequest;
 import io.strangler.dispatch.DispatchServer;
+import io.strangler.dispatch.NetTransport;
 import io.strangler.dispatch.OutcomeSink;
 import io.strangler.dispatch.Prepared;
 import io.strangler.dispatch.ProxyConfig;
@@ -155,13 +156,14 @@ public final class ProxyBench {
     out.printf(
         Locale.ROOT,
         "proxy benchmark: %d clients, %d round(s) of warm-up %s and measure %s per phase, %d"
-            + " processors, Java %s%n",
+            + " processors, Java %s, %s transport%n",
         settings.clients(),
         settings.rounds(),
         settings.warmup(),
         settings.measure(),
         Runtime.getRuntime().availableProcessors(),
-        Runtime.version());
+        Runtime.version(),
+        NetTransport.best());
     FakeFlags flags = new FakeFlags(Mode.LEGACY_ONLY);
     ProxyConfig config =
         ProxyConfig.builder()
