@@ -301,7 +301,7 @@ final class Dispatcher {
       }
       Duration timeout = flight.call.route().shadowTimeout();
       Timeout deadline = scheduleTimeout(flight, timeout);
-      Outcome outcome = invoke(backends.shadow(side), flight.call, request, false);
+      Outcome outcome = invoke(backends.shadow(side), flight.call, request);
       if (deadline != null) {
         deadline.cancel();
       }
@@ -328,15 +328,16 @@ final class Dispatcher {
   }
 
   private Outcome invoke(Backend backend, Call call) {
-    return invoke(backend, call, call.prepared(), true);
+    return invoke(backend, call, call.prepared());
   }
 
   /**
-   * Calls the backend. An answer is made ready here, on the backend thread, in the form its role
-   * needs: the client's bytes for an authoritative call, the tree the diff reads for a shadow call
-   * (so that an answer that cannot be written is this call's failure, not a later one's).
+   * Calls the backend. An answer is written as JSON here, on the backend thread (so that an answer
+   * that cannot be written is this call's failure, not a later one's): the client's bytes for an
+   * authoritative call, and for a shadow call the text the diff compares with the authoritative one
+   * before it builds any tree.
    */
-  private Outcome invoke(Backend backend, Call call, Prepared request, boolean authoritative) {
+  private Outcome invoke(Backend backend, Call call, Prepared request) {
     long start = System.nanoTime();
     Reply reply;
     try {
@@ -353,11 +354,7 @@ final class Dispatcher {
     return switch (reply) {
       case Reply.Ok ok -> {
         try {
-          if (authoritative) {
-            ok.bytes();
-          } else {
-            ok.body();
-          }
+          ok.bytes();
         } catch (RuntimeException e) {
           backendErrors.warn(backend.name() + " answered " + call.route().name() + " badly", e);
           yield new Outcome.Failure(

@@ -2,6 +2,7 @@ package io.strangler.dispatch;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -43,6 +44,14 @@ public sealed interface Outcome {
 
     public Duration latency() {
       return latency;
+    }
+
+    /**
+     * True if {@code other} is the same document: the same JSON text (no tree built) or, failing
+     * that, equal trees.
+     */
+    public boolean sameAnswer(Answer other) {
+      return Arrays.equals(bytes(), other.bytes()) || body().equals(other.body());
     }
 
     @Override

@@ -81,7 +81,7 @@ public final class DiffWiring {
 
   static Observed observed(Outcome o) {
     return switch (o) {
-      case Outcome.Answer a -> new Observed.Answer(a.body());
+      case Outcome.Answer a -> Observed.Answer.ofJson(a.bytes(), a::body);
       case Outcome.Failure f -> new Observed.Failure(f.code(), f.message());
       case Outcome.TimedOut t -> new Observed.TimedOut();
       case Outcome.Dropped d -> new Observed.Dropped();
@@ -194,7 +194,7 @@ public final class DiffWiring {
       return new Observed.Failure("INTERNAL", String.valueOf(e));
     }
     return switch (reply) {
-      case Reply.Ok ok -> new Observed.Answer(ok.body());
+      case Reply.Ok ok -> Observed.Answer.ofJson(ok.bytes(), ok::body);
       case Reply.Failed f -> new Observed.Failure(f.code(), f.message());
     };
   }

@@ -53,6 +53,64 @@ class ClassifierTest {
     assertThat(c.unifiedDiff()).isEmpty();
   }
 
+  /** An answer carrying its JSON text, whose tree is counted each time it is made. */
+  private static Observed written(String json, AtomicInteger trees) {
+    JsonNode tree = json(json);
+    return Observed.Answer.ofJson(
+        tree.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        () -> {
+          trees.incrementAndGet();
+          return tree;
+        });
+  }
+
+  @Test
+  void classify_sameJsonText_matchWithoutBuildingATree() {
+    AtomicInteger trees = new AtomicInteger();
+
+    Classification c = classify("GetRepl", Side.LEGACY, written(REPL, trees), written(REPL, trees));
+
+    assertThat(c.verdict()).isEqualTo(Verdict.MATCH);
+    assertThat(c.diffs()).isEmpty();
+    assertThat(c.unifiedDiff()).isEmpty();
+    assertThat(trees).hasValue(0);
+    // Read on demand: the canonical document is that of the answer.
+    assertThat(c.canonicalLegacy()).isEqualTo(c.canonicalNew());
+    assertThat(c.canonicalNew().get("cluster").asText()).isEqualTo("us-1");
+    assertThat(trees).hasValue(1);
+  }
+
+  @Test
+  void classify_otherJsonTextOfTheSameDocument_comparesTreesAndMatches() {
+    AtomicInteger trees = new AtomicInteger();
+
+    Classification c =
+        classify("GetRepl", Side.NEW, written(REPL, trees), written(REPL_REORDERED, trees));
+
+    assertThat(c.verdict()).isEqualTo(Verdict.MATCH);
+    assertThat(trees).hasValue(2);
+  }
+
+  @Test
+  void classify_differentJsonText_isStillADifference() {
+    AtomicInteger trees = new AtomicInteger();
+    AtomicInteger rechecks = new AtomicInteger();
+
+    Classification c =
+        CLASSIFIER.classify(
+            "GetRepl",
+            Side.LEGACY,
+            pair(written(REPL, trees), written(REPL_ELSEWHERE, trees)),
+            () -> {
+              rechecks.incrementAndGet();
+              return Optional.of(pair(written(REPL, trees), written(REPL, trees)));
+            });
+
+    assertThat(c.verdict()).isEqualTo(Verdict.RACE);
+    assertThat(c.diffs()).isNotEmpty();
+    assertThat(rechecks).hasValue(1);
+  }
+
   @Test
   void classify_listMachinesInAnotherOrderWithOneVersusOnePointZero_match() {
     String legacy =

@@ -370,7 +370,7 @@ public final class RepairJournal implements OutcomeSink, RepairSource, AutoClose
     return switch (e.authoritative()) {
       case Outcome.Answer a ->
           switch (e.shadow()) {
-            case Outcome.Answer s -> s.body().equals(a.body()) ? null : "answers_differ";
+            case Outcome.Answer s -> s.sameAnswer(a) ? null : "answers_differ";
             case Outcome.Failure f -> "shadow_failed";
             case Outcome.TimedOut t -> "shadow_timed_out";
             case Outcome.Dropped d -> "shadow_" + d.label();
