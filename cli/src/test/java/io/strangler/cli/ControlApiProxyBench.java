@@ -72,6 +72,12 @@ public final class ControlApiProxyBench {
       DemoWorld world = new DemoWorld(3, 2, machines, repls, 7);
       long t0 = System.nanoTime();
       world.seed(legacy, controlPlane, Clock.systemUTC().instant(), n -> {});
+      try (var c = pg.connect();
+          var s = c.createStatement()) {
+        // As after an import (and as bench/hosting does): statistics for the planner and the
+        // visibility map, so that no phase runs while autovacuum catches up with the seeding.
+        s.execute("VACUUM ANALYZE");
+      }
       System.out.printf(
           Locale.ROOT,
           "seeded %d repls and %d machines into both stores in %.1f s%n",
