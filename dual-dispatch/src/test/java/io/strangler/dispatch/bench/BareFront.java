@@ -37,7 +37,6 @@ import io.strangler.dispatch.Reply;
 import io.strangler.dispatch.Stamp;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -54,6 +53,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>With a second backend it is the floor of a dual mode, phase (f): the backend thread, once it
  * has written the first backend's answer, calls the second itself (no hand-off, no comparison).
+ * With {@code secondOnItsOwnPool} (phase g) the second call goes to a pool of its own instead, as
+ * the proxy's shadow calls do so that a stalled second store cannot hold the first one's threads:
+ * (g) against (f) is what that one hand-off costs.
  */
 final class BareFront implements AutoCloseable {
   private static final ObjectMapper STRICT =
@@ -68,14 +70,28 @@ final class BareFront implements AutoCloseable {
   private final EventLoopGroup acceptors;
   private final EventLoopGroup workers;
   private final ThreadPoolExecutor calls;
+  private final ThreadPoolExecutor seconds; // null: the second call runs on the backend thread
   private final Channel channel;
   private final AtomicLong ids = new AtomicLong();
+  private final java.util.concurrent.atomic.LongAdder skipped =
+      new java.util.concurrent.atomic.LongAdder();
 
   /**
    * Listens on a free port of 127.0.0.1 with {@code config}'s network settings; {@code second} (may
    * be null) is called after each answer is written.
    */
   BareFront(ApiRegistry apis, Backend backend, Backend second, ProxyConfig config)
+      throws InterruptedException {
+    this(apis, backend, second, false, config);
+  }
+
+  /** As above; {@code secondOnItsOwnPool}: the second call is handed to a pool of its own. */
+  BareFront(
+      ApiRegistry apis,
+      Backend backend,
+      Backend second,
+      boolean secondOnItsOwnPool,
+      ProxyConfig config)
       throws InterruptedException {
     this.apis = apis;
     this.backend = backend;
@@ -87,16 +103,12 @@ final class BareFront implements AutoCloseable {
     this.workers =
         new MultiThreadIoEventLoopGroup(
             config.ioThreads(), new DefaultThreadFactory("floor-io"), transport.ioHandlers());
-    this.calls =
-        new ThreadPoolExecutor(
-            config.callThreads(),
-            config.callThreads(),
-            60,
-            TimeUnit.SECONDS,
-            new ArrayBlockingQueue<>(config.maxInFlightCalls()),
-            Thread.ofPlatform().name("floor-call-", 0).daemon(true).factory(),
-            new ThreadPoolExecutor.AbortPolicy());
+    this.calls = pool("floor-call-", config.callThreads(), config.maxInFlightCalls());
     calls.prestartAllCoreThreads();
+    this.seconds =
+        secondOnItsOwnPool
+            ? pool("floor-second-", config.shadowThreads(), config.shadowBudget())
+            : null;
     int maxBody = config.maxBodyBytes();
     this.channel =
         new ServerBootstrap()
@@ -117,6 +129,30 @@ final class BareFront implements AutoCloseable {
             .bind("127.0.0.1", 0)
             .sync()
             .channel();
+  }
+
+  private static ThreadPoolExecutor pool(String prefix, int threads, int queue) {
+    ThreadPoolExecutor p =
+        new ThreadPoolExecutor(
+            threads,
+            threads,
+            60,
+            TimeUnit.SECONDS,
+            new java.util.concurrent.LinkedBlockingQueue<>(queue),
+            Thread.ofPlatform().name(prefix, 0).daemon(true).factory(),
+            new ThreadPoolExecutor.AbortPolicy());
+    p.prestartAllCoreThreads();
+    return p;
+  }
+
+  /** Second calls queued or running on their own pool (0 without one). */
+  int secondCallsPending() {
+    return seconds == null ? 0 : seconds.getQueue().size() + seconds.getActiveCount();
+  }
+
+  /** Second calls skipped because their pool's queue was full. */
+  long secondCallsSkipped() {
+    return skipped.sum();
   }
 
   int port() {
@@ -148,16 +184,30 @@ final class BareFront implements AutoCloseable {
         calls.execute(
             () -> {
               ctx.writeAndFlush(call(spec.name(), prepared, stamp));
-              if (second != null) {
+              if (second == null) {
+                return;
+              }
+              Runnable secondCall = () -> callSecond(spec.name(), prepared, stamp);
+              if (seconds == null) {
+                secondCall.run();
+              } else {
                 try {
-                  second.call(spec.name(), prepared, stamp);
-                } catch (RuntimeException e) {
-                  // the floor measures the work, not what the second backend answers
+                  seconds.execute(secondCall);
+                } catch (RejectedExecutionException e) {
+                  skipped.increment(); // full: skipped, as the proxy drops a shadow
                 }
               }
             });
       } catch (RejectedExecutionException e) {
         ctx.writeAndFlush(response(HttpResponseStatus.SERVICE_UNAVAILABLE, "{}"));
+      }
+    }
+
+    private void callSecond(String operation, Prepared prepared, Stamp stamp) {
+      try {
+        second.call(operation, prepared, stamp);
+      } catch (RuntimeException e) {
+        // the floor measures the work, not what the second backend answers
       }
     }
 
@@ -195,6 +245,9 @@ final class BareFront implements AutoCloseable {
   public void close() {
     channel.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
     calls.shutdownNow();
+    if (seconds != null) {
+      seconds.shutdownNow();
+    }
     workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
     acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
   }

@@ -25,6 +25,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntSupplier;
 
 /**
  * What the proxy costs, measured in one run on the same servers and client concurrency:
@@ -41,10 +42,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *       runs just before (c);
  *   <li>the floor of a dual mode: the same front calling the new backend too, after answering from
  *       legacy, on the same thread, comparing nothing. It runs just before (d).
+ *   <li>the same with the second call handed to a pool of its own, as the proxy keeps its shadow
+ *       calls off the threads of authoritative ones: g/f is that hand-off's cost.
  * </ol>
  *
  * Direct calls parse and check the JSON body as the proxy does, and write each answer as JSON. It
- * prints a table, then the ratios c/a, d/b, c/e and d/f on its last four lines. Generic: any
+ * prints a table, then the ratios c/a, d/b, c/e, d/f, d/g and g/f on its last lines. Generic: any
  * registered API and pair of backends, with a {@link Workload} that says which calls to make.
  */
 public final class ProxyBench {
@@ -60,7 +63,7 @@ public final class ProxyBench {
   }
 
   /**
-   * How hard and how long to measure each phase, which phases to run ({@code "abcdef"}; a ratio is
+   * How hard and how long to measure each phase, which phases to run ({@code "abcdefg"}; a ratio is
    * printed when both its phases ran) and in how many rounds: with more than one, the phases take
    * turns (a, b, e, c, f, d, a, b, ...), each round with its own warm-up and measurement, and each
    * phase's figures are those of all its rounds together, so that a load that comes and goes on a
@@ -93,7 +96,7 @@ public final class ProxyBench {
           Integer.getInteger("bench.clients", 16),
           Duration.parse(System.getProperty("bench.warmup", "PT5S")),
           Duration.parse(System.getProperty("bench.measure", "PT10S")),
-          System.getProperty("bench.phases", "abcdef"),
+          System.getProperty("bench.phases", "abcdefg"),
           Integer.getInteger("bench.rounds", 1));
     }
   }
@@ -184,6 +187,8 @@ public final class ProxyBench {
     try (BareFront floor = phases.contains("e") ? new BareFront(apis, legacy, null, config) : null;
         BareFront dualFloor =
             phases.contains("f") ? new BareFront(apis, legacy, newer, config) : null;
+        BareFront pooledFloor =
+            phases.contains("g") ? new BareFront(apis, legacy, newer, true, config) : null;
         DispatchServer server =
             DispatchServer.builder(config)
                 .apis(apis)
@@ -206,7 +211,21 @@ public final class ProxyBench {
         int dualPort = dualFloor.port();
         order.add(new Phase('f', "(f) bare HTTP front, both", client -> overHttp(dualPort)));
       }
-      order.add(new Phase('d', "(d) proxy, SHADOW", client -> overHttp(port)));
+      if (pooledFloor != null) {
+        int pooledPort = pooledFloor.port();
+        order.add(
+            new Phase(
+                'g',
+                "(g) bare front, both, 2 pools",
+                client -> overHttp(pooledPort),
+                pooledFloor::secondCallsPending));
+      }
+      order.add(
+          new Phase(
+              'd',
+              "(d) proxy, SHADOW",
+              client -> overHttp(port),
+              () -> server.stats().shadowCallsPending()));
       order.removeIf(ph -> phases.indexOf(ph.letter) < 0);
       long droppedBefore = server.stats().shadowDropped();
       for (int round = 1; round <= settings.rounds(); round++) {
@@ -215,12 +234,18 @@ public final class ProxyBench {
           String name = settings.rounds() == 1 ? ph.name : ph.name + " round " + round;
           totals
               .computeIfAbsent(ph.letter, l -> new Totals(ph.name))
-              .add(phase(name, ph.callers, ph.letter == 'd' ? server : null));
+              .add(phase(name, ph.callers, ph.backlog));
         }
       }
       long dropped = server.stats().shadowDropped() - droppedBefore;
       if (dropped > 0) {
         out.printf(Locale.ROOT, "note: %d shadow calls were dropped in (d)%n", dropped);
+      }
+      if (pooledFloor != null && pooledFloor.secondCallsSkipped() > 0) {
+        out.printf(
+            Locale.ROOT,
+            "note: %d second calls were skipped in (g)%n",
+            pooledFloor.secondCallsSkipped());
       }
     }
     java.util.Map<Character, Result> results = new java.util.TreeMap<>();
@@ -253,7 +278,7 @@ public final class ProxyBench {
           r.switchesPerCall());
     }
     report.get().forEach(out::println);
-    for (String pair : List.of("ca", "db", "ce", "df")) {
+    for (String pair : List.of("ca", "db", "ce", "df", "dg", "gf")) {
       Result proxy = results.get(pair.charAt(0));
       Result base = results.get(pair.charAt(1));
       if (proxy != null && base != null) {
@@ -263,8 +288,15 @@ public final class ProxyBench {
     return List.copyOf(results.values());
   }
 
-  /** One phase of every round. */
-  private record Phase(char letter, String name, CallerFactory callers) {}
+  /**
+   * One phase of every round; {@code backlog} (or null) counts the work the phase's server still
+   * holds when its clients stop, which the phase is timed until it has done.
+   */
+  private record Phase(char letter, String name, CallerFactory callers, IntSupplier backlog) {
+    Phase(char letter, String name, CallerFactory callers) {
+      this(letter, name, callers, null);
+    }
+  }
 
   /** A phase's measurements over its rounds. */
   private static final class Totals {
@@ -384,7 +416,7 @@ public final class ProxyBench {
     };
   }
 
-  private Measured phase(String name, CallerFactory callers, DispatchServer drainOf)
+  private Measured phase(String name, CallerFactory callers, IntSupplier backlogOf)
       throws Exception {
     int n = settings.clients();
     long[][] latencies = new long[n][];
@@ -463,10 +495,10 @@ public final class ProxyBench {
       throw new IllegalStateException("phase " + name + " failed", failure[0]);
     }
     long elapsed = window[1] - window[0];
-    if (drainOf != null) {
+    if (backlogOf != null) {
       long drainStart = System.nanoTime();
-      int backlog = drainOf.stats().shadowCallsPending();
-      while (drainOf.stats().shadowCallsPending() > 0) {
+      int backlog = backlogOf.getAsInt();
+      while (backlogOf.getAsInt() > 0) {
         Thread.sleep(1); // polling a gauge between phases, off every measured path
       }
       long drain = System.nanoTime() - drainStart;
