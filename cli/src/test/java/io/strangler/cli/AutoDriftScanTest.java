@@ -145,6 +145,10 @@ class AutoDriftScanTest {
           .isPositive();
       assertThat(readiness.path("repairs").path("needsDriftScan").isEmpty()).isTrue();
       assertThat(gatePendingRepairsUnknown(h)).isFalse();
+      assertThat(h.admin("GET", "/metrics", null).body())
+          .containsPattern(
+              "strangler_repairs_scans_total\\{result=\"clean\",trigger=\"automatic\"} [1-9]")
+          .contains("strangler_repairs_scans_total{result=\"clean\",trigger=\"admin\"} 0");
       assertThat(scan.hasDrift()).as(scan.toText()).isFalse();
       load.assertHeldBy(h.legacyView, "legacy");
       load.assertHeldBy(h.newView, "new");

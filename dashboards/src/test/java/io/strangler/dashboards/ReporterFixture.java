@@ -163,6 +163,7 @@ final class ReporterFixture implements AutoCloseable {
             telemetry.meterProvider(),
             journal,
             repairs.repairer(),
+            new io.strangler.dispatch.repair.DriftScans(),
             Operation.ALL.stream().filter(Operation::isWrite).map(Operation::name).toList());
     fleetRepairMetrics = repairs.registerMetrics(telemetry.meterProvider());
     // The fleet's pending count is exported once the shared queue has been read.

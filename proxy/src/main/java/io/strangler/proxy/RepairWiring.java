@@ -21,6 +21,7 @@ import io.strangler.dispatch.ApiRegistry;
 import io.strangler.dispatch.ApiSpec;
 import io.strangler.dispatch.OutcomeSink;
 import io.strangler.dispatch.PendingShadowWrites;
+import io.strangler.dispatch.repair.DriftScans;
 import io.strangler.dispatch.repair.FleetRepairs;
 import io.strangler.dispatch.repair.RepairJournal;
 import io.strangler.dispatch.repair.RepairMetrics;
@@ -193,6 +194,7 @@ public final class RepairWiring implements AutoCloseable {
   private final AtomicBoolean scanning = new AtomicBoolean();
   private volatile Thread scanThread;
   private volatile ScanRun lastScan;
+  private final DriftScans scans = new DriftScans();
   private volatile boolean closed;
 
   private RepairWiring(
@@ -257,7 +259,7 @@ public final class RepairWiring implements AutoCloseable {
     RepairWiring w =
         new RepairWiring(Objects.requireNonNull(setup, "setup"), apis, authoritativeForAll, clock);
     try {
-      w.metrics = RepairMetrics.register(meters, w.journal, w.repairer, w.writes);
+      w.metrics = RepairMetrics.register(meters, w.journal, w.repairer, w.scans, w.writes);
       w.roleMetrics = w.role.registerMetrics(meters);
       w.autoScan = AutoDriftScan.start(w, AutoDriftScan.Config.defaults());
     } catch (RuntimeException e) {
@@ -602,6 +604,9 @@ public final class RepairWiring implements AutoCloseable {
       if (remaining > 0) {
         log.warn("drift repair from {}:\n{}", from, last.toText());
       }
+      scans.ended(
+          trigger(automatic),
+          remaining == 0 ? DriftScans.Result.CLEAN : DriftScans.Result.DIFFERENCES_LEFT);
       return new ScanRun(
           started,
           clock.instant(),
@@ -618,9 +623,14 @@ public final class RepairWiring implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
       log.warn("drift scan from {} failed: {}", from, String.valueOf(e));
+      scans.ended(trigger(automatic), DriftScans.Result.FAILED);
       return new ScanRun(
           started, clock.instant(), from, automatic, 0, 0, 0, 0, Map.of(), String.valueOf(e));
     }
+  }
+
+  private static DriftScans.Trigger trigger(boolean automatic) {
+    return automatic ? DriftScans.Trigger.AUTOMATIC : DriftScans.Trigger.ADMIN;
   }
 
   private static long unrepaired(DriftRepair.Report r) {

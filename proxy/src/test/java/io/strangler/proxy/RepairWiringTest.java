@@ -208,6 +208,10 @@ class RepairWiringTest {
       assertThat(last.path("synced").asLong()).as(last.toString()).isPositive();
       assertThat(last.path("remaining").asLong()).as(last.toString()).isZero();
       assertThat(owner(s.newView, "r-3")).isEqualTo("owner-3");
+      assertThat(s.admin("GET", "/metrics", null, TestStrangler.TOKEN).body())
+          .contains("strangler_repairs_scans_total{result=\"clean\",trigger=\"admin\"} 1")
+          .contains("strangler_repairs_scans_total{result=\"failed\",trigger=\"admin\"} 0")
+          .contains("strangler_repairs_scans_total{result=\"clean\",trigger=\"automatic\"} 0");
 
       assertThat(
               s.admin(

@@ -16,28 +16,33 @@ import org.slf4j.LoggerFactory;
 /**
  * The journal's and the repairer's figures as OpenTelemetry instruments (docs/metrics.md,
  * "Repairs"), read at each collection: pending entries and the "needs a drift scan" mark per
- * operation, entity repairs by result, entries recorded and lost.
+ * operation, entity repairs by result, repairs put off behind queued shadow writes, drift scans by
+ * trigger and result, entries recorded and lost.
  */
 public final class RepairMetrics implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RepairMetrics.class);
   private static final AttributeKey<String> API = AttributeKey.stringKey("api");
   private static final AttributeKey<String> RESULT = AttributeKey.stringKey("result");
   private static final AttributeKey<String> REASON = AttributeKey.stringKey("reason");
+  private static final AttributeKey<String> TRIGGER = AttributeKey.stringKey("trigger");
 
   private final List<AutoCloseable> instruments = new ArrayList<>();
 
   private RepairMetrics() {}
 
   /**
+   * @param scans the drift scans the proxy ran
    * @param operations the write operations, each with a series of its own from the start
    */
   public static RepairMetrics register(
       MeterProvider meters,
       RepairJournal journal,
       Repairer repairer,
+      DriftScans scans,
       Collection<String> operations) {
     Objects.requireNonNull(journal, "journal");
     Objects.requireNonNull(repairer, "repairer");
+    Objects.requireNonNull(scans, "scans");
     List<String> apis = List.copyOf(operations);
     Meter m = meters.get("io.strangler.repair");
     RepairMetrics r = new RepairMetrics();
@@ -76,6 +81,32 @@ public final class RepairMetrics implements AutoCloseable {
                   o.record(s.alreadyEqual(), Attributes.of(RESULT, "already_equal"));
                   o.record(s.retries(), Attributes.of(RESULT, "retried"));
                   o.record(s.failed(), Attributes.of(RESULT, "failed"));
+                }));
+    r.instruments.add(
+        m.counterBuilder("strangler.repairs.deferred")
+            .setDescription(
+                "Entity repairs that met a shadow write of the entity still queued in the proxy:"
+                    + " put_off (tried again after it), repaired_anyway (the wait's bound passed)")
+            .buildWithCallback(
+                o -> {
+                  Repairer.Deferrals d = repairer.deferrals();
+                  o.record(d.deferred(), Attributes.of(RESULT, "put_off"));
+                  o.record(d.repairedWhileQueued(), Attributes.of(RESULT, "repaired_anyway"));
+                }));
+    r.instruments.add(
+        m.counterBuilder("strangler.repairs.scans")
+            .setDescription(
+                "Drift scans the proxy ran, by trigger (automatic, admin) and result (clean,"
+                    + " differences_left, failed)")
+            .buildWithCallback(
+                o -> {
+                  for (DriftScans.Trigger t : DriftScans.Trigger.values()) {
+                    for (DriftScans.Result res : DriftScans.Result.values()) {
+                      o.record(
+                          scans.count(t, res),
+                          Attributes.of(TRIGGER, t.label(), RESULT, res.label()));
+                    }
+                  }
                 }));
     r.instruments.add(
         m.counterBuilder("strangler.repairs.recorded")
