@@ -43,6 +43,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -240,7 +241,39 @@ public final class RepairWiring implements AutoCloseable {
   public static RepairWiring start(
       Setup setup, ApiRegistry apis, FlagSource flags, MeterProvider meters, Clock clock) {
     Objects.requireNonNull(flags, "flags");
-    return start(setup, apis, () -> authoritativeForAll(flags), meters, clock);
+    RepairWiring w = start(setup, apis, () -> authoritativeForAll(flags), meters, clock);
+    w.afterUncleanStop(dualNow(flags));
+    return w;
+  }
+
+  /**
+   * When the process before on this state directory was killed, the shadow writes it held were lost
+   * unseen: the write APIs in a dual mode now (a single-backend mode sends no shadow writes) need a
+   * drift scan, which the automatic scan then makes.
+   */
+  private void afterUncleanStop(Set<String> dual) {
+    if (!journal.previousRunEndedUncleanly()) {
+      return;
+    }
+    List<String> marked = writes.stream().filter(dual::contains).toList();
+    if (marked.isEmpty()) {
+      log.info("the run before stopped uncleanly; no write API is in a dual mode: nothing to scan");
+      return;
+    }
+    journal.needsScan(
+        marked, "the run before on this state directory stopped without closing its journal");
+  }
+
+  /** The operations whose flag sends calls to both backends now, in or outside their rollout. */
+  private static Set<String> dualNow(FlagSource flags) {
+    Set<String> out = new java.util.HashSet<>();
+    for (ApiFlag f : flags.snapshot().apis()) {
+      if ((f.inRollout() != null && f.inRollout().isDual())
+          || (f.outsideRollout() != null && f.outsideRollout().isDual())) {
+        out.add(f.operation());
+      }
+    }
+    return out;
   }
 
   /**
@@ -479,6 +512,7 @@ public final class RepairWiring implements AutoCloseable {
     lost.put("fileFull", j.lostFileFull());
     lost.put("writeFailed", j.writeFailures());
     out.set("needsDriftScan", JSON.valueToTree(j.needsScan()));
+    out.put("previousRunEndedUncleanly", journal.previousRunEndedUncleanly());
     out.put("lastProblem", r.lastProblem());
     out.put("lastRepairAt", r.lastRepairAt() == null ? null : r.lastRepairAt().toString());
     out.put("journalDir", setup.journal().dir().toAbsolutePath().toString());

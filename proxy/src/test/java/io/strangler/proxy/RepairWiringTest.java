@@ -188,6 +188,77 @@ class RepairWiringTest {
   }
 
   @Test
+  void restartAfterAKill_scansForTheShadowWritesTheKilledRunHeld() throws Exception {
+    // A clean stop leaves no sign: the next start needs no scan.
+    try (TestStrangler s =
+        TestStrangler.startWithRepairs(redis, pg, dir, Mode.SHADOW, Topology.sample(2, 2), FAST)) {
+      assertThat(s.adminJson("/admin/repairs").path("previousRunEndedUncleanly").asBoolean())
+          .isFalse();
+    }
+    Path marker = RepairWiring.journalDir(dir).resolve("repairs.open");
+    assertThat(marker).doesNotExist();
+    // What a killed proxy leaves: its journal's "open" marker, and a write that reached the
+    // authoritative store while its shadow write was still queued in memory (never journaled).
+    Files.writeString(marker, "opened by a process that was then killed\n");
+
+    try (TestStrangler s =
+        TestStrangler.startWithRepairs(
+            redis,
+            pg,
+            dir,
+            Mode.SHADOW,
+            Topology.sample(2, 2),
+            FAST,
+            RepairWiringTest::writeWhoseShadowWasLost)) {
+      assertThat(s.adminJson("/admin/repairs").path("previousRunEndedUncleanly").asBoolean())
+          .isTrue();
+      await()
+          .atMost(WAIT)
+          .untilAsserted(() -> assertThat(owner(s.newView, "r-9")).isEqualTo("owner-9"));
+      await()
+          .atMost(WAIT)
+          .until(() -> s.adminJson("/admin/repairs").path("needsDriftScan").isEmpty());
+      assertThat(s.admin("GET", "/metrics", null, TestStrangler.TOKEN).body())
+          .containsPattern(
+              "strangler_repairs_scans_total\\{result=\"clean\",trigger=\"automatic\"} [1-9]");
+    }
+    assertThat(marker).as("closed cleanly this time").doesNotExist();
+  }
+
+  @Test
+  void restartAfterAKill_inASingleBackendMode_scansNothing() throws Exception {
+    Path journal = RepairWiring.journalDir(dir);
+    Files.createDirectories(journal);
+    Files.writeString(journal.resolve("repairs.open"), "opened by a process that was killed\n");
+
+    try (TestStrangler s =
+        TestStrangler.startWithRepairs(
+            redis,
+            pg,
+            dir,
+            Mode.LEGACY_ONLY,
+            Topology.sample(2, 2),
+            FAST,
+            RepairWiringTest::writeWhoseShadowWasLost)) {
+      JsonNode repairs = s.adminJson("/admin/repairs");
+      assertThat(repairs.path("previousRunEndedUncleanly").asBoolean()).isTrue();
+      // No shadow write was sent in LEGACY_ONLY, so none was lost: nothing to scan, and the
+      // store that is not kept in step is not copied into.
+      assertThat(repairs.path("needsDriftScan")).isEmpty();
+      await()
+          .during(Duration.ofSeconds(3))
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> s.adminJson("/admin/repairs").path("driftScan").path("last").isNull());
+      assertThat(owner(s.newView, "r-9")).isNull();
+    }
+  }
+
+  /** A repl in legacy only, as a write whose shadow never left a killed proxy leaves it. */
+  private static void writeWhoseShadowWasLost(io.strangler.api.ControlPlane legacy) {
+    legacy.createRepl(new CreateReplRequest("r-9", "owner-9", "app-9", "region-1"), CTX);
+  }
+
+  @Test
   void postScan_runsADriftScanAndRepairFromTheAuthoritativeSide() throws Exception {
     try (TestStrangler s =
         TestStrangler.startWithRepairs(redis, pg, dir, Mode.SHADOW, Topology.sample(2, 2), FAST)) {

@@ -65,7 +65,7 @@ public final class TestStrangler implements AutoCloseable {
       Topology topology,
       TrafficRecorder recorder)
       throws Exception {
-    return start(redis, pg, dir, mode, topology, recorder, null);
+    return start(redis, pg, dir, mode, topology, recorder, null, legacy -> {});
   }
 
   /**
@@ -80,10 +80,23 @@ public final class TestStrangler implements AutoCloseable {
       Topology topology,
       Repairer.Config repairer)
       throws Exception {
+    return startWithRepairs(redis, pg, dir, mode, topology, repairer, legacy -> {});
+  }
+
+  /** The same, with {@code seedLegacy} run on the legacy store once it is empty and laid out. */
+  public static TestStrangler startWithRepairs(
+      RedisDb redis,
+      PostgresDb pg,
+      Path dir,
+      Mode mode,
+      Topology topology,
+      Repairer.Config repairer,
+      java.util.function.Consumer<ControlPlane> seedLegacy)
+      throws Exception {
     RepairWiring.Setup setup =
         RepairWiring.Setup.of(RepairWiring.journalDir(dir), redis.uri(), pg.database())
             .withRepairer(repairer);
-    return start(redis, pg, dir, mode, topology, TrafficRecorder.disabled(), setup);
+    return start(redis, pg, dir, mode, topology, TrafficRecorder.disabled(), setup, seedLegacy);
   }
 
   private static TestStrangler start(
@@ -93,7 +106,8 @@ public final class TestStrangler implements AutoCloseable {
       Mode mode,
       Topology topology,
       TrafficRecorder recorder,
-      RepairWiring.Setup repairs)
+      RepairWiring.Setup repairs,
+      java.util.function.Consumer<ControlPlane> seedLegacy)
       throws Exception {
     redis.flush();
     try (var c = pg.database().connect();
@@ -104,6 +118,7 @@ public final class TestStrangler implements AutoCloseable {
     ControlPlane controlPlane = new PostgresControlPlane(pg.jdbcUrl(), pg.user(), pg.password());
     legacy.applyTopology(topology);
     controlPlane.applyTopology(topology);
+    seedLegacy.accept(legacy);
     Path flagsFile = dir.resolve("flags.json");
     Files.write(flagsFile, FlagsFile.allIn(mode, OPERATIONS).toJson());
     ClosingFlags flags = ClosingFlags.file(flagsFile, pg.database());

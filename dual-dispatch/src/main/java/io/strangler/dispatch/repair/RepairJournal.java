@@ -51,8 +51,11 @@ import org.slf4j.LoggerFactory;
  * (how far the repairer has got and the sequence number of the last entry it committed, replaced
  * atomically), {@code needs-scan.txt} (the APIs that lost entries), {@code journal.id} (a random id
  * made when the directory is first used: with an entry's sequence number it names the entry across
- * restarts, so that a consumer forwarding entries elsewhere can tell one it forwarded before) and
- * {@code repairs.lock} (held while the journal is open: one process per directory).
+ * restarts, so that a consumer forwarding entries elsewhere can tell one it forwarded before),
+ * {@code repairs.lock} (held while the journal is open: one process per directory) and {@code
+ * repairs.open} (made when the journal opens, removed when it closes: found at the next open, it
+ * says the process before stopped without closing, for example killed, {@link
+ * #previousRunEndedUncleanly}).
  */
 public final class RepairJournal implements OutcomeSink, RepairSource, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RepairJournal.class);
@@ -131,6 +134,8 @@ public final class RepairJournal implements OutcomeSink, RepairSource, AutoClose
   private final Path file;
   private final Path offsetFile;
   private final Path scanFile;
+  private final Path openMarker;
+  private final boolean endedUncleanly;
   private final String id;
   private final FileChannel lockChannel;
   private final FileLock dirLock;
@@ -171,6 +176,9 @@ public final class RepairJournal implements OutcomeSink, RepairSource, AutoClose
     this.file = config.dir().resolve("repairs.jsonl");
     this.offsetFile = config.dir().resolve("repairs.offset");
     this.scanFile = config.dir().resolve("needs-scan.txt");
+    this.openMarker = config.dir().resolve("repairs.open");
+    boolean unclean = false;
+    boolean wroteMarker = false;
     FileChannel lockFile = null;
     FileChannel data = null;
     try {
@@ -194,6 +202,9 @@ public final class RepairJournal implements OutcomeSink, RepairSource, AutoClose
       }
       lockChannel = lockFile;
       dirLock = taken;
+      unclean = Files.exists(openMarker);
+      Files.writeString(openMarker, "opened " + clock.instant() + "\n", StandardCharsets.UTF_8);
+      wroteMarker = true;
       data =
           FileChannel.open(
               file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
@@ -204,6 +215,13 @@ public final class RepairJournal implements OutcomeSink, RepairSource, AutoClose
       id = readOrMakeId(config.dir().resolve("journal.id"), !numbersKnown);
       writeOffset(committed, committedSeq);
     } catch (IOException | RuntimeException e) {
+      if (wroteMarker && !unclean) {
+        try {
+          Files.deleteIfExists(openMarker);
+        } catch (IOException ignored) {
+          // the next open then counts this one as unclean: a scan too many, never one too few
+        }
+      }
       closeQuietly(data);
       closeQuietly(lockFile);
       if (e instanceof RuntimeException r) {
@@ -215,6 +233,13 @@ public final class RepairJournal implements OutcomeSink, RepairSource, AutoClose
               + ": "
               + e.getMessage(),
           (IOException) e);
+    }
+    this.endedUncleanly = unclean;
+    if (unclean) {
+      log.warn(
+          "the repair journal in {} was not closed by the process before (killed or crashed):"
+              + " the shadow writes it held in memory were neither sent nor journaled",
+          config.dir().toAbsolutePath());
     }
     this.writer =
         QueueDrain.start(
@@ -596,13 +621,36 @@ public final class RepairJournal implements OutcomeSink, RepairSource, AutoClose
         tmp, offsetFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
+  /**
+   * True if this directory's journal was open when its process stopped last time (killed or
+   * crashed): the shadow writes that process still held were neither sent nor journaled, so only a
+   * drift scan can find what they left behind ({@link #needsScan(Collection, String)}).
+   */
+  public boolean previousRunEndedUncleanly() {
+    return endedUncleanly;
+  }
+
+  /**
+   * Marks {@code operations} as needing a drift scan for a loss the journal did not see itself
+   * ({@code why}, logged): as if each had lost an entry now.
+   */
+  public void needsScan(java.util.Collection<String> operations, String why) {
+    for (String op : operations) {
+      markNeedsScan(op, why);
+    }
+  }
+
   private void markNeedsScan(String operation) {
+    markNeedsScan(operation, "the repair journal lost an entry of it");
+  }
+
+  private void markNeedsScan(String operation, String why) {
     synchronized (lock) {
       lastLoss.put(operation, ++losses);
       if (!needsScan.add(operation)) {
         return;
       }
-      log.warn("repair journal lost an entry of {}: it needs a drift scan", operation);
+      log.warn("{} needs a drift scan: {}", operation, why);
       try {
         Files.write(scanFile, needsScan, StandardCharsets.UTF_8);
       } catch (IOException e) {
@@ -746,6 +794,11 @@ public final class RepairJournal implements OutcomeSink, RepairSource, AutoClose
       dirLock.release();
     } catch (IOException e) {
       log.debug("releasing the journal's lock", e);
+    }
+    try {
+      Files.deleteIfExists(openMarker); // closed: the next open is not after a crash
+    } catch (IOException e) {
+      log.warn("cannot remove {}: the next start will scan for drift", openMarker, e);
     }
     closeQuietly(lockChannel);
   }
