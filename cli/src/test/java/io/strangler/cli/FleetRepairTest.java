@@ -10,6 +10,7 @@ import io.strangler.api.ControlPlane;
 import io.strangler.api.Operation;
 import io.strangler.api.model.Topology;
 import io.strangler.api.ops.CreateReplRequest;
+import io.strangler.cli.LocalFleet.Instance;
 import io.strangler.controlplane.PostgresControlPlane;
 import io.strangler.convergence.DriftReport;
 import io.strangler.convergence.DriftScanner;
@@ -22,13 +23,10 @@ import io.strangler.servers.RealServers.PostgresDb;
 import io.strangler.servers.RealServers.RedisDb;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -59,7 +57,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(RealServers.class)
 class FleetRepairTest {
-  private static final String TOKEN = "fleet-admin-token-0123456789";
+  private static final String TOKEN = LocalFleet.TOKEN;
   private static final List<String> OPERATIONS =
       Operation.ALL.stream().map(Operation::name).toList();
   private static final Duration LEASE = Duration.ofSeconds(3); // renewed every second
@@ -81,8 +79,6 @@ class FleetRepairTest {
     this.redis = redis;
     this.pg = pg;
   }
-
-  record Instance(String id, int port, int adminPort, Process process, Path log) {}
 
   @AfterEach
   void stop() throws Exception {
@@ -296,6 +292,18 @@ class FleetRepairTest {
     awaitReady(restarted);
     JsonNode back = repairs(restarted);
     assertThat(back.path("pending").asLong()).as("nothing left in its journal").isZero();
+    // Killed, it may have held shadow writes unsent: it starts a drift scan for what they left by
+    // itself (at --repair-rate 5 entities a second it runs longer than this test waits).
+    assertThat(back.path("previousRunEndedUncleanly").asBoolean()).as(back.toString()).isTrue();
+    assertThat(back.path("needsDriftScan").toString()).contains("CreateRepl");
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () -> {
+              JsonNode auto = repairs(restarted).path("driftScan");
+              return auto.path("running").asBoolean() || auto.path("automaticStarted").asLong() > 0;
+            });
     await()
         .during(Duration.ofSeconds(3))
         .atMost(Duration.ofSeconds(5))
@@ -319,37 +327,14 @@ class FleetRepairTest {
   }
 
   private Instance start(String id, Path classpath, Path seed) throws IOException {
-    int port = freePort();
-    int adminPort = freePort();
-    Path log = dir.resolve(id + ".log");
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd =
+    return LocalFleet.startServe(
+        dir,
+        id,
+        classpath,
+        redis.uri(),
+        LocalFleet.postgresUrl(pg.jdbcUrl(), pg.user(), pg.password()),
+        seed,
         List.of(
-            java,
-            "-Xmx256m",
-            "-XX:+UseSerialGC",
-            "@" + classpath,
-            "io.strangler.cli.Main",
-            "serve",
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            Integer.toString(port),
-            "--admin-port",
-            Integer.toString(adminPort),
-            "--admin-token",
-            TOKEN,
-            "--redis",
-            redis.uri(),
-            "--postgres",
-            postgresUrl(),
-            "--flags",
-            seed.toString(),
-            "--shared-flags",
-            "--instance-id",
-            id,
-            "--state-dir",
-            dir.resolve("state-" + id).toString(),
             "--repair-rate",
             "5",
             "--repair-lease",
@@ -357,23 +342,7 @@ class FleetRepairTest {
             "--pool-size",
             "4",
             "--shadow-pool-size",
-            "2");
-    Process p =
-        new ProcessBuilder(cmd)
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .directory(dir.toFile())
-            .start();
-    return new Instance(id, port, adminPort, p, log);
-  }
-
-  private String postgresUrl() {
-    String url = pg.jdbcUrl() + (pg.jdbcUrl().contains("?") ? "&" : "?") + "user=" + enc(pg.user());
-    return pg.password() == null ? url : url + "&password=" + enc(pg.password());
-  }
-
-  private static String enc(String s) {
-    return URLEncoder.encode(s, StandardCharsets.UTF_8);
+            "2"));
   }
 
   private void awaitReady(Instance i) {
@@ -406,12 +375,6 @@ class FleetRepairTest {
         log = "(unreadable: " + io + ")";
       }
       throw new AssertionError(i.id() + " did not become ready; its log:\n" + log, e);
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
     }
   }
 

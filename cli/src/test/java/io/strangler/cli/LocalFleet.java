@@ -161,48 +161,74 @@ final class LocalFleet implements AutoCloseable {
   private Instance startInstance(
       String id, Path classpath, String redisUri, String postgresUrl, Path flags)
       throws IOException {
-    int p = freePort();
-    int adminPort = freePort();
-    Path log = dir.resolve(id + ".log");
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd =
+    return startServe(
+        dir,
+        id,
+        classpath,
+        redisUri,
+        postgresUrl,
+        flags,
         List.of(
-            java,
-            "-Xmx256m",
-            "-XX:+UseSerialGC",
-            "@" + classpath,
-            "io.strangler.cli.Main",
-            "serve",
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            Integer.toString(p),
-            "--admin-port",
-            Integer.toString(adminPort),
-            "--admin-token",
-            TOKEN,
-            "--redis",
-            redisUri,
-            "--postgres",
-            postgresUrl,
-            "--flags",
-            flags.toString(),
-            "--shared-flags",
-            "--instance-id",
-            id,
             "--drain-delay",
             options.drainDelay().toString(),
             "--fleet-flush",
             options.fleetFlush().toString(),
-            // Each instance its own repair journal: a second process on one refuses to start.
-            "--state-dir",
-            dir.resolve("state-" + id).toString(),
             "--repair-lease",
             options.repairLease().toString(),
             "--pool-size",
             "8",
             "--shadow-pool-size",
-            "4");
+            "4"));
+  }
+
+  /**
+   * Starts one {@code serve} process in {@code dir} (its log {@code dir/ID.log}) as a fleet member:
+   * free ports on 127.0.0.1, {@link #TOKEN}, the flags shared through PostgreSQL (seeded from
+   * {@code flags}), its own state directory {@code dir/state-ID} (a second process on one refuses
+   * to start), then {@code extra} options. Not waited for.
+   */
+  static Instance startServe(
+      Path dir,
+      String id,
+      Path classpath,
+      String redisUri,
+      String postgresUrl,
+      Path flags,
+      List<String> extra)
+      throws IOException {
+    int p = freePort();
+    int adminPort = freePort();
+    Path log = dir.resolve(id + ".log");
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                java,
+                "-Xmx256m",
+                "-XX:+UseSerialGC",
+                "@" + classpath,
+                "io.strangler.cli.Main",
+                "serve",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                Integer.toString(p),
+                "--admin-port",
+                Integer.toString(adminPort),
+                "--admin-token",
+                TOKEN,
+                "--redis",
+                redisUri,
+                "--postgres",
+                postgresUrl,
+                "--flags",
+                flags.toString(),
+                "--shared-flags",
+                "--instance-id",
+                id,
+                "--state-dir",
+                dir.resolve("state-" + id).toString()));
+    cmd.addAll(extra);
     Process process =
         new ProcessBuilder(cmd)
             .redirectErrorStream(true)

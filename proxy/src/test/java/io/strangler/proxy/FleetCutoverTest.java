@@ -19,10 +19,8 @@ import io.strangler.servers.RealServers.PostgresDb;
 import io.strangler.servers.RealServers.RedisDb;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
-import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -259,11 +257,7 @@ class FleetCutoverTest {
   }
 
   private HttpResponse<String> post(StranglerServer s, String operation, String body) {
-    return send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + "/v1/" + operation))
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body))
-            .build());
+    return TestStrangler.post(http, s.port(), operation, body);
   }
 
   private HttpResponse<String> admin(StranglerServer s, String method, String path, String body) {
@@ -271,12 +265,6 @@ class FleetCutoverTest {
   }
 
   private JsonNode adminJson(StranglerServer s, String path) {
-    HttpResponse<String> r = admin(s, "GET", path, null);
-    assertThat(r.statusCode()).as(path + ": " + r.body()).isEqualTo(200);
-    return TestStrangler.json(r.body());
-  }
-
-  private HttpResponse<String> send(HttpRequest r) {
-    return TestStrangler.send(http, r);
+    return TestStrangler.adminJson(http, s.adminPort(), path);
   }
 }

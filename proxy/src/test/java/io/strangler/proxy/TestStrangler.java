@@ -224,6 +224,26 @@ public final class TestStrangler implements AutoCloseable {
             .build());
   }
 
+  /** A POST of {@code body} to {@code operation} on the API port {@code port}. */
+  public static HttpResponse<String> post(
+      HttpClient http, int port, String operation, String body) {
+    return send(
+        http,
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/" + operation))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build());
+  }
+
+  /** A GET of {@code path} on the admin port {@code adminPort}, which must answer 200, as JSON. */
+  public static JsonNode adminJson(HttpClient http, int adminPort, String path) {
+    HttpResponse<String> r = admin(http, adminPort, "GET", path, null);
+    org.assertj.core.api.Assertions.assertThat(r.statusCode())
+        .as(path + ": " + r.body())
+        .isEqualTo(200);
+    return json(r.body());
+  }
+
   public static JsonNode json(String s) {
     try {
       return ControlApiJson.mapper().readTree(s);
