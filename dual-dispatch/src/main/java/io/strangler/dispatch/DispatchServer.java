@@ -9,7 +9,9 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -52,7 +54,6 @@ public final class DispatchServer implements AutoCloseable {
   private final AdminFront admin;
   private final EventLoopGroup acceptors;
   private final EventLoopGroup workers;
-  private final NetTransport transport = NetTransport.best();
   private final ChannelGroup connections =
       new DefaultChannelGroup("dispatch-connections", GlobalEventExecutor.INSTANCE);
   private final AtomicInteger openConnections = new AtomicInteger();
@@ -104,10 +105,10 @@ public final class DispatchServer implements AutoCloseable {
     this.admin = new AdminFront(adminRoutes, config.adminToken(), config.adminConcurrency());
     this.acceptors =
         new MultiThreadIoEventLoopGroup(
-            1, new DefaultThreadFactory("dispatch-accept"), transport.ioHandlers());
+            1, new DefaultThreadFactory("dispatch-accept"), NioIoHandler.newFactory());
     this.workers =
         new MultiThreadIoEventLoopGroup(
-            config.ioThreads(), new DefaultThreadFactory("dispatch-io"), transport.ioHandlers());
+            config.ioThreads(), new DefaultThreadFactory("dispatch-io"), NioIoHandler.newFactory());
   }
 
   public static Builder builder(ProxyConfig config) {
@@ -130,18 +131,17 @@ public final class DispatchServer implements AutoCloseable {
             config.adminPort(),
             new Initializer(64 * 1024, idleSeconds, Integer.MAX_VALUE, admin::newHandler));
     log.info(
-        "proxy serving on {}, admin on {} ({}, {} transport)",
+        "proxy serving on {}, admin on {} ({})",
         apiChannel.localAddress(),
         adminChannel.localAddress(),
-        config,
-        transport);
+        config);
   }
 
   private Channel bind(String what, String host, int port, ChannelInitializer<SocketChannel> init) {
     ServerBootstrap b =
         new ServerBootstrap()
             .group(acceptors, workers)
-            .channel(transport.serverChannel())
+            .channel(NioServerSocketChannel.class)
             .option(ChannelOption.SO_BACKLOG, 1024)
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childHandler(init);

@@ -15,7 +15,9 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -30,7 +32,6 @@ import io.strangler.dispatch.ApiRegistry;
 import io.strangler.dispatch.ApiSpec;
 import io.strangler.dispatch.Backend;
 import io.strangler.dispatch.BadRequest;
-import io.strangler.dispatch.NetTransport;
 import io.strangler.dispatch.Prepared;
 import io.strangler.dispatch.ProxyConfig;
 import io.strangler.dispatch.Reply;
@@ -44,12 +45,12 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The floor of phase (e): a bare HTTP front over one backend, what an HTTP proxy on this machine
- * cannot beat. The proxy's Netty settings (its transport, event loop count, backlog, {@code
- * TCP_NODELAY}, the HTTP codec's limits and a body aggregator) and its strict JSON parse of the
- * request, then the operation's {@link ApiSpec#prepare} and one backend call, with the fewest
- * hand-offs a front that never blocks its event loop can have: the event loop hands the call to a
- * backend thread, which writes the answer (Netty takes it back to the event loop). No flags, no
- * sink, no deadlines, no ordering, no request ids beyond a counter.
+ * cannot beat. The proxy's Netty settings (its event loop count, backlog, {@code TCP_NODELAY}, the
+ * HTTP codec's limits and a body aggregator) and its strict JSON parse of the request, then the
+ * operation's {@link ApiSpec#prepare} and one backend call, with the fewest hand-offs a front that
+ * never blocks its event loop can have: the event loop hands the call to a backend thread, which
+ * writes the answer (Netty takes it back to the event loop). No flags, no sink, no deadlines, no
+ * ordering, no request ids beyond a counter.
  *
  * <p>With a second backend it is the floor of a dual mode, phase (f): the backend thread, once it
  * has written the first backend's answer, calls the second itself (no hand-off, no comparison).
@@ -96,15 +97,13 @@ final class BareFront implements AutoCloseable {
     this.apis = apis;
     this.backend = backend;
     this.second = second;
-    NetTransport transport = NetTransport.best();
     this.acceptors =
         new MultiThreadIoEventLoopGroup(
-            1, new DefaultThreadFactory("floor-accept"), transport.ioHandlers());
+            1, new DefaultThreadFactory("floor-accept"), NioIoHandler.newFactory());
     this.workers =
         new MultiThreadIoEventLoopGroup(
-            config.ioThreads(), new DefaultThreadFactory("floor-io"), transport.ioHandlers());
+            config.ioThreads(), new DefaultThreadFactory("floor-io"), NioIoHandler.newFactory());
     this.calls = pool("floor-call-", config.callThreads(), config.maxInFlightCalls());
-    calls.prestartAllCoreThreads();
     this.seconds =
         secondOnItsOwnPool
             ? pool("floor-second-", config.shadowThreads(), config.shadowBudget())
@@ -113,7 +112,7 @@ final class BareFront implements AutoCloseable {
     this.channel =
         new ServerBootstrap()
             .group(acceptors, workers)
-            .channel(transport.serverChannel())
+            .channel(NioServerSocketChannel.class)
             .option(ChannelOption.SO_BACKLOG, 1024)
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childHandler(

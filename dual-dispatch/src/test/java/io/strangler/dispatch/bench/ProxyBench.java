@@ -6,7 +6,6 @@ import io.strangler.dispatch.ApiSpec;
 import io.strangler.dispatch.Backend;
 import io.strangler.dispatch.BadRequest;
 import io.strangler.dispatch.DispatchServer;
-import io.strangler.dispatch.NetTransport;
 import io.strangler.dispatch.OutcomeSink;
 import io.strangler.dispatch.Prepared;
 import io.strangler.dispatch.ProxyConfig;
@@ -159,14 +158,13 @@ public final class ProxyBench {
     out.printf(
         Locale.ROOT,
         "proxy benchmark: %d clients, %d round(s) of warm-up %s and measure %s per phase, %d"
-            + " processors, Java %s, %s transport%n",
+            + " processors, Java %s%n",
         settings.clients(),
         settings.rounds(),
         settings.warmup(),
         settings.measure(),
         Runtime.getRuntime().availableProcessors(),
-        Runtime.version(),
-        NetTransport.best());
+        Runtime.version());
     FakeFlags flags = new FakeFlags(Mode.LEGACY_ONLY);
     ProxyConfig config =
         ProxyConfig.builder()
